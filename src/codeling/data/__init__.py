@@ -1,0 +1,1 @@
+"""Token shards on disk and the batches the trainer draws from them."""

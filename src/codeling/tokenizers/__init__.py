@@ -1,0 +1,6 @@
+"""Tokenizers behind one interface (encode, decode, vocab_size, save, load)."""
+
+from codeling.tokenizers.base import Tokenizer, load_tokenizer, tokenizer_from_json
+from codeling.tokenizers.char import CharTokenizer
+
+__all__ = ["Tokenizer", "CharTokenizer", "load_tokenizer", "tokenizer_from_json"]
