@@ -1,0 +1,174 @@
+"""Generate deduplicated TinyPy samples of chosen levels, on several processes, reproducibly.
+
+Work is cut into fixed chunks of candidate programs; chunk i draws from its own RNG seeded with
+(seed, i), so the result depends on the seed and settings only, never on how many workers ran.
+The parent keeps chunks in order, drops duplicates and stops at n samples.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from codeling.errors import CodelingError
+from codeling.tinypy.builder import LEVELS, Knobs, ProgramBuilder
+from codeling.tinypy.interpreter import Program, RunError, run
+from codeling.tinypy.sample import Sample
+from codeling.tinypy.trace import trace_text
+
+CHUNK = 512  # candidates per chunk: big enough to amortise process hand-offs
+BATCH = 16  # chunks asked for at a time; fixed, so that when generation stops never depends on workers
+
+
+def resolve_levels(levels: str | Sequence[str]) -> tuple[str, ...]:
+    """"ALL", "2.1", "1.1,3.2" or a list of these -> the tuple of levels to draw uniformly from."""
+    items = levels.split(",") if isinstance(levels, str) else list(levels)
+    chosen: list[str] = []
+    for item in (i.strip() for i in items):
+        for level in LEVELS if item.upper() == "ALL" else (item,):
+            if level not in LEVELS:
+                raise CodelingError(f"Unknown TinyPy level {item!r}; choose from {', '.join(LEVELS)} or ALL.")
+            if level not in chosen:
+                chosen.append(level)
+    if not chosen:
+        raise CodelingError("No TinyPy level given; pass --level ALL or levels such as 1.1,2.2.")
+    return tuple(chosen)
+
+
+def check_knobs(knobs: Knobs) -> None:
+    low, high = knobs.literals
+    if not 0 <= low <= high:
+        raise CodelingError(f"Literal range {low}..{high} is empty or negative; give 0 <= low <= high.")
+    if knobs.loop_iterations is not None and not 0 <= knobs.loop_iterations[0] <= knobs.loop_iterations[1]:
+        raise CodelingError("Loop iterations must be a range low..high with 0 <= low <= high.")
+    if knobs.initialisations is not None and not 1 <= knobs.initialisations[0] <= knobs.initialisations[1]:
+        raise CodelingError("Initialisations must be a range low..high with 1 <= low <= high.")
+    if not 0 <= knobs.extra_statements[0] <= knobs.extra_statements[1]:
+        raise CodelingError("Extra statements must be a range low..high with 0 <= low <= high.")
+    if not 1 <= knobs.depth <= 4:
+        raise CodelingError(f"Nesting depth {knobs.depth} is out of range; use 1 to 4.")
+    if not 2 <= knobs.variables <= 26:
+        raise CodelingError(f"{knobs.variables} variables is out of range; use 2 to 26.")
+
+
+def draw_program(rng: random.Random, level: str, knobs: Knobs) -> Program:
+    builder = ProgramBuilder(rng, knobs)
+    body = builder.program(level)
+    return Program("\n".join(builder.lines), body)
+
+
+@dataclass(frozen=True)
+class _Job:
+    seed: int
+    levels: tuple[str, ...]
+    knobs: Knobs
+    trace: bool
+
+
+def _chunk(job: _Job, index: int) -> tuple[list[tuple], int]:
+    """Candidates of chunk `index`: (program, output, level, trace) tuples, and how many failed."""
+    rng = random.Random(f"tinypy:{job.seed}:{index}")
+    levels, knobs, kept, failed = job.levels, job.knobs, [], 0
+    for _ in range(CHUNK):
+        level = levels[int(rng.random() * len(levels))]
+        program = draw_program(rng, level, knobs)
+        try:
+            output = run(program)
+            trace = trace_text(program) if job.trace else None
+        except RunError:
+            failed += 1  # division by zero: CPython would raise, so it is not a sample
+            continue
+        kept.append((program.text, output, level, trace))
+    return kept, failed
+
+
+_worker_job: _Job | None = None
+
+
+def _init_worker(job: _Job) -> None:
+    global _worker_job
+    _worker_job = job
+
+
+def _worker_chunk(index: int):
+    return _chunk(_worker_job, index)
+
+
+@dataclass
+class GenerationResult:
+    samples: list[Sample]
+    levels: tuple[str, ...]
+    seed: int
+    knobs: Knobs
+    candidates: int = 0  # programs drawn
+    failed: int = 0  # dropped because they raise at run time
+    duplicates: int = 0  # dropped because an identical program came earlier
+    exhausted: bool = False  # stopped short of n: the settings allow too few distinct programs
+    per_level: dict[str, int] = field(default_factory=dict)
+
+    def settings(self) -> dict:
+        """What a manifest records to say how these samples were made."""
+        return {"levels": list(self.levels), "seed": self.seed, "knobs": asdict(self.knobs)}
+
+
+def generate(
+    n: int,
+    levels: str | Sequence[str] = "ALL",
+    seed: int = 0,
+    knobs: Knobs = Knobs(),
+    trace: bool = False,
+    workers: int | None = None,
+    skip: Iterable[str] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerationResult:
+    """`n` distinct samples (fewer only if the settings allow fewer), the same for the same arguments.
+
+    `skip` holds program texts that must not be produced again; `progress(done, n)` is called as
+    samples arrive. `workers` defaults to the machine's CPU count.
+    """
+    if n < 0:
+        raise CodelingError(f"Cannot generate {n} programs; pass a count of 0 or more.")
+    check_knobs(knobs)
+    job = _Job(seed, resolve_levels(levels), knobs, trace)
+    result = GenerationResult([], job.levels, seed, knobs)
+    seen = set(skip)
+    workers = workers or os.cpu_count() or 1
+    next_chunk = 0
+    pool = None
+    try:
+        while len(result.samples) < n:
+            wanted = max(1, -(-(n - len(result.samples)) // int(CHUNK * 0.9)))
+            indices = range(next_chunk, next_chunk + min(wanted, BATCH))
+            next_chunk = indices.stop
+            if workers > 1 and len(indices) > 1:
+                if pool is None:
+                    pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (job,))
+                chunks = pool.imap(_worker_chunk, indices)
+            else:
+                chunks = (_chunk(job, i) for i in indices)
+            added = 0
+            for kept, failed in chunks:
+                result.candidates += len(kept) + failed
+                result.failed += failed
+                for program, output, level, program_trace in kept:
+                    if len(result.samples) >= n:
+                        break
+                    if program in seen:
+                        result.duplicates += 1
+                        continue
+                    seen.add(program)
+                    result.samples.append(Sample(program, output, level, program_trace))
+                    result.per_level[level] = result.per_level.get(level, 0) + 1
+                    added += 1
+                if progress:
+                    progress(len(result.samples), n)
+            if added == 0:
+                result.exhausted = True  # a whole batch brought nothing new
+                break
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return result

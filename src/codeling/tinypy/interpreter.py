@@ -1,0 +1,137 @@
+"""A TinyPy interpreter: computes what a program prints without handing it to Python's `exec`.
+
+Programs are small trees of tuples, built directly by the generator or converted from Python's
+`ast` by `codeling.tinypy.parser`. Tuples rather than classes because the generator builds and runs
+tens of thousands of them a second.
+
+Expressions:  an int (literal) | a str (variable name) | (op, left, right) for op in
+              + - * / < > <= >= != == and or | ("not", operand)
+Statements:   ("=", line, name, expr)           assignment
+              ("print", line, expr)
+              ("if", line, cond, body, orelse)  an `elif` is an "if" alone in `orelse`
+              ("for", line, name, (start, stop[, step]), body)
+              ("while", line, cond, body)
+`line` is the 1-based line of the program text the statement starts on (traces mark it).
+
+Arithmetic uses Python's own operators on Python ints and floats, so values, and how `print`
+writes them (`str`, which is `repr` for floats), are exactly CPython's.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Callable
+
+ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+RELATIONS = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "!=": operator.ne, "==": operator.eq}
+BINARY = {**ARITHMETIC, **RELATIONS}
+
+# A program that loops more often than this is not a TinyPy sample (and may never stop).
+MAX_STEPS = 100_000
+
+
+class RunError(Exception):
+    """The program fails at run time (division by zero, an unassigned name, a runaway loop)."""
+
+
+@dataclass(frozen=True)
+class Program:
+    text: str  # the source as written, without a trailing newline
+    body: tuple  # statements, as described above
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+
+# on_line(line, env, printed) is called before each line runs, as sys.settrace's "line" events are.
+LineHook = Callable[[int, dict, list], None]
+
+
+def evaluate(expr, env: dict):
+    kind = type(expr)
+    if kind is int:
+        return expr
+    if kind is str:
+        try:
+            return env[expr]
+        except KeyError:
+            raise RunError(f"name {expr!r} is used before it is assigned") from None
+    op = expr[0]
+    if op == "and":
+        return evaluate(expr[1], env) and evaluate(expr[2], env)
+    if op == "or":
+        return evaluate(expr[1], env) or evaluate(expr[2], env)
+    if op == "not":
+        return not evaluate(expr[1], env)
+    return BINARY[op](evaluate(expr[1], env), evaluate(expr[2], env))
+
+
+class _Machine:
+    def __init__(self, on_line: LineHook | None, max_steps: int):
+        self.env: dict = {}
+        self.printed: list[str] = []
+        self.on_line = on_line
+        self.steps_left = max_steps
+
+    def tick(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise RunError("the program runs too many loop iterations")
+
+    def block(self, statements) -> None:
+        env, hook = self.env, self.on_line
+        for stmt in statements:
+            kind = stmt[0]
+            if hook:
+                hook(stmt[1], env, self.printed)
+            if kind == "=":
+                env[stmt[2]] = evaluate(stmt[3], env)
+            elif kind == "print":
+                self.printed.append(str(evaluate(stmt[2], env)))
+            elif kind == "if":
+                if evaluate(stmt[2], env):
+                    self.block(stmt[3])
+                else:
+                    self.block(stmt[4])
+            elif kind == "for":
+                bounds = [evaluate(arg, env) for arg in stmt[3]]
+                if any(type(b) is not int for b in bounds):
+                    raise RunError("range() takes integers only")
+                for value in range(*bounds):
+                    self.tick()
+                    env[stmt[2]] = value
+                    self.block(stmt[4])
+                    if hook:  # CPython reports the header again before each next() of the loop
+                        hook(stmt[1], env, self.printed)
+            elif kind == "while":
+                while evaluate(stmt[2], env):
+                    self.tick()
+                    self.block(stmt[3])
+                    if hook:  # ... and before each re-test of a while condition
+                        hook(stmt[1], env, self.printed)
+            else:
+                raise ValueError(f"unknown statement kind {kind!r}")
+
+
+@dataclass
+class Execution:
+    printed: list[str]  # each printed line, as CPython's print writes it
+    env: dict  # final variables, in order of first assignment
+
+
+def execute(program: Program | tuple, on_line: LineHook | None = None, max_steps: int = MAX_STEPS) -> Execution:
+    """Run a program; raises RunError where CPython would raise (or would loop for too long)."""
+    body = program.body if isinstance(program, Program) else program
+    machine = _Machine(on_line, max_steps)
+    try:
+        machine.block(body)
+    except ZeroDivisionError:
+        raise RunError("division by zero") from None
+    return Execution(machine.printed, machine.env)
+
+
+def run(program: Program | tuple, max_steps: int = MAX_STEPS) -> list[str]:
+    """The lines a program prints."""
+    return execute(program, max_steps=max_steps).printed

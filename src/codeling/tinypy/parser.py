@@ -1,0 +1,113 @@
+"""Parse TinyPy source text into the interpreter's statement tuples.
+
+Python's own parser (`ast.parse`, which never runs anything) does the reading, so every whitespace
+quirk other tools write (`if  x > 3 :`, `( n == n)`, `(9 * w)*(8 * 3)`) is accepted for free; this
+module then admits only the TinyPy subset: single-letter variables, non-negative int literals,
++ - * /, comparisons, and/or/not, assignment, print, if/elif/else, for-in-range, while, one
+statement per line, and no other lines than `else :`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codeling.tinypy.interpreter import Program
+
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_REL = {ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.NotEq: "!=", ast.Eq: "=="}
+_NAME = re.compile(r"[a-z]\Z")
+_ELSE_LINE = re.compile(r"[ \t]*else[ \t]*:[ \t]*\Z")
+
+
+class ParseError(ValueError):
+    """The text is not a TinyPy program; `line` is 1-based within the program (0 if unknown)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.line = line
+
+
+def _fail(node: ast.AST, what: str):
+    raise ParseError(f"{what} is not TinyPy", getattr(node, "lineno", 0))
+
+
+def _name(node: ast.AST) -> str:
+    if not isinstance(node, ast.Name) or not _NAME.match(node.id):
+        _fail(node, "a name other than a single lowercase letter")
+    return node.id
+
+
+def _expr(node: ast.AST):
+    if isinstance(node, ast.Constant):
+        if type(node.value) is not int or node.value < 0:
+            _fail(node, f"the literal {node.value!r}")
+        return node.value
+    if isinstance(node, ast.Name):
+        return _name(node)
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        return (_ARITH[type(node.op)], _expr(node.left), _expr(node.right))
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _REL:
+        return (_REL[type(node.ops[0])], _expr(node.left), _expr(node.comparators[0]))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return ("not", _expr(node.operand))
+    if isinstance(node, ast.BoolOp):
+        op = "and" if isinstance(node.op, ast.And) else "or"
+        tree = _expr(node.values[0])
+        for value in node.values[1:]:  # `a and b and c` is evaluated left to right, as ((a and b) and c)
+            tree = (op, tree, _expr(value))
+        return tree
+    _fail(node, f"the expression {ast.unparse(node)!r}")
+
+
+def _block(nodes: list[ast.stmt], lines_used: set[int]) -> tuple:
+    return tuple(_stmt(node, lines_used) for node in nodes)
+
+
+def _stmt(node: ast.stmt, lines_used: set[int]):
+    line = node.lineno
+    if line in lines_used:
+        _fail(node, "more than one statement on a line")
+    lines_used.add(line)
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        return ("=", line, _name(node.targets[0]), _expr(node.value))
+    if isinstance(node, ast.Expr):
+        call = node.value
+        if (
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
+            and len(call.args) == 1 and not call.keywords
+        ):
+            return ("print", line, _expr(call.args[0]))
+        _fail(node, "an expression statement other than print(expr)")
+    if isinstance(node, ast.If):
+        return ("if", line, _expr(node.test), _block(node.body, lines_used), _block(node.orelse, lines_used))
+    if isinstance(node, ast.For):
+        call = node.iter
+        if (
+            node.orelse or not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name)
+            or call.func.id != "range" or not 1 <= len(call.args) <= 3 or call.keywords
+        ):
+            _fail(node, "a for loop other than `for v in range(...)`")
+        return ("for", line, _name(node.target), tuple(_expr(a) for a in call.args), _block(node.body, lines_used))
+    if isinstance(node, ast.While) and not node.orelse:
+        return ("while", line, _expr(node.test), _block(node.body, lines_used))
+    _fail(node, f"the statement {ast.unparse(node).splitlines()[0]!r}")
+
+
+def parse(text: str) -> Program:
+    """A Program from TinyPy source; raises ParseError saying what is wrong and on which line."""
+    text = text.replace("\r\n", "\n").rstrip("\n")
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as e:
+        raise ParseError(f"syntax error: {e.msg}", e.lineno or 0) from None
+    if not tree.body:
+        raise ParseError("the program is empty", 1)
+    lines_used: set[int] = set()
+    body = _block(tree.body, lines_used)
+    # Every line must start a statement or be an `else :`: no comments, blanks or continuations,
+    # because traces mark whole lines.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if number not in lines_used and not _ELSE_LINE.match(line):
+            raise ParseError(f"line {number} is neither a statement nor `else :`", number)
+    return Program(text, body)
