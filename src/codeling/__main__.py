@@ -1,0 +1,3 @@
+from codeling.cli import main
+
+main()

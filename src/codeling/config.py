@@ -1,0 +1,210 @@
+"""Every knob in one typed place.
+
+A Config is built from a named preset, then a YAML file, then `--set section.key=value` overrides,
+each layer replacing what the one before said. Validation errors become one CodelingError sentence
+that names the key and what it accepts.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from codeling.errors import CodelingError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Section):
+    vocab_size: int = Field(0, ge=0, description="0 means: take it from the data's tokenizer")
+    block_size: int = Field(256, ge=1)
+    n_layer: int = Field(4, ge=1)
+    n_head: int = Field(4, ge=1)
+    n_embd: int = Field(128, ge=1)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0)
+    bias: bool = True
+    positions: Literal["learned", "rotary"] = "learned"
+    n_memory: int = Field(0, ge=0, description="learned memory slots every position attends to")
+    gradient_checkpointing: bool = False
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self):
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be a multiple of n_head ({self.n_head})")
+        if self.positions == "rotary" and (self.n_embd // self.n_head) % 2:
+            raise ValueError("rotary positions need an even head size (n_embd / n_head)")
+        return self
+
+
+class DataConfig(_Section):
+    dir: str | None = None
+    batch_size: int = Field(32, ge=1, description="sequences per micro-step")
+    grad_accum: int = Field(1, ge=1, description="micro-steps per optimizer step")
+
+
+class TrainConfig(_Section):
+    max_steps: int = Field(2000, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    min_lr: float = Field(1e-4, ge=0)
+    warmup_steps: int = Field(100, ge=0)
+    decay_steps: int | None = Field(None, ge=1, description="cosine decay length; default max_steps")
+    weight_decay: float = Field(0.1, ge=0)
+    beta1: float = Field(0.9, ge=0, lt=1)
+    beta2: float = Field(0.95, ge=0, lt=1)
+    grad_clip: float = Field(1.0, ge=0, description="0 disables clipping")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = "auto"
+    compile: bool = False
+    device: str = "auto"
+    seed: int = 1337
+    eval_every: int = Field(200, ge=1)
+    eval_batches: int = Field(20, ge=1)
+
+
+class CheckpointConfig(_Section):
+    every_steps: int = Field(500, ge=1)
+    every_minutes: float = Field(10.0, gt=0)
+    keep_last: int = Field(3, ge=1)
+
+
+class LogConfig(_Section):
+    every_steps: int = Field(10, ge=1)
+    tensorboard: bool = True
+    wandb: bool = False
+    wandb_project: str = "codeling"
+
+
+class Config(_Section):
+    preset: str | None = None
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    train: TrainConfig = TrainConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    log: LogConfig = LogConfig()
+
+
+# Presets name a model size and sensible training defaults for it. Parameter counts are for the
+# transformer blocks; embeddings add vocab_size * n_embd.
+PRESETS: dict[str, dict[str, Any]] = {
+    "tiny": {  # ~0.8M: trains on a laptop CPU in minutes
+        "model": {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 256, "dropout": 0.0},
+        "data": {"batch_size": 32},
+        "train": {"lr": 2e-3, "min_lr": 2e-4, "warmup_steps": 100, "weight_decay": 0.1},
+    },
+    "datahack": {  # ~14M, the DataHack 2025 TinyPy model size
+        "model": {"n_layer": 8, "n_head": 8, "n_embd": 384, "block_size": 256, "dropout": 0.0},
+        "data": {"batch_size": 64},
+        "train": {"lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 500},
+    },
+    "era": {  # ~11M, the "era" reference configuration
+        "model": {"n_layer": 6, "n_head": 6, "n_embd": 384, "block_size": 256, "dropout": 0.2},
+        "data": {"batch_size": 64},
+        "train": {"lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 200},
+    },
+    "small": {  # ~85M blocks + embeddings: about 100M with a code vocabulary (GPT-2 small shape)
+        "model": {"n_layer": 12, "n_head": 12, "n_embd": 768, "block_size": 1024, "dropout": 0.0},
+        "data": {"batch_size": 16, "grad_accum": 8},
+        "train": {"lr": 6e-4, "min_lr": 6e-5, "warmup_steps": 1000, "precision": "auto"},
+    },
+    "medium": {  # ~300M blocks + embeddings: about 350M (GPT-2 medium shape)
+        "model": {"n_layer": 24, "n_head": 16, "n_embd": 1024, "block_size": 1024, "dropout": 0.0},
+        "data": {"batch_size": 8, "grad_accum": 16},
+        "train": {"lr": 3e-4, "min_lr": 3e-5, "warmup_steps": 2000},
+    },
+}
+
+
+def _deep_merge(base: dict, update: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _explain(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = tuple(first["loc"])
+    key = ".".join(str(p) for p in loc)
+    if first["type"] == "extra_forbidden":
+        parent = loc[:-1]
+        section: Any = Config
+        for part in parent:
+            section = section.model_fields[part].annotation
+        return f"Unknown config key {key!r}; the allowed keys here are {sorted(section.model_fields)}."
+    if first["type"] == "value_error":
+        return f"Bad config: {first['msg'].removeprefix('Value error, ')}."
+    return f"Bad value {first.get('input')!r} for config key {key!r}: {first['msg']}."
+
+
+def parse_value(text: str) -> Any:
+    """`--set` values are YAML scalars: 3e-4, true, null, [1, 2] all mean what they look like."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def _apply_override(tree: dict, assignment: str) -> None:
+    if "=" not in assignment:
+        raise CodelingError(f"Override {assignment!r} has no '='; write it as section.key=value, e.g. train.lr=3e-4.")
+    key, raw = assignment.split("=", 1)
+    parts = key.strip().split(".")
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise CodelingError(f"Override {assignment!r} sets into {part!r}, which is not a config section.")
+    node[parts[-1]] = parse_value(raw)
+
+
+def load_config(
+    preset: str | None = None,
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    base: dict | None = None,
+) -> Config:
+    """preset < base dict < YAML file < overrides, validated into a Config."""
+    tree: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise CodelingError(f"Config file {path} does not exist; pass an existing YAML file to --config.")
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise CodelingError(f"Config file {path} is not valid YAML ({e}); fix its syntax.") from None
+        if not isinstance(loaded, dict):
+            raise CodelingError(f"Config file {path} must hold a mapping of sections (model, train, ...).")
+        tree = loaded
+    preset = preset or tree.get("preset")
+    merged: dict = {}
+    if preset is not None:
+        if preset not in PRESETS:
+            raise CodelingError(f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}.")
+        merged = _deep_merge(PRESETS[preset], {"preset": preset})
+    merged = _deep_merge(merged, base or {})
+    merged = _deep_merge(merged, tree)
+    if preset is not None:
+        merged["preset"] = preset
+    for assignment in overrides or []:
+        _apply_override(merged, assignment)
+    return validate(merged)
+
+
+def validate(tree: dict) -> Config:
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as e:
+        raise CodelingError(_explain(e)) from None
+
+
+def to_yaml(config: Config) -> str:
+    return yaml.safe_dump(config.model_dump(), sort_keys=False)

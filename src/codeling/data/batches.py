@@ -1,0 +1,60 @@
+"""Batches for training, drawn from token shards.
+
+A batch is a pure function of (seed, step): all of a step's window offsets are drawn at once from a
+generator seeded with both, and each rank and micro-step takes its own slice of them. So the data
+position is just the step number, a resumed run draws exactly the batches it would have drawn, and
+the global batch is the same whatever the number of processes.
+
+Two kinds of windows:
+  - plain text: random windows anywhere in the stream (nanoGPT);
+  - example datasets (shards with `starts` and `mask`): windows begin at an example, so every
+    target token has its whole example before it, and only tokens the mask marks are learned.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from codeling.data.shards import Split
+from codeling.errors import CodelingError
+
+IGNORE = -100  # cross_entropy's ignore_index: targets that do not count
+
+
+class BatchSampler:
+    def __init__(self, split: Split, block_size: int, seed: int):
+        self.split = split
+        self.block_size = block_size
+        self.seed = seed
+        self.aligned = split.starts is not None and len(split.starts) > 0
+        n = len(split.tokens)
+        if n < 2:
+            raise CodelingError(f"The {split.name} split holds {n} tokens; it needs at least 2 to make a batch.")
+        if not self.aligned and n <= block_size:
+            # A short text still trains: windows shrink to what there is.
+            self.block_size = n - 1
+
+    def offsets(self, step: int, count: int, stream: int = 0) -> np.ndarray:
+        """`count` window starts for this step; `stream` separates train (0) from eval draws."""
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([self.seed, stream, step])))
+        if self.aligned:
+            chosen = rng.integers(0, len(self.split.starts), size=count)
+            return np.asarray(self.split.starts[chosen], dtype=np.int64)
+        return rng.integers(0, len(self.split.tokens) - self.block_size, size=count)
+
+    def batch(self, offsets: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs and targets (B, block_size) for the given window starts."""
+        T = self.block_size
+        tokens, mask = self.split.tokens, self.split.mask
+        x = np.zeros((len(offsets), T), dtype=np.int64)
+        y = np.full((len(offsets), T), IGNORE, dtype=np.int64)
+        for row, start in enumerate(offsets):
+            window = np.asarray(tokens[start : start + T + 1], dtype=np.int64)
+            n = len(window) - 1  # an example near the end of the stream gives a shorter window
+            x[row, : min(len(window), T)] = window[:T]
+            targets = window[1:]
+            if mask is not None:
+                targets = np.where(np.asarray(mask[start + 1 : start + 1 + n]) > 0, targets, IGNORE)
+            y[row, :n] = targets
+        return torch.from_numpy(x), torch.from_numpy(y)

@@ -1,0 +1,246 @@
+"""The GPT: a decoder-only transformer, readable top to bottom.
+
+It follows nanoGPT (token + learned position embeddings, pre-LayerNorm blocks, causal self-attention,
+GELU MLP, weight tying, scaled init) and adds what codeling's users ask for:
+  - rotary positions as an option (`positions="rotary"`);
+  - memory tokens: a few learned key/value slots per layer that every position can attend to
+    (persistent memory, as in Sukhbaatar et al. 2019, "Augmenting Self-attention with Persistent
+    Memory"); they are real parameters in the attention, not a position bias;
+  - activation checkpointing, to trade compute for memory on big models;
+  - a KV cache, so decoding a token costs one position, not the whole prefix;
+  - per-row positions and a key mask, so prompts of different lengths decode in one left-padded batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from codeling.config import ModelConfig
+from codeling.errors import CodelingError
+
+
+@dataclass
+class KVCache:
+    """Keys and values of every layer for the positions decoded so far, preallocated to max_len."""
+
+    keys: list[torch.Tensor]  # per layer: (B, n_head, max_len, head_dim)
+    values: list[torch.Tensor]
+    length: int = 0
+
+    @property
+    def max_len(self) -> int:
+        return self.keys[0].shape[2]
+
+
+def rotary_angles(positions: torch.Tensor, head_dim: int, base: float = 10000.0) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin of shape (B, 1, T, head_dim/2) for integer positions of shape (B, T)."""
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim))
+    angles = positions.float()[..., None] * inv_freq  # (B, T, head_dim/2)
+    return angles.cos()[:, None], angles.sin()[:, None]
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    # Rotate each (even, odd) pair of channels by its position's angle: relative offsets then show
+    # up in q.k as a phase difference, which is what makes rotary positions relative.
+    x1, x2 = x.float()[..., 0::2], x.float()[..., 1::2]
+    rotated = torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(-2)
+    return rotated.type_as(x)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.n_head = config.n_head
+        self.head_dim = config.n_embd // config.n_head
+        self.rotary = config.positions == "rotary"
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = config.dropout
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_memory = config.n_memory
+        if self.n_memory:
+            # Memory slots carry no position: every query sees them whatever its place in the text.
+            self.memory_k = nn.Parameter(torch.randn(config.n_head, config.n_memory, self.head_dim) * 0.02)
+            self.memory_v = nn.Parameter(torch.randn(config.n_head, config.n_memory, self.head_dim) * 0.02)
+
+    def forward(self, x, rope, attn_mask, cache: KVCache | None, layer: int):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
+        if self.rotary:
+            q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+        if cache is not None:
+            start = cache.length
+            cache.keys[layer][:, :, start : start + T] = k
+            cache.values[layer][:, :, start : start + T] = v
+            k = cache.keys[layer][:, :, : start + T]
+            v = cache.values[layer][:, :, : start + T]
+        if self.n_memory:
+            k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
+            v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
+        dropout = self.dropout if self.training else 0.0
+        if attn_mask is None:  # plain causal attention over the whole sequence: the fused fast path
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class MLP(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU(approximate="tanh")  # GPT-2's GELU, so exported weights match exactly
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x, rope, attn_mask, cache, layer):
+        x = x + self.attn(self.ln_1(x), rope, attn_mask, cache, layer)
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.vocab_size <= 0:
+            raise CodelingError("model.vocab_size is not set; it comes from the data's tokenizer, so pass --data.")
+        self.config = config
+        self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+        self.wpe = nn.Embedding(config.block_size, config.n_embd) if config.positions == "learned" else None
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layer))
+        self.ln_f = nn.LayerNorm(config.n_embd, bias=config.bias)
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        # Weight tying: the input embedding and the output projection share one matrix, which saves
+        # vocab_size * n_embd parameters and helps small models (Press & Wolf 2017).
+        self.lm_head.weight = self.wte.weight
+        self.apply(self._init_weights)
+        # GPT-2's scaled init: each residual projection adds to the stream once per layer, so shrink
+        # it by 1/sqrt(2 * n_layer) to keep the residual stream's variance flat with depth.
+        for name, p in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module):
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def num_params(self, non_embedding: bool = False) -> int:
+        """Parameters counted once (the tied matrix once); non_embedding drops token and position tables."""
+        n = sum(p.numel() for p in self.parameters())
+        if non_embedding:
+            n -= self.wte.weight.numel()
+            if self.wpe is not None:
+                n -= self.wpe.weight.numel()
+        return n
+
+    def new_cache(self, batch_size: int, max_len: int) -> KVCache:
+        c = self.config
+        if self.wpe is not None and max_len > c.block_size:
+            max_len = c.block_size
+        p = self.wte.weight
+        shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)
+        return KVCache(
+            keys=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
+            values=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
+        )
+
+    def _attention_mask(self, T: int, past: int, key_mask: torch.Tensor | None, device) -> torch.Tensor | None:
+        """Boolean mask (B|1, 1, T, memory + past + T), True where a query may look; None for plain causal."""
+        if past == 0 and key_mask is None and not self.config.n_memory:
+            return None
+        total = past + T
+        query_pos = torch.arange(past, total, device=device)[:, None]
+        mask = torch.arange(total, device=device)[None, :] <= query_pos  # (T, total): causal
+        mask = mask[None, None]
+        if key_mask is not None:
+            # Left padding: never attend to pad keys, but always to yourself, so that a row of pure
+            # padding still has one key and its (ignored) output stays finite.
+            diagonal = torch.arange(total, device=device)[None, :] == query_pos
+            mask = mask & (key_mask[:, None, None, :total] | diagonal[None, None])
+        if self.config.n_memory:
+            memory = torch.ones(*mask.shape[:-1], self.config.n_memory, dtype=torch.bool, device=device)
+            mask = torch.cat((memory, mask), dim=-1)
+        return mask
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        *,
+        positions: torch.Tensor | None = None,
+        key_mask: torch.Tensor | None = None,
+        cache: KVCache | None = None,
+        last_only: bool = False,
+    ):
+        """Logits (B, T, vocab) and, given targets, the mean cross-entropy over targets != -100.
+
+        positions: (B, T) position ids; default counts on from what the cache holds.
+        key_mask: (B, past + T) True for real tokens, False for left padding.
+        cache: a KVCache from `new_cache`; its length advances by T.
+        last_only: compute logits for the last position only (decoding needs nothing else).
+        """
+        B, T = idx.shape
+        past = cache.length if cache is not None else 0
+        if positions is None:
+            positions = torch.arange(past, past + T, device=idx.device).expand(B, T)
+        if cache is not None and past + T > cache.max_len:
+            raise CodelingError(f"Decoding past {cache.max_len} positions overflows the cache; ask for fewer new tokens.")
+        x = self.wte(idx)
+        if self.wpe is not None:
+            if T and int(positions.max()) >= self.config.block_size:
+                raise CodelingError(
+                    f"Sequence position {int(positions.max())} is beyond the model's block_size "
+                    f"{self.config.block_size}; shorten the prompt or ask for fewer new tokens."
+                )
+            x = x + self.wpe(positions)
+        rope = rotary_angles(positions, self.config.n_embd // self.config.n_head) if self.wpe is None else None
+        x = self.drop(x)
+        attn_mask = self._attention_mask(T, past, key_mask, idx.device)
+        for layer, block in enumerate(self.blocks):
+            if self.config.gradient_checkpointing and self.training:
+                x = checkpoint(block, x, rope, attn_mask, cache, layer, use_reentrant=False)
+            else:
+                x = block(x, rope, attn_mask, cache, layer)
+        if cache is not None:
+            cache.length += T
+        x = self.ln_f(x)
+        if last_only:
+            x = x[:, -1:, :]
+        logits = self.lm_head(x)
+        if targets is None:
+            return logits, None
+        loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1), ignore_index=-100)
+        return logits, loss
+
+    def flops_per_token(self, seq_len: int) -> float:
+        """Training FLOPs per token (forward + backward), as in the PaLM paper's appendix B."""
+        c = self.config
+        # The tied token matrix does real work as the output projection, so it counts; the position
+        # table is a lookup and does not.
+        matmul_params = self.num_params() - (self.wpe.weight.numel() if self.wpe is not None else 0)
+        return 6 * matmul_params + 12 * c.n_layer * c.n_embd * seq_len

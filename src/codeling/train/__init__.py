@@ -1,0 +1,1 @@
+"""Training: the trainer loop, checkpoints, metrics and the learning-rate schedule."""

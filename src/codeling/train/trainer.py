@@ -1,0 +1,283 @@
+"""The training loop: one function, `train`, that every codeling recipe goes through.
+
+What it guarantees:
+  - batches are a pure function of (seed, step) (see data/batches.py), so a resumed run, or one with
+    another number of processes, sees exactly the data it would have seen;
+  - SIGINT / SIGTERM finish the current step, save, and return; `resume=True` continues from the
+    newest checkpoint whose files match their manifest, and logs the same losses as a run that was
+    never stopped;
+  - a non-finite loss stops the run before anything is saved, so the last good checkpoint stays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+from codeling import atomic
+from codeling.config import Config, to_yaml
+from codeling.data.batches import BatchSampler
+from codeling.data.shards import Shards
+from codeling.errors import CodelingError
+from codeling.model import GPT
+from codeling.train import checkpoint as ckpt
+from codeling.train.distributed import World, from_env, pick_device
+from codeling.train.metrics import MetricsLog, peak_flops
+from codeling.train.schedule import learning_rate
+
+
+@dataclass
+class Event:
+    """Progress the trainer reports: kind is start, step, eval, checkpoint, skipped or end."""
+
+    kind: str
+    step: int
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    step: int
+    stopped: str  # "finished" or "interrupted"
+    train_loss: float | None
+    best_val_loss: float | None
+    best_step: int | None
+    tokens: int
+    seconds: float
+    checkpoint: Path | None
+
+
+def precision_context(precision: str, device: torch.device):
+    """The autocast context for a precision setting, and whether fp16 needs a gradient scaler."""
+    if precision == "auto":
+        if device.type == "cuda":
+            precision = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+        else:
+            precision = "fp32"  # CPU autocast is slower than fp32 for small models; ask for bf16 to get it
+    if precision == "fp32":
+        return contextlib.nullcontext(), False, precision
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype), precision == "fp16", precision
+
+
+def make_optimizer(model: GPT, cfg, device: torch.device) -> torch.optim.AdamW:
+    # Matrices (embeddings, linear weights, memory slots) decay; biases and norm gains do not:
+    # shrinking a LayerNorm gain or a bias toward zero only hurts.
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.dim() >= 2]
+    no_decay = [p for p in params if p.dim() < 2]
+    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=device.type == "cuda")
+
+
+class _StopFlag:
+    """Turns SIGINT/SIGTERM into a flag the loop checks between steps."""
+
+    def __init__(self):
+        self.signal: int | None = None
+        self.previous: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.signal = signum
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def train(
+    config: Config,
+    run_dir: str | Path,
+    resume: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    world: World | None = None,
+) -> TrainResult:
+    run_dir = Path(run_dir)
+    world = world or from_env()
+    emit = on_event if (on_event is not None and world.is_main) else (lambda event: None)
+    tcfg = config.train
+    if config.data.dir is None:
+        raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
+    shards = Shards(config.data.dir)
+    tokenizer = shards.tokenizer()
+    if config.model.vocab_size == 0:
+        config.model.vocab_size = tokenizer.vocab_size
+    elif config.model.vocab_size < tokenizer.vocab_size:
+        raise CodelingError(
+            f"model.vocab_size is {config.model.vocab_size} but the data's tokenizer has {tokenizer.vocab_size} "
+            "tokens; leave model.vocab_size at 0 to take it from the data."
+        )
+
+    start_step, state, found = 0, None, None
+    if resume:
+        found, skipped = ckpt.latest_valid(run_dir)
+        for path, problem in skipped:
+            emit(Event("skipped", 0, {"path": str(path), "problem": problem}))
+        if found is None:
+            raise CodelingError(f"{run_dir} holds no valid checkpoint to resume from; start without --resume.")
+    elif ckpt.list_checkpoints(run_dir):
+        raise CodelingError(f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out.")
+
+    device = pick_device(tcfg.device, world)
+    autocast, needs_scaler, precision = precision_context(tcfg.precision, device)
+    torch.manual_seed(tcfg.seed + world.rank)
+    model = GPT(config.model).to(device)
+    optimizer = make_optimizer(model, tcfg, device)
+    scaler = torch.amp.GradScaler(device.type, enabled=needs_scaler)
+    best_val, best_step, elapsed_before = None, None, 0.0
+    if resume:
+        loaded = ckpt.load_checkpoint(found, device=device, with_state=True)
+        shards.check_tokenizer(loaded.tokenizer.identity())
+        model.load_state_dict(loaded.model.state_dict())
+        state = loaded.trainer_state or {}
+        optimizer.load_state_dict(state["optimizer"])
+        scaler.load_state_dict(state["scaler"])
+        ckpt.set_rng_state(state["rng"])
+        start_step = state["step"]
+        best_val, best_step = state.get("best_val"), state.get("best_step")
+        elapsed_before = state.get("seconds", 0.0)
+    step_model = torch.compile(model) if tcfg.compile else model
+
+    train_data = BatchSampler(shards.split("train"), config.model.block_size, tcfg.seed)
+    val_data = BatchSampler(shards.split("val"), config.model.block_size, tcfg.seed)
+    micro_batch = config.data.batch_size
+    if config.data.grad_accum % world.size:
+        raise CodelingError(
+            f"data.grad_accum ({config.data.grad_accum}) must be a multiple of the number of processes "
+            f"({world.size}) so that the global batch stays the same; change one of them."
+        )
+    local_accum = config.data.grad_accum // world.size
+    global_batch = micro_batch * config.data.grad_accum
+    tokens_per_step = global_batch * train_data.block_size
+    peak = peak_flops(device)
+    flops_per_step = model.flops_per_token(train_data.block_size) * tokens_per_step
+
+    log = None
+    if world.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic.write_text(run_dir / "config.yaml", to_yaml(config))
+        log = MetricsLog(run_dir, config.log, start_step if resume else None, run_dir.name, config.model_dump())
+
+    def evaluate() -> float:
+        model.eval()
+        losses = []
+        with torch.no_grad(), autocast:
+            for k in range(tcfg.eval_batches):
+                x, y = val_data.batch(val_data.offsets(k, micro_batch, stream=1))
+                losses.append(step_model(x.to(device), y.to(device))[1].item())
+        model.train()
+        return sum(losses) / len(losses)
+
+    last_saved: Path | None = found
+    last_save_time = time.monotonic()
+
+    def save(step: int, is_best: bool) -> None:
+        nonlocal last_saved, last_save_time
+        if not world.is_main:
+            return
+        state = {
+            "step": step,
+            "optimizer": optimizer.state_dict(),
+            "scaler": scaler.state_dict(),
+            "rng": ckpt.rng_state(),
+            "best_val": best_val,
+            "best_step": best_step,
+            "seconds": elapsed_before + (time.monotonic() - t0),
+            "data": {"seed": tcfg.seed, "next_step": step},
+        }
+        path = ckpt.save_checkpoint(run_dir / "checkpoints" / ckpt.step_dir_name(step), model, config, tokenizer, state)
+        ckpt.point(run_dir, "latest", path)
+        if is_best:
+            ckpt.point(run_dir, "best", path)
+        ckpt.prune(run_dir, config.checkpoint.keep_last)
+        last_saved, last_save_time = path, time.monotonic()
+        emit(Event("checkpoint", step, {"path": str(path), "best": is_best}))
+
+    emit(Event("start", start_step, {"max_steps": tcfg.max_steps, "params": model.num_params(), "device": str(device),
+                                     "precision": precision, "tokens_per_step": tokens_per_step}))
+    t0 = time.monotonic()
+    step, stopped, loss_value = start_step, "finished", None
+    model.train()
+    with _StopFlag() as stop:
+        while step < tcfg.max_steps:
+            step_start = time.monotonic()
+            lr = learning_rate(step, tcfg)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            offsets = train_data.offsets(step, global_batch)
+            loss_sum = 0.0
+            for micro in range(local_accum):
+                row = (world.rank * local_accum + micro) * micro_batch
+                x, y = train_data.batch(offsets[row : row + micro_batch])
+                with autocast:
+                    _, loss = step_model(x.to(device), y.to(device))
+                scaler.scale(loss / local_accum).backward()
+                loss_sum += loss.item()
+            loss_value = loss_sum / local_accum
+            if not math.isfinite(loss_value):
+                if log is not None:
+                    log.close()
+                kept = f"its last good checkpoint {last_saved} is kept" if last_saved else "no checkpoint had been saved yet"
+                raise CodelingError(
+                    f"The training loss became {loss_value} at step {step + 1}, so the run stopped; {kept}. "
+                    "Lower train.lr or raise train.warmup_steps, then --resume."
+                )
+            scaler.unscale_(optimizer)
+            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip if tcfg.grad_clip > 0 else float("inf"))
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+
+            seconds = time.monotonic() - step_start
+            row = {"step": step, "split": "train", "loss": loss_value, "lr": lr, "tokens": step * tokens_per_step,
+                   "time": elapsed_before + time.monotonic() - t0}
+            info = {**row, "grad_norm": float(grad_norm), "tokens_per_s": tokens_per_step / seconds}
+            if peak:
+                info["mfu"] = flops_per_step / seconds / peak
+            if log is not None and (step % config.log.every_steps == 0 or step == tcfg.max_steps):
+                log.log({**row, "grad_norm": info["grad_norm"]})
+            emit(Event("step", step, info))
+
+            is_best = False
+            if step % tcfg.eval_every == 0 or step == tcfg.max_steps:
+                val = evaluate()
+                is_best = best_val is None or val < best_val
+                if is_best:
+                    best_val, best_step = val, step
+                if log is not None:
+                    log.log({"step": step, "split": "val", "loss": val, "ppl": math.exp(min(val, 50)), "lr": lr,
+                             "tokens": step * tokens_per_step, "time": elapsed_before + time.monotonic() - t0})
+                emit(Event("eval", step, {"loss": val, "best": is_best}))
+            due = (
+                step % config.checkpoint.every_steps == 0
+                or time.monotonic() - last_save_time > config.checkpoint.every_minutes * 60
+                or step == tcfg.max_steps
+            )
+            if stop.signal is not None:
+                stopped = "interrupted"
+                save(step, is_best)
+                break
+            if due or is_best:
+                save(step, is_best)
+
+    if log is not None:
+        log.close()
+    seconds = elapsed_before + time.monotonic() - t0
+    emit(Event("end", step, {"stopped": stopped, "seconds": seconds}))
+    return TrainResult(run_dir, step, stopped, loss_value, best_val, best_step, step * tokens_per_step, seconds, last_saved)
