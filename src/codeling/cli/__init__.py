@@ -27,6 +27,8 @@ def _mount() -> None:
 
     core.register(app)
     # Sub-command groups, one per capability:
+    from codeling.cli import tinypy
+    app.add_typer(tinypy.app, name="tinypy")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,159 @@
+"""`codeling tinypy ...`: generate TinyPy programs and build datasets from them or from files."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from codeling.errors import CodelingError
+
+app = typer.Typer(help="TinyPy: generate programs, build datasets, train models to execute code.", no_args_is_help=True)
+console = Console()
+
+
+def _range(text: Optional[str], option: str) -> Optional[tuple[int, int]]:
+    """'3' -> (3, 3); '1-5' -> (1, 5); None stays None."""
+    if text is None:
+        return None
+    try:
+        low, _, high = text.partition("-")
+        return (int(low), int(high or low))
+    except ValueError:
+        raise CodelingError(f"{option} {text!r} is not a range; write it as LOW-HIGH, e.g. 1-5.") from None
+
+
+def _knobs(literals: str, loop_iterations, inits, extra_statements, depth: int, variables: int):
+    from codeling.tinypy.builder import Knobs
+
+    return Knobs(
+        literals=_range(literals, "--literals"),
+        loop_iterations=_range(loop_iterations, "--loop-iterations"),
+        initialisations=_range(inits, "--inits"),
+        extra_statements=_range(extra_statements, "--extra-statements"),
+        depth=depth,
+        variables=variables,
+    )
+
+
+@contextmanager
+def _progress():
+    """A rich progress bar; yields the callback the library calls as (stage, done, total)."""
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    with bar:
+        yield update
+
+
+def _generate(n, levels, seed, knobs, trace, workers, update):
+    from codeling.tinypy.generator import generate
+
+    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, progress=lambda d, t: update("generate", d, t))
+    if result.exhausted:
+        console.print(f"[yellow]only {len(result.samples):,} distinct programs exist for these settings (asked for {n:,})")
+    return result
+
+
+# Knob options shared by `generate` and `data`.
+LITERALS = typer.Option("0-255", "--literals", help="integer literal range LOW-HIGH (0-9 older files; 100-9999 for OOD)")
+LOOPS = typer.Option(None, "--loop-iterations", help="loop body runs LOW-HIGH times (default: the public 1-3 table)")
+INITS = typer.Option(None, "--inits", help="initialisations per program LOW-HIGH (default: per level)")
+EXTRA = typer.Option("0", "--extra-statements", help="extra assignments/prints per program LOW-HIGH")
+DEPTH = typer.Option(1, "--depth", help="nesting depth of if/for/while blocks (1-4)")
+VARIABLES = typer.Option(26, "--variables", help="how many letters variables are drawn from (2-26)")
+WORKERS = typer.Option(None, "--workers", help="processes to use (default: all CPUs; results do not depend on it)")
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., "--out", help="file to write"),
+    n: int = typer.Option(1000, "--n", help="number of distinct programs"),
+    level: str = typer.Option("ALL", "--level", help="1.1 1.2 2.1 2.2 3.1 3.2 4.1, a comma list, or ALL"),
+    seed: int = typer.Option(0, "--seed"),
+    trace: bool = typer.Option(False, "--trace", help="write execution traces instead of program + output"),
+    level_tags: bool = typer.Option(False, "--level-tags", help="start each sample with a `# level: X` line"),
+    literals: str = LITERALS,
+    loop_iterations: Optional[str] = LOOPS,
+    inits: Optional[str] = INITS,
+    extra_statements: str = EXTRA,
+    depth: int = DEPTH,
+    variables: int = VARIABLES,
+    workers: Optional[int] = WORKERS,
+):
+    """Write N distinct TinyPy programs with their outputs (or traces) to a file."""
+    from codeling import atomic
+    from codeling.tinypy.sample import format_samples
+
+    knobs = _knobs(literals, loop_iterations, inits, extra_statements, depth, variables)
+    start = time.perf_counter()
+    with _progress() as update:
+        result = _generate(n, level, seed, knobs, trace, workers, update)
+    seconds = time.perf_counter() - start
+    if trace:
+        text = "\n\n".join(s.trace for s in result.samples) + "\n" if result.samples else ""
+    else:
+        text = format_samples(result.samples, level_tag=level_tags)
+    atomic.write_text(out, text)
+    per_level = ", ".join(f"{k}: {v:,}" for k, v in sorted(result.per_level.items()))
+    console.print(
+        f"wrote {len(result.samples):,} programs to {out} in {seconds:.1f}s ({len(result.samples) / max(seconds, 1e-9):,.0f}/s); "
+        f"dropped {result.failed:,} that raise and {result.duplicates:,} duplicates; {per_level}"
+    )
+
+
+@app.command()
+def data(
+    out: Path = typer.Option(..., "--out", help="directory to write (must be empty)"),
+    levels: str = typer.Option("ALL", "--levels", help="levels to generate: a comma list or ALL"),
+    n: int = typer.Option(100_000, "--n", help="distinct programs in all (train + val + test)"),
+    seed: int = typer.Option(0, "--seed"),
+    trace: bool = typer.Option(False, "--trace", help="train to write the execution trace, not just the output"),
+    from_file: Optional[Path] = typer.Option(None, "--from-file", help="read programs from this output-format file instead of generating"),
+    val_frac: float = typer.Option(0.05, "--val-frac", help="fraction of the non-test programs kept for validation"),
+    test_n: int = typer.Option(1000, "--test-n", help="programs written to test.jsonl"),
+    literals: str = LITERALS,
+    loop_iterations: Optional[str] = LOOPS,
+    inits: Optional[str] = INITS,
+    extra_statements: str = EXTRA,
+    depth: int = DEPTH,
+    variables: int = VARIABLES,
+    workers: Optional[int] = WORKERS,
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing data directory"),
+):
+    """Token shards (train/val, loss-masked) plus test.jsonl, from the generator or a file."""
+    from codeling.tinypy.dataset import build_dataset, check_out_dir, samples_from_file
+
+    check_out_dir(out, overwrite)  # fail before minutes of generation, not after
+    with _progress() as update:
+        if from_file is not None:
+            read = samples_from_file(from_file, trace)
+            for problem in read.problems[:10]:
+                console.print(f"[yellow]{from_file}:{problem.line}: {problem.message}, skipped")
+            samples, provenance = read.samples, {"source": read.source}
+        else:
+            knobs = _knobs(literals, loop_iterations, inits, extra_statements, depth, variables)
+            result = _generate(n, levels, seed, knobs, trace, workers, update)
+            samples, provenance = result.samples, {"source": {"generator": result.settings()}}
+        report = build_dataset(out, samples, provenance, trace, seed, val_frac, test_n, overwrite, update)
+    table = Table(title=f"{out} ({'trace' if trace else 'output'} mode)")
+    table.add_column("split")
+    table.add_column("examples", justify="right")
+    table.add_column("tokens", justify="right")
+    table.add_column("levels")
+    for name in ("train", "val", "test"):
+        tokens = report.manifest["splits"].get(name, {}).get("tokens")
+        levels_text = ", ".join(f"{k}: {v}" for k, v in report.levels[name].items())
+        table.add_row(name, f"{report.counts[name]:,}", "-" if tokens is None else f"{tokens:,}", levels_text)
+    console.print(table)
