@@ -1,0 +1,154 @@
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from codeling.config import load_config
+from codeling.errors import CodelingError
+from codeling.train import checkpoint as ckpt
+from codeling.train.trainer import train
+
+TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
+        "train.warmup_steps=5", "train.eval_batches=4", "log.tensorboard=false", "log.every_steps=1"]
+
+
+def config(data, *extra):
+    return load_config(preset="tiny", overrides=[f"data.dir={data}", *TINY, *extra])
+
+
+def losses(run_dir: Path) -> dict[int, float]:
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return {r["step"]: r["loss"] for r in rows if r["split"] == "train"}
+
+
+def test_training_lowers_val_loss(text_data, tmp_path):
+    result = train(config(text_data, "train.max_steps=150", "train.eval_every=50", "train.lr=3e-3"), tmp_path / "run")
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    val = [r["loss"] for r in rows if r["split"] == "val"]
+    assert val[0] > val[-1] + 0.5  # from ~3 nats toward the text's real entropy
+    assert result.best_val_loss < math.log(25)
+    assert (tmp_path / "run" / "best").is_symlink() and (tmp_path / "run" / "latest").is_symlink()
+    loaded = ckpt.load_checkpoint(tmp_path / "run")
+    assert loaded.config.train.max_steps == 150
+
+
+def _train_cli(data, out, *extra) -> list[str]:
+    sets = [arg for s in TINY + ["model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000"] for arg in ("--set", s)]
+    return [sys.executable, "-m", "codeling", "train", "--preset", "tiny", "--data", str(data), "--out", str(out), *sets, *extra]
+
+
+def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    straight = tmp_path / "straight"
+    subprocess.run(_train_cli(text_data, straight, "--max-steps", "40"), check=True, env=env, capture_output=True)
+
+    stopped = tmp_path / "stopped"
+    proc = subprocess.Popen(_train_cli(text_data, stopped, "--max-steps", "40"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        metrics = stopped / "metrics.jsonl"
+        if metrics.exists() and len(losses(stopped)) >= 12:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    interrupted_at = max(losses(stopped))
+    assert interrupted_at < 40, "the run finished before it could be interrupted"
+    assert ckpt.latest_valid(stopped)[0].name == ckpt.step_dir_name(interrupted_at)
+
+    subprocess.run(_train_cli(text_data, stopped, "--max-steps", "40", "--resume"), check=True, env=env, capture_output=True)
+    assert losses(stopped) == losses(straight)  # exactly: same batches, same RNG, same optimizer state
+
+
+SAVER = """
+import sys, torch
+from pathlib import Path
+from codeling.config import load_config
+from codeling.model import GPT
+from codeling.tokenizers import CharTokenizer
+from codeling.train import checkpoint as ckpt
+cfg = load_config(preset="tiny", overrides=["model.vocab_size=64", "model.n_embd=256", "model.n_layer=4"])
+model, tok = GPT(cfg.model), CharTokenizer([chr(i) for i in range(32, 96)])
+opt = torch.optim.AdamW(model.parameters())
+model(torch.zeros(1, 4, dtype=torch.long), torch.zeros(1, 4, dtype=torch.long))[1].backward(); opt.step()
+run = Path(sys.argv[1])
+for step in range(1, 10_000):
+    path = ckpt.save_checkpoint(run / "checkpoints" / ckpt.step_dir_name(step), model, cfg, tok, {"step": step, "optimizer": opt.state_dict()})
+    ckpt.point(run, "latest", path)
+    ckpt.prune(run, 2)
+    print(step, flush=True)
+"""
+
+
+def test_sigkill_while_saving_leaves_a_loadable_checkpoint(tmp_path):
+    for trial, delay in enumerate([0.7, 1.3]):
+        run = tmp_path / f"run{trial}"
+        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(run)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "1"  # one save is complete; now kill mid-way through later ones
+        time.sleep(delay)
+        proc.kill()
+        proc.wait()
+        found, skipped = ckpt.latest_valid(run)
+        assert found is not None and not skipped
+        loaded = ckpt.load_checkpoint(found, with_state=True)
+        assert loaded.trainer_state["step"] == int(found.name.split("-")[1])
+        assert ckpt.load_checkpoint(run / "latest").path.exists()
+
+
+def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
+    run = tmp_path / "run"
+    train(config(text_data, "train.max_steps=6", "checkpoint.every_steps=3", "train.eval_every=100"), run)
+    newest = ckpt.list_checkpoints(run)[-1]
+    weights = newest / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-100])  # truncated
+    events = []
+    result = train(config(text_data, "train.max_steps=8", "checkpoint.every_steps=3", "train.eval_every=100"), run,
+                   resume=True, on_event=events.append)
+    skipped = [e for e in events if e.kind == "skipped"]
+    assert skipped and "sha256" in skipped[0].data["problem"]
+    assert [e for e in events if e.kind == "start"][0].step == 3
+    assert result.step == 8
+
+
+def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(text_data, tmp_path):
+    run = tmp_path / "run"
+    train(config(text_data, "train.max_steps=4", "checkpoint.every_steps=2", "train.eval_every=100"), run)
+    with pytest.raises(CodelingError, match="loss became nan at step (\\d+).*last good checkpoint") as caught:
+        train(config(text_data, "train.max_steps=10", "train.lr=1e30", "train.warmup_steps=0", "train.grad_clip=0",
+                     "checkpoint.every_steps=1", "train.eval_every=100"), run, resume=True)
+    failed_at = int(caught.value.args[0].split("at step ")[1].split(",")[0])
+    good = ckpt.latest_valid(run)[0]
+    assert good.name == ckpt.step_dir_name(failed_at - 1) and good.name in str(caught.value)
+    state = ckpt.load_checkpoint(good)
+    assert all(torch.isfinite(p).all() for p in state.model.parameters())
+
+
+def test_existing_run_needs_resume(text_data, tmp_path):
+    train(config(text_data, "train.max_steps=2", "train.eval_every=100"), tmp_path / "run")
+    with pytest.raises(CodelingError, match="--resume"):
+        train(config(text_data, "train.max_steps=2"), tmp_path / "run")
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["train", "--preset", "tiny", "--data", "/nonexistent", "--out", "x"], "no manifest.json"),
+        (["train", "--preset", "tiny", "--set", "train.lrr=1", "--out", "x"], "Unknown config key"),
+        (["generate", "/nonexistent/ckpt"], "does not exist"),
+        (["data", "text", "/nonexistent.txt", "--out", "x"], "does not exist"),
+    ],
+)
+def test_cli_errors_exit_2_with_one_sentence(args, needle, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
