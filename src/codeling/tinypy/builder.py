@@ -204,7 +204,10 @@ class ProgramBuilder:
         name = self.pick(self.assigned)
         step, count = self.loop_shape()
         start = self.literal()
-        stop = start + step * count - 1
+        if self.knobs.loop_iterations is None:
+            stop = start + step * count - 1  # the public generator's bound (with step 1 it runs count-1 times)
+        else:
+            stop = start + step * (count - 1) + 1  # exactly `count` iterations
         if step == 1 and self.rnd() < 0.5:
             args, header = (start, stop), f"range({start}, {stop})"
         else:
