@@ -252,16 +252,18 @@ class ProgramBuilder:
         knobs = self.knobs
         low, high = knobs.initialisations or (1, MAX_INITIALISATIONS[level])
         stmts = [self.initialisation() for _ in range(self.between(low, high))]
-        extras = self.between(*knobs.extra_statements)
-        # Where the extra statements go: before the main part, inside its block, after it.
-        slots = [int(self.rnd() * (3 if level[0] != "1" else 2)) for _ in range(extras)]
-        before, after, inside = slots.count(0), slots.count(1), slots.count(2)
+        before = after = inside = 0
+        if knobs.extra_statements[1]:
+            # Where the extra statements go: before the main part, after it, inside its block.
+            extras = self.between(*knobs.extra_statements)
+            slots = [int(self.rnd() * (3 if level[0] != "1" else 2)) for _ in range(extras)]
+            before, after, inside = slots.count(0), slots.count(1), slots.count(2)
 
         loop_name = None
         if level == "4.1":  # the loop variable must hold a known literal when the loop starts
             loop_name = self.pick([n for n in self.assigned if n in self.known])
             self.protected.add(loop_name)
-        stmts.extend(self.extra(0) for _ in range(before))
+        stmts.extend([self.extra(0) for _ in range(before)])
         if level in ("1.2", "2.2", "3.2"):
             roll = self.rnd()  # the public generator's "advanced assignment": chain, simple, or none
             if roll < 2 / 3:
@@ -277,5 +279,5 @@ class ProgramBuilder:
             stmts.extend(self.for_loop(0, knobs.depth, advanced=level == "3.2", extras=inside))
         else:
             stmts.extend(self.while_loop(0, knobs.depth, loop_name, extras=inside))
-        stmts.extend(self.extra(0) for _ in range(after))
+        stmts.extend([self.extra(0) for _ in range(after)])
         return tuple(stmts)
