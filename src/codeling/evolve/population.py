@@ -1,0 +1,180 @@
+"""P models of one architecture trained as one batched computation.
+
+Every parameter is stored once for the whole population with a leading member dimension
+(torch.func.stack_module_state); one GPT serves as the stateless template that `functional_call`
+runs with a member's slice, and `vmap` maps that over the members. So a step of P members is one
+forward and one backward over stacked tensors, not P of them.
+
+Per member: initial weights (its own seed), data batches, learning rate (and so its schedule),
+weight decay, warm-up and gradient-norm clipping, all as tensors of shape (P,) that broadcast over
+the member dimension. Shared: the architecture, dropout (a rate fixed in the template's modules),
+Adam's betas and epsilon, the batch size.
+
+The optimizer is AdamW written over the stacked tensors: torch.optim.AdamW takes one learning rate
+per parameter group, and P groups would mean P small updates again. The update is torch's AdamW
+(decoupled weight decay, bias-corrected moments) term for term, and decays the same tensors as
+`make_optimizer` (matrices yes, biases and norm gains no), so a member trained here follows the run
+`codeling train` would make with its seed and hyperparameters; tests/evolve checks that.
+
+Attention under vmap: SDPA's backward works, but on CPU torch has no batching rule for its fused
+kernel and runs it member by member (the rest of the step stays batched); on CUDA the batched
+kernels are used.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import torch
+from torch.func import functional_call, stack_module_state, vmap
+
+from codeling.config import ModelConfig, TrainConfig
+from codeling.model import GPT
+from codeling.train.trainer import make_optimizer
+
+EPS = 1e-8  # torch.optim.AdamW's default
+
+
+def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(P,) values shaped to broadcast against a stacked tensor (P, ...)."""
+    return values.view(-1, *([1] * (like.dim() - 1)))
+
+
+class Population:
+    def __init__(self, config: ModelConfig, seeds: list[int], device: torch.device | str = "cpu"):
+        self.config = config
+        self.seeds = list(seeds)
+        self.device = torch.device(device)
+        members = []
+        for seed in seeds:
+            # The same seeding as the single-model trainer, so member i starts where `codeling train`
+            # with train.seed=seeds[i] starts.
+            torch.manual_seed(seed)
+            members.append(GPT(config).to(self.device))
+        self.template = copy.deepcopy(members[0])
+        params, self.buffers = stack_module_state(members)
+        self.params: dict[str, torch.Tensor] = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+        self.exp_avg = {k: torch.zeros_like(v) for k, v in self.params.items()}
+        self.exp_avg_sq = {k: torch.zeros_like(v) for k, v in self.params.items()}
+        self.adam_step = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.seeds)
+
+    def _losses(self, x: torch.Tensor, y: torch.Tensor, shared_batch: bool) -> torch.Tensor:
+        def member_loss(params, buffers, xb, yb):
+            return functional_call(self.template, (params, buffers), (xb, yb))[1]
+
+        batch_dim = None if shared_batch else 0
+        with warnings.catch_warnings():
+            # SDPA's CPU kernel has no vmap batching rule; torch's fallback is correct, and the module
+            # docstring says what it costs.
+            warnings.filterwarnings("ignore", message=".*batching rule for aten::_scaled_dot_product.*")
+            # randomness="different": each member draws its own dropout masks.
+            return vmap(member_loss, in_dims=(0, 0, batch_dim, batch_dim), randomness="different")(self.params, self.buffers, x, y)
+
+    def forward_backward(self, x: torch.Tensor, y: torch.Tensor, scale: float, autocast) -> torch.Tensor:
+        """Accumulate gradients of scale * loss for batches x, y of shape (P, B, T); the (P,) losses."""
+        self.template.train()
+        with autocast:
+            losses = self._losses(x.to(self.device), y.to(self.device), shared_batch=False)
+        # Members share no tensors, so the gradient of the sum with respect to member i's slice is the
+        # gradient of member i's own loss.
+        (losses.sum() * scale).backward()
+        return losses.detach()
+
+    @torch.no_grad()
+    def evaluate(self, batches: list[tuple[torch.Tensor, torch.Tensor]], autocast) -> torch.Tensor:
+        """Mean loss (P,) of every member over the same batches (B, T)."""
+        self.template.eval()
+        total = torch.zeros(self.size, device=self.device)
+        with autocast:
+            for x, y in batches:
+                total += self._losses(x.to(self.device), y.to(self.device), shared_batch=True).float()
+        return (total / len(batches)).cpu()
+
+    @torch.no_grad()
+    def clip_grads(self, max_norm: torch.Tensor) -> torch.Tensor:
+        """Per-member clip_grad_norm_: each member's gradient scaled to at most its own max_norm
+        (inf = no clipping); returns the (P,) norms before clipping."""
+        squares = sum(g.grad.float().pow(2).flatten(1).sum(1) for g in self.params.values())
+        norms = squares.sqrt()
+        coef = torch.clamp(max_norm.to(norms) / (norms + 1e-6), max=1.0)
+        for p in self.params.values():
+            p.grad.mul_(_per_member(coef, p).to(p.grad.dtype))
+        return norms.cpu()
+
+    @torch.no_grad()
+    def adamw_step(self, lr: torch.Tensor, weight_decay: torch.Tensor, beta1: float, beta2: float) -> None:
+        """torch.optim.AdamW's update with a learning rate and weight decay per member."""
+        self.adam_step += 1
+        bias1 = 1 - beta1**self.adam_step
+        bias2_sqrt = (1 - beta2**self.adam_step) ** 0.5
+        # The per-member factors are worked out in float64 and rounded once, as AdamW does with its
+        # Python-float learning rate.
+        lr = lr.double()
+        decay_factor = (1 - lr * weight_decay.double()).to(self.device)
+        step_size = (lr / bias1).to(self.device)
+        for name, p in self.params.items():
+            grad, m, v = p.grad, self.exp_avg[name], self.exp_avg_sq[name]
+            if p.dim() >= 3:  # a matrix per member: decayed, as in make_optimizer
+                p.mul_(_per_member(decay_factor, p).to(p.dtype))
+            m.lerp_(grad, 1 - beta1)
+            v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            denom = (v.sqrt() / bias2_sqrt).add_(EPS)
+            p.sub_((m / denom).mul_(_per_member(step_size, p).to(p.dtype)))
+            p.grad = None
+
+    @torch.no_grad()
+    def take(self, parents: list[int]) -> None:
+        """Member i becomes a copy of member parents[i]: weights and optimizer state, all at once."""
+        index = torch.tensor(parents, device=self.device)
+        for states in (self.params, self.exp_avg, self.exp_avg_sq):
+            for tensor in states.values():
+                tensor.copy_(tensor[index])
+
+    @torch.no_grad()
+    def add_noise(self, members: list[int], std: float, generator: torch.Generator) -> None:
+        """Gaussian noise of standard deviation std on every weight of the given members."""
+        for tensor in self.params.values():
+            for i in members:
+                noise = torch.randn(tensor.shape[1:], generator=generator, dtype=tensor.dtype)
+                tensor[i].add_(noise.to(self.device) * std)
+
+    def member_model(self, i: int) -> GPT:
+        """Member i as an ordinary GPT (on the CPU)."""
+        model = copy.deepcopy(self.template).cpu()
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                p.copy_(self.params[name][i].detach().cpu())
+        return model
+
+    def member_optimizer_state(self, i: int, model: GPT, tcfg: TrainConfig) -> dict:
+        """Member i's Adam moments as the state_dict of the optimizer `codeling train` builds for `model`."""
+        optimizer = make_optimizer(model, tcfg, torch.device("cpu"))
+        for name, p in model.named_parameters():
+            optimizer.state[p] = {
+                "step": torch.tensor(float(self.adam_step)),
+                "exp_avg": self.exp_avg[name][i].detach().cpu().clone(),
+                "exp_avg_sq": self.exp_avg_sq[name][i].detach().cpu().clone(),
+            }
+        return optimizer.state_dict()
+
+    def state_dict(self) -> dict:
+        def cpu(states):
+            return {k: v.detach().cpu() for k, v in states.items()}
+
+        return {"params": cpu(self.params), "exp_avg": cpu(self.exp_avg), "exp_avg_sq": cpu(self.exp_avg_sq),
+                "adam_step": self.adam_step, "seeds": self.seeds}
+
+    @torch.no_grad()
+    def load_state_dict(self, state: dict) -> None:
+        if list(state["seeds"]) != self.seeds:
+            raise ValueError("the saved population was made with other member seeds")
+        for key in ("params", "exp_avg", "exp_avg_sq"):
+            mine = getattr(self, key)
+            for name, tensor in state[key].items():
+                mine[name].copy_(tensor)
+        self.adam_step = int(state["adam_step"])
