@@ -33,7 +33,12 @@ def print_traceback(error):
 
 
 def run(main_path, tests_path):
-    namespace = {"__name__": "__main__", "__file__": main_path, "__builtins__": __builtins__}
+    # A real __main__ module, so that unittest.main(), pickle and friends find the program's names.
+    module = type(sys)("__main__")
+    module.__file__ = main_path
+    module.__builtins__ = __builtins__
+    sys.modules["__main__"] = module
+    namespace = module.__dict__
     sys.argv = [main_path]
     phase = "program"
     try:

@@ -47,9 +47,10 @@ class UnsafeSandboxWarning(UserWarning):
 
 
 PROCESS_MODE_WARNING = (
-    "sandbox mode 'process' does NOT isolate the program: it runs as your user with your file system, "
-    "network, other processes, /proc and inherited environment; only rlimits, a new session and the "
-    "timeout apply (and as root RLIMIT_NPROC does not). Use mode 'bwrap' for code you do not trust.")
+    "sandbox mode 'process' does NOT isolate the program: it runs as your user and can read and write "
+    "your files, use the network, signal your other processes and read their /proc entries "
+    "(environments included); only rlimits, a new session and the timeout apply, and as root "
+    "RLIMIT_NPROC does not. Use mode 'bwrap' for code you do not trust.")
 
 
 @dataclass(frozen=True)
