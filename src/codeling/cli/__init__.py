@@ -27,6 +27,8 @@ def _mount() -> None:
 
     core.register(app)
     # Sub-command groups, one per capability:
+    from codeling.cli import sandbox
+    app.add_typer(sandbox.app, name="sandbox")
     from codeling.cli import tinypy
     app.add_typer(tinypy.app, name="tinypy")
 
