@@ -27,6 +27,10 @@ def _mount() -> None:
 
     core.register(app)
     # Sub-command groups, one per capability:
+    from codeling.cli import corpus
+    app.add_typer(corpus.app, name="corpus")
+    from codeling.cli import tokenizer
+    app.add_typer(tokenizer.app, name="tokenizer")
     from codeling.cli import sandbox
     app.add_typer(sandbox.app, name="sandbox")
     from codeling.cli import tinypy

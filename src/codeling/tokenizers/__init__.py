@@ -3,5 +3,6 @@
 from codeling.tokenizers.base import Tokenizer, load_tokenizer, tokenizer_from_json
 from codeling.tokenizers.char import CharTokenizer
 from codeling.tokenizers.tinypy import TinyPyTokenizer
+from codeling.tokenizers.bpe import BPETokenizer
 
 __all__ = ["Tokenizer", "CharTokenizer", "load_tokenizer", "tokenizer_from_json"]

@@ -1,0 +1,204 @@
+"""Build a versioned Python corpus: ingest, filter, deduplicate, split by file, write atomically.
+
+Documents stream through in the sources' fixed order (see ingest.py); the filters run in worker
+processes and the results come back in that same order, so the output never depends on timing.
+The split is decided by a hash of each file's normalised code, not by position or a random draw:
+a file lands in the same split whatever else the corpus holds, and copies that differ only in
+comments or spacing cannot straddle train and val.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import multiprocessing
+import os
+from collections import Counter, deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from codeling import atomic
+from codeling.corpus.dedup import Deduplicator
+from codeling.corpus.filters import Examined, FilterSettings, examine, examine_many
+from codeling.corpus.ingest import RawDocument, Source, count_documents, default_sources, iter_documents
+from codeling.corpus.reader import FORMAT
+from codeling.errors import CodelingError
+
+FORMAT_VERSION = 1
+SPLIT_FILES = {"train": "train.jsonl", "val": "val.jsonl"}
+CHUNK = 64  # documents per task sent to a worker
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    max_bytes: int = 500_000
+    max_line_length: int = 1000
+    strip_licences: bool = False
+    near_threshold: float | None = 0.85  # None turns near-duplicate removal off
+    num_perm: int = 128
+    val_fraction: float = 0.05
+    seed: int = 0  # salts the split hash: another seed, another train/val partition
+    max_files: int | None = None  # stop after this many documents (files or rows) have been read
+    code_column: str | None = None
+
+    def check(self) -> None:
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise CodelingError(f"Validation fraction {self.val_fraction} must be at least 0 and below 1 (0.05 is usual).")
+        if self.max_bytes <= 0 or self.max_line_length <= 0:
+            raise CodelingError("The size and line-length limits must be positive numbers.")
+        if self.max_files is not None and self.max_files <= 0:
+            raise CodelingError(f"--max-files {self.max_files} must be a positive number.")
+
+    def filters(self) -> FilterSettings:
+        return FilterSettings(self.max_bytes, self.max_line_length, self.strip_licences, self.near_threshold is not None, self.num_perm)
+
+
+class _JsonLines:
+    """A JSONL file being written, hashed as it goes so it is never read back."""
+
+    def __init__(self, path: Path):
+        self.file = open(path, "wb")
+        self.sha256 = hashlib.sha256()
+
+    def write(self, record: dict) -> None:
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        self.file.write(line)
+        self.sha256.update(line)
+
+
+@dataclass
+class BuildProgress:
+    seen: int
+    kept: int
+    total: int | None  # None where the sources cannot say cheaply how many documents they hold
+    source: str
+
+
+@dataclass
+class CorpusReport:
+    out_dir: Path
+    manifest: dict
+
+    @property
+    def kept(self) -> dict[str, int]:
+        return {split: info["documents"] for split, info in self.manifest["splits"].items()}
+
+    @property
+    def rejected(self) -> dict[str, int]:
+        return self.manifest["counts"]["rejected"]
+
+
+def split_of(normalized: str, val_fraction: float, seed: int) -> str:
+    digest = hashlib.sha256(f"{seed}:{normalized}".encode()).digest()
+    return "val" if int.from_bytes(digest[:8], "big") < val_fraction * 2**64 else "train"
+
+
+def _examined(docs: Iterable[RawDocument], settings: FilterSettings, workers: int) -> Iterator[Examined]:
+    """Filter results in input order. Chunks in flight are bounded, so memory is too, whatever the
+    corpus size (Pool.imap would read the whole input ahead)."""
+    if workers <= 1:
+        for doc in docs:
+            yield examine(doc, settings)
+        return
+    chunks = iter(lambda: list(itertools.islice(docs, CHUNK)), [])
+    # fork where there is one: spawn re-imports the caller's __main__, which fails for stdin scripts
+    # and notebooks. The workers only parse and hash, so the parent's threads do not matter to them.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(workers) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(examine_many, (chunk, settings)))
+            if len(pending) >= 4 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def build_corpus(
+    out_dir: str | Path,
+    sources: list[Source] | None = None,
+    settings: CorpusSettings = CorpusSettings(),
+    progress: Callable[[BuildProgress], None] | None = None,
+    workers: int = 0,
+    overwrite: bool = False,
+) -> CorpusReport:
+    """Ingest `sources` (default: this interpreter's standard library and site-packages) into a
+    corpus directory; `workers` 0 means one per CPU."""
+    settings.check()
+    sources = sources if sources is not None else default_sources()
+    if not sources:
+        raise CodelingError("No sources to ingest; pass directories of .py files or data files.")
+    labels = [s.label for s in sources]
+    if len(set(labels)) != len(labels):
+        raise CodelingError(f"A source was given twice ({sorted(l for l in labels if labels.count(l) > 1)[0]}); pass each source once.")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
+        raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
+    workers = workers or os.cpu_count() or 1
+    dedup = Deduplicator(settings.near_threshold, settings.num_perm)
+    total = count_documents(sources)
+    if settings.max_files is not None:
+        total = min(total, settings.max_files) if total is not None else settings.max_files
+    seen, kept = 0, 0
+    rejected: Counter = Counter()
+    per_source = {s.label: Counter() for s in sources}
+    split_bytes: Counter = Counter()
+    split_docs: Counter = Counter()
+
+    def documents() -> Iterator[RawDocument]:
+        for source in sources:
+            yield from iter_documents(source, settings.code_column, settings.max_bytes)
+
+    docs = itertools.islice(documents(), settings.max_files)
+    with atomic.atomic_directory(out_dir, overwrite=True) as tmp:
+        outs = {split: _JsonLines(tmp / name) for split, name in SPLIT_FILES.items()}
+        rejects = _JsonLines(tmp / "rejected.jsonl")
+        try:
+            for doc in _examined(docs, settings.filters(), workers):
+                seen += 1
+                name = f"{doc.source}:{doc.path}"
+                reason, original = doc.reason, None
+                if reason is None:
+                    reason, original = dedup.check(name, doc.sha256, doc.normalized, doc.signature)
+                per_source[doc.source]["seen"] += 1
+                if reason is not None:
+                    rejected[reason] += 1
+                    entry = {"source": doc.source, "path": doc.path, "reason": reason}
+                    if original is not None:
+                        entry["duplicate_of"] = original
+                    rejects.write(entry)
+                else:
+                    kept += 1
+                    per_source[doc.source]["kept"] += 1
+                    split = split_of(doc.normalized, settings.val_fraction, settings.seed)
+                    record = {"source": doc.source, "path": doc.path, "sha256": doc.sha256, "text": doc.text}
+                    outs[split].write(record)
+                    split_docs[split] += 1
+                    split_bytes[split] += len(doc.text.encode("utf-8"))
+                if progress is not None and (seen % 256 == 0):
+                    progress(BuildProgress(seen, kept, total, doc.source))
+        finally:
+            for writer in [*outs.values(), rejects]:
+                writer.file.close()
+        if progress is not None:
+            progress(BuildProgress(seen, kept, seen, sources[-1].label))
+        manifest = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "settings": asdict(settings),
+            "sources": [
+                {"label": s.label, "kind": s.kind, "path": str(s.path.resolve()), "seen": per_source[s.label]["seen"], "kept": per_source[s.label]["kept"]}
+                for s in sources
+            ],
+            "counts": {"seen": seen, "kept": kept, "rejected": dict(sorted(rejected.items()))},
+            "splits": {
+                split: {"file": name, "documents": split_docs[split], "bytes": split_bytes[split], "sha256": outs[split].sha256.hexdigest()}
+                for split, name in SPLIT_FILES.items()
+            },
+            "rejected_file": {"file": "rejected.jsonl", "sha256": rejects.sha256.hexdigest()},
+        }
+        atomic.write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return CorpusReport(out_dir, manifest)
+
