@@ -107,6 +107,10 @@ def _run_bwrap(files: dict[str, str], stdin: bytes, limits: Limits, config: Sand
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env={}, start_new_session=True,
                                 pass_fds=(info_w, report_w, *data_fds.values()))
+    except OSError:
+        os.close(info_r)
+        os.close(report_r)
+        raise
     finally:
         for fd in (info_w, report_w, *data_fds.values()):
             os.close(fd)
