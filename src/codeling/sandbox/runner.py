@@ -120,7 +120,7 @@ def _run_bwrap(files: dict[str, str], stdin: bytes, limits: Limits, config: Sand
         # SIGKILL to the namespace's init ends every process in the pid namespace at once.
         if sandbox_init is not None:
             _pidfd_kill(sandbox_init)
-        _pidfd_kill_pid(proc.pid)
+        _kill_child(proc.pid)
 
     try:
         return _supervise(proc, stdin, limits, "tests.py" in files, started, report_r, kill,
@@ -158,6 +158,9 @@ def require_bwrap(config: SandboxConfig) -> str:
     _probed[key] = path
     try:
         probe = _run_bwrap({"main.py": "print('ready')"}, b"", Limits(timeout_s=20), config)
+    except OSError as e:  # e.g. nsenter or unshare (util-linux) missing when running as root
+        del _probed[key]
+        raise CodelingError(f"cannot start bubblewrap ({e}); install util-linux and bubblewrap, or choose mode 'process', which does not isolate the program.") from e
     except BaseException:
         del _probed[key]
         raise
@@ -327,7 +330,7 @@ def _pidfd_kill(pidfd: int) -> None:
         pass
 
 
-def _pidfd_kill_pid(pid: int) -> None:
+def _kill_child(pid: int) -> None:
     # Our own unreaped child: its pid cannot be reused before we wait for it.
     try:
         os.kill(pid, signal.SIGKILL)
