@@ -47,6 +47,7 @@ def attack(name, source, statuses, **kw) -> Attack:
 
 ATTACKS = [
     attack("fork_bomb", """
+import os
 while True:
     try:
         os.fork()
@@ -109,16 +110,19 @@ while True:
 print(open("{secret_file}").read())
 """, "error"),
     attack("read_secret_in_home", """
+import os
 print(os.listdir(os.path.expanduser("~")) if os.path.expanduser("~") != "~" else "no home")
 print(open("{home_secret}").read())
 """, "error"),
     attack("read_environment", """
+import os
 print(dict(os.environ))
 for pid in ("1", "self"):
     print(open(f"/proc/{{pid}}/environ", "rb").read())
 print(os.environ.get("{secret_env}"))
 """, "ok"),
     attack("write_outside_work_dir", """
+import os
 for path in ("{outside_dir}/pwned", "/pwned", "/usr/lib/pwned", "/dev/shm/pwned", "/dev/pwned",
              os.path.expanduser("~/pwned")):
     try:
@@ -139,6 +143,7 @@ except OSError as e:
     print("blocked", type(e).__name__)
 """, "ok", must_not_print=("CONNECTED",)),
     attack("os_system", """
+import os
 print(os.system("echo PWNED; touch {outside_dir}/pwned"))
 """, "ok", must_not_print=("PWNED",)),
     attack("subprocess_shell", """
