@@ -81,6 +81,9 @@ class LogConfig(_Section):
 
 class Config(_Section):
     preset: str | None = None
+    # What the data is (copied from the shards' manifest by the trainer), so that evaluators know
+    # how to prompt a checkpoint: e.g. {"name": "tinypy", "mode": "trace"}.
+    task: dict[str, Any] = {}
     model: ModelConfig = ModelConfig()
     data: DataConfig = DataConfig()
     train: TrainConfig = TrainConfig()

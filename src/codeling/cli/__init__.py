@@ -35,6 +35,9 @@ def _mount() -> None:
     app.add_typer(sandbox.app, name="sandbox")
     from codeling.cli import tinypy
     app.add_typer(tinypy.app, name="tinypy")
+    app.command("demo")(tinypy.demo_cmd)
+    from codeling.cli import evolve
+    app.command("evolve")(evolve.evolve_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

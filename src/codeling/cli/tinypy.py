@@ -157,3 +157,94 @@ def data(
         levels_text = ", ".join(f"{k}: {v}" for k, v in report.levels[name].items())
         table.add_row(name, f"{report.counts[name]:,}", "-" if tokens is None else f"{tokens:,}", levels_text)
     console.print(table)
+
+
+def print_report(report, show: int = 5) -> None:
+    """The per-level table of an EvalReport, then a few programs with predicted and true output."""
+    trace = report.mode == "trace"
+    table = Table(title=f"{report.data['samples']:,} programs from {report.data['path']} ({report.mode} mode, greedy)")
+    for column in ["level", "n", "output acc"] + (["hard acc", "soft acc"] if trace else []):
+        table.add_column(column, justify="right" if column != "level" else "left")
+
+    def row(name, score):
+        acc = score.accuracy()
+        cells = [name, f"{score.n:,}", f"{acc['output'] * 100:.1f}%"]
+        if trace:
+            cells += [f"{acc['hard'] * 100:.1f}%", f"{acc['soft'] * 100:.1f}%"]
+        table.add_row(*cells)
+
+    for level, score in sorted(report.levels.items()):
+        row(level, score)
+    table.add_section()
+    row("all", report.overall)
+    console.print(table)
+    examples = report.examples[: max(0, show - 2)]
+    failures = [f for f in report.failures if f not in examples][:2]
+    shown = [("example", e) for e in examples] + [("failure", f) for f in failures]
+    for kind, item in shown:
+        mark = "[green]right" if item.predicted == item.expected else "[red]wrong"
+        console.rule(f"{kind} (level {item.level or '?'}): {mark}")
+        console.print(item.program, markup=False, highlight=False)
+        console.print(f"  expected:  {item.expected}", markup=False, highlight=False)
+        console.print(f"  predicted: {item.predicted}", markup=False, highlight=False)
+
+
+@app.command("eval")
+def eval_cmd(
+    checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
+    data: Path = typer.Option(..., "--data", help="a TinyPy output-format file, or a `codeling tinypy data` directory (its test.jsonl)"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="score only the first N programs"),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="write the full report as JSON here"),
+    batch_size: int = typer.Option(64, "--batch-size", help="programs decoded together"),
+    trace: Optional[bool] = typer.Option(None, "--trace/--output", help="score as a trace or an output model (default: as trained)"),
+    device: str = typer.Option("cpu", "--device"),
+):
+    """Exact-match output accuracy (and hard/soft trace accuracy) overall and per level, greedy."""
+    import json
+
+    from codeling import atomic
+    from codeling.tinypy.evaluate import evaluate
+
+    bar = Progress(TextColumn("decode"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    with bar:
+        task = bar.add_task("decode", total=None)
+        report = evaluate(checkpoint, data, limit, batch_size, device, trace,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    print_report(report)
+    if json_out is not None:
+        atomic.write_text(json_out, json.dumps(report.to_json(), indent=2) + "\n")
+        console.print(f"report written to {json_out}")
+
+
+def demo_cmd(
+    out: Path = typer.Option(Path("runs/demo"), "--out", help="run directory (an earlier demo's is replaced)"),
+    quick: bool = typer.Option(False, "--quick", help="a one-minute version of the same path"),
+    seed: int = typer.Option(0, "--seed"),
+):
+    """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
+    from codeling.cli.core import run_training
+    from codeling.tinypy.demo import run_demo
+
+    console.print("[bold]codeling demo[/]: teach a tiny GPT to execute TinyPy programs")
+    data_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            data_bar.start()
+        if stage not in tasks:
+            tasks[stage] = data_bar.add_task(stage, total=total)
+        data_bar.update(tasks[stage], completed=done, total=total)
+
+    def train(config, run_dir):
+        data_bar.stop()  # one live display at a time: training draws its own
+        return run_training(config, run_dir, resume=False)
+
+    try:
+        result = run_demo(out, quick, seed, train=train, progress=update)
+    finally:
+        data_bar.stop()
+    print_report(result.report)
+    phases = ", ".join(f"{name} {s:.0f}s" for name, s in result.seconds.items())
+    console.print(f"time: {phases}. Checkpoint, metrics.jsonl, loss.png and report.json are in {result.run_dir}/")
+    console.print(f"next: codeling tinypy eval {result.run_dir} --data FILE   |   codeling info {result.run_dir}")

@@ -115,6 +115,9 @@ def train(
         raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
     shards = Shards(config.data.dir)
     tokenizer = shards.tokenizer()
+    provenance = shards.manifest.get("provenance", {})
+    if "task" in provenance:
+        config.task = {"name": provenance["task"], "mode": provenance.get("mode")}
     if config.model.vocab_size == 0:
         config.model.vocab_size = tokenizer.vocab_size
     elif config.model.vocab_size < tokenizer.vocab_size:
