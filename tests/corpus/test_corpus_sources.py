@@ -3,14 +3,14 @@ import json
 
 import pytest
 
-from codeling.corpus import CorpusSettings, build_corpus, iter_records, resolve_source
+from codeling.corpus import CorpusSettings, build_corpus, iter_records, resolve_source, resolve_sources
 from codeling.errors import CodelingError
 
 from corpus_samples import module
 
 
 def _build(out, *specs, **settings):
-    sources = [resolve_source(str(s)) for s in specs]
+    sources = resolve_sources([str(s) for s in specs])
     return build_corpus(out, sources, CorpusSettings(val_fraction=0.0, **settings), workers=1)
 
 

@@ -49,16 +49,16 @@ def build(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing corpus at --out"),
 ):
     """Ingest Python code, filter and deduplicate it, and write train/val JSONL plus a manifest."""
-    from codeling.corpus import CorpusSettings, build_corpus, default_sources, resolve_source
+    from codeling.corpus import CorpusSettings, build_corpus, default_sources, resolve_sources
 
-    chosen = [resolve_source(s) for s in sources] if sources else default_sources()
+    chosen = resolve_sources(sources) if sources else default_sources()
     settings = CorpusSettings(
         max_bytes=max_bytes, max_line_length=max_line_length, strip_licences=strip_licences,
         near_threshold=near_threshold if near_dedup else None, val_fraction=val_fraction, seed=seed,
         max_files=max_files, code_column=code_column,
     )
     for source in chosen:
-        console.print(f"source [bold]{source.label}[/]" + ("" if source.label == str(source.path) else f": {source.path}"))
+        console.print(f"source [bold]{source.label}[/]: {source.path}")
     start = time.perf_counter()
     with _bar("corpus") as update:
         report = build_corpus(out, chosen, settings, lambda p: update(p.seen, p.total, f"kept {p.kept:,}  {p.source}"), workers, overwrite)

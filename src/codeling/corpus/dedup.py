@@ -15,24 +15,29 @@ import numpy as np
 
 from codeling.errors import CodelingError
 
-# A string literal (kept) or a comment (dropped); strings are matched first so a '#' inside one
-# survives. Approximate only where it cannot matter: both copies of a file are treated alike.
-_STRING_OR_COMMENT = re.compile(
-    r"""("{3}[\s\S]*?"{3}|'{3}[\s\S]*?'{3}|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|#[^\n]*"""
-)
-_WHITESPACE = re.compile(r"[ \t\f\v]+")
+# On a line holding a '#': a string literal (kept) or a comment (dropped); strings match first so
+# a '#' inside one survives. Lines are taken one at a time because most hold no '#' and cost
+# nothing; a '#' inside a multi-line string may be cut, which is harmless here since every copy of a
+# file is cut alike.
+_STRING_OR_COMMENT = re.compile(r"""("(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*')|#.*""")
 MINHASH_SEED = 1
 MINHASH_SCHEME = "affine32"  # datasketch >= 2.0; fixed so signatures stay comparable across versions
 
 
 def normalized_lines(text: str) -> list[str]:
-    """The code's non-empty lines with comments and all spaces removed."""
-    code = _STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", text)
-    return [line for line in _WHITESPACE.sub("", code).split("\n") if line]
+    """The code's non-empty lines with comments and all whitespace removed."""
+    lines = []
+    for line in text.split("\n"):
+        if "#" in line:
+            line = _STRING_OR_COMMENT.sub(lambda m: m.group(1) or "", line)
+        line = "".join(line.split())
+        if line:
+            lines.append(line)
+    return lines
 
 
-def normalized_hash(text: str) -> str:
-    return hashlib.sha256("\n".join(normalized_lines(text)).encode("utf-8")).hexdigest()
+def normalized_hash(lines: list[str]) -> str:
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
 def _datasketch():
@@ -48,11 +53,10 @@ def _datasketch():
 _PERMUTATIONS: dict[int, object] = {}
 
 
-def minhash_signature(text: str, num_perm: int = 128) -> np.ndarray:
+def minhash_signature(lines: list[str], num_perm: int = 128) -> np.ndarray:
     """MinHash over pairs of consecutive normalised lines: an edit touches two shingles, a reordered
     block a few, so files that share most of their code score a high Jaccard similarity."""
     datasketch = _datasketch()
-    lines = normalized_lines(text)
     shingles = {f"{a}\n{b}".encode("utf-8") for a, b in zip(lines, lines[1:])} or {line.encode("utf-8") for line in lines}
     if num_perm not in _PERMUTATIONS:  # drawing the permutations costs more than hashing a small file
         _PERMUTATIONS[num_perm] = datasketch.MinHash(num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations

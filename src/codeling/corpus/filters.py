@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from codeling.corpus.dedup import minhash_signature, normalized_hash
+from codeling.corpus.dedup import minhash_signature, normalized_hash, normalized_lines
 from codeling.corpus.ingest import RawDocument
 
 LICENCE_WORDS = re.compile(
@@ -105,10 +105,10 @@ def examine(doc: RawDocument, settings: FilterSettings) -> Examined:
         reason = "syntax_error"
     if reason is not None:
         return Examined(doc.source, doc.path, reason)
-    normalized = normalized_hash(text)
-    signature = minhash_signature(text, settings.num_perm) if settings.near_duplicates else None
+    lines = normalized_lines(text)
+    signature = minhash_signature(lines, settings.num_perm) if settings.near_duplicates else None
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Examined(doc.source, doc.path, None, text, sha, normalized, signature)
+    return Examined(doc.source, doc.path, None, text, sha, normalized_hash(lines), signature)
 
 
 def examine_many(docs: list[RawDocument], settings: FilterSettings) -> list[Examined]:

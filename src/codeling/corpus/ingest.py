@@ -81,8 +81,16 @@ def _kind_of(path: Path) -> str | None:
     return None
 
 
+def resolve_sources(specs: list[str]) -> list[Source]:
+    """Command-line SOURCEs as Sources labelled by their names (records then read `src:pkg/x.py`,
+    not a machine's absolute path); where two names clash, both keep the SOURCE as given."""
+    sources = [resolve_source(spec) for spec in specs]
+    names = [s.path.name for s in sources]
+    return [Source(s.path.name, s.kind, s.path) if names.count(s.path.name) == 1 else s for s in sources]
+
+
 def resolve_source(spec: str) -> Source:
-    """Turn one command-line SOURCE into a Source, failing clearly on what cannot be read."""
+    """Turn one command-line SOURCE into a Source labelled `spec`, failing clearly on what cannot be read."""
     path = Path(spec).expanduser()
     if path.is_dir():
         return Source(spec, "dir", path)
