@@ -87,13 +87,18 @@ def test_parquet_and_arrow_files_like_hugging_face_datasets(tmp_path):
     assert seen[-1].seen == seen[-1].total == 3
 
 
-def test_corrupt_data_file_is_counted_not_fatal(tmp_path):
-    pytest.importorskip("pyarrow")
+def test_corrupt_or_codeless_data_files_in_a_walk_are_counted_not_fatal(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "bad.parquet").write_bytes(b"PAR1 this is not parquet")
     (tmp_path / "d" / "ok.py").write_text(module("ok"))
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"x": [1, 2]}), tmp_path / "d" / "numbers.parquet")  # a library's test fixture, say
     report = _build(tmp_path / "corpus", tmp_path / "d")
-    assert report.rejected == {"unreadable": 1} and report.manifest["counts"]["kept"] == 1
+    assert report.rejected == {"no_code_column": 1, "unreadable": 1} and report.manifest["counts"]["kept"] == 1
+    with pytest.raises(CodelingError, match="--code-column"):  # named directly, it is the user's to fix
+        _build(tmp_path / "named", tmp_path / "d" / "numbers.parquet")
 
 
 def test_unusable_sources_fail_with_one_sentence(tmp_path):

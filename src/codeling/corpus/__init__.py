@@ -17,8 +17,8 @@ names clash, or stdlib / purelib / platlib for the default); `path` is relative 
 has one). `text` is the file as UTF-8 with LF newlines.
 Documents appear in the sources' fixed order (directory entries sorted, rows in file order) and the
 manifest holds no times, so the same input gives byte-identical directories. Rejection reasons:
-unreadable, bad_record, binary, not_utf8, empty, too_large, long_lines, syntax_error,
-exact_duplicate, normalized_duplicate, near_duplicate.
+unreadable, bad_record, no_code_column (a data file met in a directory walk), binary, not_utf8,
+empty, too_large, long_lines, syntax_error, exact_duplicate, normalized_duplicate, near_duplicate.
 """
 
 from codeling.corpus.build import BuildProgress, CorpusReport, CorpusSettings, build_corpus, split_of

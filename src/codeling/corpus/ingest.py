@@ -139,12 +139,14 @@ def iter_documents(source: Source, code_column: str | None = None, max_bytes: in
     if source.kind == "dir":
         for path in _walk(source.path, source.skip):
             rel = path.relative_to(source.path).as_posix()
-            yield from _iter_file(source.label, rel, path, _kind_of(path), code_column, max_bytes)
+            yield from _iter_file(source.label, rel, path, _kind_of(path), code_column, max_bytes, named=False)
     else:
-        yield from _iter_file(source.label, source.path.name, source.path, source.kind, code_column, max_bytes)
+        yield from _iter_file(source.label, source.path.name, source.path, source.kind, code_column, max_bytes, named=True)
 
 
-def _iter_file(label, rel, path: Path, kind, code_column, max_bytes) -> Iterator[RawDocument]:
+def _iter_file(label, rel, path: Path, kind, code_column, max_bytes, named: bool) -> Iterator[RawDocument]:
+    """A named data file without a code column is the user's mistake to fix; one met in a directory
+    walk (a library's test fixture, say) is only counted."""
     if kind == "py":
         yield _read_py(label, rel, path, max_bytes)
         return
@@ -160,7 +162,9 @@ def _iter_file(label, rel, path: Path, kind, code_column, max_bytes) -> Iterator
             else:
                 yield RawDocument(label, doc_path, code)
     except CodelingError:
-        raise
+        if named:
+            raise
+        yield RawDocument(label, rel, None, "no_code_column")
     except Exception:  # a corrupt data file costs that file, never the build
         yield RawDocument(label, rel, None, "unreadable")
 
