@@ -12,7 +12,10 @@ Tests never send traffic to any address but loopback.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -274,3 +277,15 @@ def test_attack_is_contained(case: Attack, host, no_leftovers):
 
 def test_suite_has_at_least_twenty_attacks():
     assert len({a.name for a in ATTACKS}) == len(ATTACKS) >= 20
+
+
+
+def test_the_leftover_check_catches_an_escaped_daemon(watch_processes):
+    """The check the attack suite relies on must itself be able to fail: a double-forked daemon
+    started outside any sandbox is reported."""
+    subprocess.run(["sh", "-c", "sleep 30 & exit 0"], check=True)
+    found = watch_processes(wait_s=0.5)
+    for pid, _ in found:
+        os.kill(pid, signal.SIGKILL)
+    assert [name for _, name in found] == ["sleep"]
+    assert watch_processes(wait_s=2.0) == []
