@@ -36,9 +36,9 @@ FULL = Plan(programs=120_000, test_programs=700, max_steps=1500, overrides=(
     "model.block_size=128", "data.batch_size=48", "train.lr=3e-3", "train.min_lr=3e-4",
     "train.warmup_steps=100", "train.eval_every=250", "train.eval_batches=10", "checkpoint.every_steps=500",
 ))
-QUICK = Plan(programs=6_000, test_programs=200, max_steps=60, overrides=(
+QUICK = Plan(programs=6_000, test_programs=200, max_steps=40, overrides=(
     "model.block_size=128", "data.batch_size=16", "train.lr=3e-3", "train.warmup_steps=10",
-    "train.eval_every=30", "train.eval_batches=4", "checkpoint.every_steps=30",
+    "train.eval_every=20", "train.eval_batches=4", "checkpoint.every_steps=20",
 ))
 
 
