@@ -1,0 +1,28 @@
+"""`codeling export`: write a checkpoint in a format other tools load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def export_cmd(
+    checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
+    format: str = typer.Option("hf", "--format", help="hf: a Hugging Face transformers GPT-2 directory"),
+    out: Path = typer.Option(..., "--out", help="directory to write"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing directory at --out"),
+):
+    """Export a checkpoint as a Hugging Face transformers directory (GPT-2 architecture)."""
+    from codeling.errors import CodelingError
+    from codeling.export import export_hf
+
+    if format != "hf":
+        raise CodelingError(f"Unknown export format {format!r}; the one format is hf (for int8 CPU inference see docs/EXPORT.md).")
+    path = export_hf(checkpoint, out, overwrite=overwrite)
+    size = sum(f.stat().st_size for f in path.iterdir())
+    console.print(f"wrote {path} ({', '.join(sorted(f.name for f in path.iterdir()))}; {size / 1e6:.1f} MB)")
+    console.print(f"load it with: AutoModelForCausalLM.from_pretrained({str(path)!r}) and AutoTokenizer.from_pretrained({str(path)!r})")

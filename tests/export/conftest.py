@@ -1,0 +1,41 @@
+import os
+
+import pytest
+import torch
+
+# Export must load with no network: a Hugging Face directory on disk is all transformers gets.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from codeling.config import Config, ModelConfig
+from codeling.model import GPT
+from codeling.train.checkpoint import save_checkpoint
+
+CODE = '''def fib(n):
+\tif n < 2:
+\t\treturn n  # base case
+    return fib(n - 1) + fib(n - 2)
+
+print("héllo", fib(10), [x ** 2 for x in range(3)])
+'''
+
+
+def make_checkpoint(path, tokenizer, seed: int = 0, **model_options):
+    """A tiny random GPT with every weight, biases included, far from its init, saved as a checkpoint."""
+    options = dict(block_size=256, n_layer=2, n_head=2, n_embd=32)
+    options.update(model_options)
+    config = Config(model=ModelConfig(vocab_size=tokenizer.vocab_size, **options))
+    torch.manual_seed(seed)
+    model = GPT(config.model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.2)
+    return save_checkpoint(path, model, config, tokenizer)
+
+
+@pytest.fixture
+def checkpoint_factory(tmp_path):
+    def make(tokenizer, name="ckpt", **options):
+        return make_checkpoint(tmp_path / name, tokenizer, **options)
+
+    return make
