@@ -88,6 +88,7 @@ def evolve_cmd(
     resume: bool = typer.Option(False, "--resume", help="continue the population in --out from its newest checkpoint"),
     backend: str = typer.Option("local", "--backend", help="local (one vectorised population) or ray (Ray Tune trials)"),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray backend: cluster to join (e.g. auto); default a local Ray"),
+    ray_gpus: float = typer.Option(0.0, "--ray-gpus-per-trial", help="ray backend: GPUs each member asks for (e.g. 0.25 packs 4 on a GPU)"),
 ):
     """Train a population; every G steps the worse members copy (pbt) or become clones of (evolve) better ones."""
     from dataclasses import asdict
@@ -123,7 +124,7 @@ def evolve_cmd(
 
             if resume:
                 raise CodelingError("--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md).")
-            result = train_population_ray(cfg, settings, out, address=ray_address, on_event=view)
+            result = train_population_ray(cfg, settings, out, address=ray_address, on_event=view, gpus_per_trial=ray_gpus)
         else:
             from codeling.evolve.loop import train_population
 

@@ -124,8 +124,11 @@ def train_population_ray(
     address: str | None = None,
     on_event: Callable[[Event], None] | None = None,
     space: dict[str, Range] | None = None,
+    gpus_per_trial: float = 0.0,
 ) -> EvolveResult:
-    """Run the population on Ray (the running instance, `address`, or a new local one); pbt or none."""
+    """Run the population on Ray (the running instance, `address`, or a new local one); pbt or none.
+
+    Each trial asks Ray for one CPU and `gpus_per_trial` GPUs (Ray hides GPUs from trials that ask for none)."""
     try:
         import ray
         from ray import tune
@@ -177,7 +180,7 @@ def train_population_ray(
                             "precision": tcfg.precision, "params": 0, "tokens_per_step": config.data.batch_size * config.model.block_size}))
     t0 = time.monotonic()
     tuner = tune.Tuner(
-        tune.with_resources(_trainable, {"cpu": 1}),
+        tune.with_resources(_trainable, {"cpu": 1, "gpu": gpus_per_trial}),
         param_space=param_space,
         tune_config=tune.TuneConfig(metric="val_loss", mode="min", scheduler=scheduler, reuse_actors=False),
         # Stopping at the last generation keeps PBT from exploiting after the final evaluation.
