@@ -38,6 +38,8 @@ def _mount() -> None:
     app.command("demo")(tinypy.demo_cmd)
     from codeling.cli import evolve
     app.command("evolve")(evolve.evolve_cmd)
+    from codeling.cli import evals
+    app.add_typer(evals.app, name="eval")
     from codeling.cli import export
     app.command("export")(export.export_cmd)
 

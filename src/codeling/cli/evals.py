@@ -1,0 +1,195 @@
+"""`codeling eval ...`: HumanEval, the procedural task suite, and a contamination report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from codeling.cli.tinypy import _progress  # the rich bar every verb with stages uses
+from codeling.errors import CodelingError
+
+app = typer.Typer(help="Evaluate code models: HumanEval and the task suite by pass@k in the sandbox, and contamination.",
+                  no_args_is_help=True)
+console = Console()
+
+N = typer.Option(20, "--n", help="samples per problem (pass@k is reported for k in 1, 10, 100 up to n)")
+TEMPERATURE = typer.Option(0.8, "--temperature", help="sampling temperature (0: greedy)")
+TOP_P = typer.Option(0.95, "--top-p", help="nucleus sampling")
+MAX_NEW = typer.Option(256, "--max-new-tokens", help="longest completion, in tokens")
+SEED = typer.Option(0, "--seed", help="sampling seed")
+TIMEOUT = typer.Option(5.0, "--timeout", help="seconds each sample may run with its tests")
+WORKERS = typer.Option(None, "--workers", help="sandboxes at a time (default: CPUs + 1)")
+BATCH = typer.Option(32, "--batch-rows", help="samples decoded together")
+JSON_OUT = typer.Option(None, "--json", help="write the summary as JSON here")
+SAMPLES = typer.Option(None, "--samples", help="write one JSON line per sample here (default: next to --json)")
+MODE = typer.Option("bwrap", "--sandbox", help="sandbox mode: bwrap, or process (isolates nothing; see docs/SANDBOX.md)")
+
+
+def _print_report(report, title: str) -> None:
+    ks = sorted(report.overall.pass_at_k)
+    table = Table(title=title)
+    # Outcome columns count samples: passed, failed a test, runtime error, syntax error, timeout.
+    for column in ["", "problems", "n", *[f"pass@{k}" for k in ks], "pass", "wrong", "error", "syntax", "timeout"]:
+        table.add_column(column, justify="left" if not column else "right", no_wrap=True)
+
+    def row(label, s):
+        o = s.outcomes
+        table.add_row(label, str(s.problems), str(s.samples), *[f"{100 * s.pass_at_k.get(k, 0):.2f}%" for k in ks],
+                      *[str(o[x]) for x in ("passed", "failed_test", "runtime_error", "compile_error", "timeout")])
+
+    row("overall", report.overall)
+    for group, values in report.by_group.items():
+        for value, s in values.items():
+            row(f"{group} {value}", s)
+    console.print(table)
+
+
+def _write(results, report, settings: dict, json_out: Optional[Path], samples: Optional[Path]) -> None:
+    from codeling import atomic
+
+    if samples is None and json_out is not None:
+        samples = json_out.with_suffix(".samples.jsonl")
+    if samples is not None:
+        atomic.write_text(samples, "".join(json.dumps(r.to_json()) + "\n" for r in results))
+        console.print(f"wrote {len(results):,} samples to {samples}")
+    if json_out is not None:
+        atomic.write_text(json_out, json.dumps({"settings": settings, **report.to_json()}, indent=2) + "\n")
+        console.print(f"wrote the summary to {json_out}")
+
+
+def _run(problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_rows, mode):
+    from codeling.evals.run import evaluate
+    from codeling.generate import Sampling
+    from codeling.sandbox import Limits, SandboxConfig
+    from codeling.train.checkpoint import load_checkpoint
+
+    loaded = load_checkpoint(checkpoint)
+    sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+    with _progress() as update:
+        results, report = evaluate(loaded.model, loaded.tokenizer, problems, n, sampling, Limits(timeout_s=timeout),
+                                   SandboxConfig(mode=mode), workers, batch_rows, progress=update)
+    settings = {"checkpoint": str(loaded.path), "n": n, "temperature": temperature, "top_p": top_p,
+                "max_new_tokens": max_new_tokens, "seed": seed, "timeout_s": timeout, "sandbox": mode}
+    return results, report, settings
+
+
+@app.command()
+def humaneval(
+    checkpoint: Optional[Path] = typer.Argument(None, help="checkpoint or run directory"),
+    n: int = N, temperature: float = TEMPERATURE, top_p: float = TOP_P, max_new_tokens: int = MAX_NEW, seed: int = SEED,
+    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N problems"),
+    canonical: bool = typer.Option(False, "--canonical", help="score the canonical solutions instead of a model (a harness check)"),
+    timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
+    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE,
+):
+    """HumanEval's 164 problems: sample, run each completion with the problem's tests in the sandbox, report pass@k."""
+    from codeling.evals.humaneval import load_humaneval
+    from codeling.evals.run import execute, score
+    from codeling.sandbox import Limits, SandboxConfig
+
+    items = load_humaneval(limit)
+    problems = [p.problem() for p in items]
+    if canonical:
+        with _progress() as update:
+            results = execute(problems, [[p.canonical_solution] for p in items], Limits(timeout_s=timeout),
+                              SandboxConfig(mode=mode), workers, lambda d, t: update("run", d, t))
+        report, settings = score(results), {"canonical": True, "timeout_s": timeout, "sandbox": mode}
+    elif checkpoint is None:
+        raise CodelingError("Pass a checkpoint to evaluate, or --canonical to score the canonical solutions.")
+    else:
+        results, report, settings = _run(problems, checkpoint, n, temperature, top_p, max_new_tokens, seed, timeout,
+                                         workers, batch_rows, mode)
+    _print_report(report, f"HumanEval ({len(problems)} problems)")
+    _write(results, report, {"benchmark": "humaneval", **settings}, json_out, samples)
+
+
+def _suite(seed: int, per_kind: int, heldout: str):
+    from codeling.evals.tasks import SuiteSettings
+
+    return SuiteSettings(seed=seed, per_kind=per_kind, heldout_families=tuple(f for f in heldout.split(",") if f))
+
+
+SPLIT = typer.Option("test", "--split", help="train, test, or heldout (whole families never in train or test)")
+SUITE_SEED = typer.Option(0, "--suite-seed", help="seed of the task draws")
+PER_KIND = typer.Option(40, "--per-kind", help="draws per task kind")
+HELDOUT = typer.Option("dicts", "--heldout", help="comma list of families kept out of train and test")
+
+
+@app.command()
+def tasks(
+    checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
+    split: str = SPLIT, n: int = typer.Option(10, "--n", help="samples per task"),
+    temperature: float = TEMPERATURE, top_p: float = TOP_P, max_new_tokens: int = MAX_NEW, seed: int = SEED,
+    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tasks (mixed across kinds)"),
+    suite_seed: int = SUITE_SEED, per_kind: int = PER_KIND, heldout: str = HELDOUT,
+    timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
+    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE,
+):
+    """The procedural task suite: pass@k overall, per family and per level."""
+    from codeling.evals.tasks import load_split
+
+    chosen = load_split(split, _suite(suite_seed, per_kind, heldout), limit=limit)
+    if not chosen:
+        raise CodelingError(f"The {split} split holds no tasks with these settings; raise --per-kind or choose another split.")
+    results, report, settings = _run([t.problem() for t in chosen], checkpoint, n, temperature, top_p, max_new_tokens,
+                                     seed, timeout, workers, batch_rows, mode)
+    _print_report(report, f"Task suite, {split} split ({len(chosen)} tasks)")
+    _write(results, report, {"benchmark": "tasks", "split": split, "suite_seed": suite_seed, "per_kind": per_kind,
+                             "heldout": heldout, **settings}, json_out, samples)
+
+
+@app.command("tasks-export")
+def tasks_export(
+    out: Path = typer.Option(..., "--out", help="JSONL file to write"),
+    split: str = SPLIT, suite_seed: int = SUITE_SEED, per_kind: int = PER_KIND, heldout: str = HELDOUT,
+):
+    """Write one split of the task suite as JSONL: prompt, reference solution, test code and cases per task."""
+    from collections import Counter
+
+    from codeling.evals.tasks import load_split, write_jsonl
+
+    chosen = load_split(split, _suite(suite_seed, per_kind, heldout))
+    count = write_jsonl(chosen, out)
+    families = ", ".join(f"{k}: {v}" for k, v in sorted(Counter(t.family for t in chosen).items()))
+    console.print(f"wrote {count:,} {split} tasks to {out} ({families})")
+
+
+@app.command()
+def contamination(
+    corpus: Path = typer.Option(..., "--corpus", help="corpus directory (codeling corpus build) or shard directory"),
+    split: str = typer.Option("train", "--split", help="which split of the corpus to scan"),
+    n: int = typer.Option(13, "--n", help="n-gram length, in whitespace-separated tokens"),
+    threshold: float = typer.Option(0.5, "--threshold", help="flag items with at least this share of their n-grams in the corpus"),
+    humaneval: bool = typer.Option(True, "--humaneval/--no-humaneval", help="look for HumanEval problems"),
+    tasks: bool = typer.Option(True, "--tasks/--no-tasks", help="look for the task suite's test split"),
+    json_out: Optional[Path] = JSON_OUT,
+):
+    """N-gram overlap between a training corpus and HumanEval and the task suite's test split."""
+    from dataclasses import asdict
+
+    from codeling import atomic
+    from codeling.evals.contamination import contamination as measure, references
+
+    refs = references(humaneval, tasks)
+    if not refs:
+        raise CodelingError("Nothing to look for; leave --humaneval or --tasks on.")
+    with _progress() as update:
+        report = measure(corpus, refs, n, threshold, split, lambda docs, _: update("documents", docs, docs))
+    table = Table(title=f"{n}-gram overlap with {corpus} ({report.kind}, {report.documents:,} documents, {report.tokens:,} tokens)")
+    for column in ("benchmark", "items", "mean overlap", f"items >= {threshold:.0%}"):
+        table.add_column(column, justify="right")
+    for name, s in report.benchmarks.items():
+        table.add_row(name, str(s.items), f"{100 * s.mean_fraction:.2f}%", str(s.flagged))
+    console.print(table)
+    for warning in report.warnings:
+        console.print(f"[bold red]WARNING: {warning}")
+    if not report.warnings:
+        console.print(f"no item reaches the {threshold:.0%} threshold")
+    if json_out is not None:
+        atomic.write_text(json_out, json.dumps({**asdict(report), "warnings": report.warnings}, indent=2) + "\n")
+        console.print(f"wrote the report to {json_out}")

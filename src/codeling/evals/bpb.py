@@ -1,0 +1,81 @@
+"""Bits per byte: a model's loss in a unit that does not depend on its tokenizer.
+
+Loss per token rewards a tokenizer that cuts text into many easy pieces; bits per byte does not.
+It is the total code length of the text, loss_nats_per_token * tokens / ln 2 bits, spread over the
+text's UTF-8 bytes. Two models with different tokenizers compare fairly on it; a byte-level model's
+loss in bits is its bits per byte.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from codeling.model import GPT
+from codeling.tokenizers import Tokenizer
+
+
+def bits_per_byte(loss_nats_per_token: float, tokens: int, n_bytes: int) -> float:
+    return loss_nats_per_token * tokens / n_bytes / math.log(2)
+
+
+def text_bytes(tokenizer: Tokenizer, tokens: Sequence[int]) -> int:
+    """UTF-8 bytes of the text that `tokens` spell, special tokens (document boundaries) excluded."""
+    specials = {t for t in (tokenizer.bos_id, tokenizer.eos_id, tokenizer.pad_id) if t is not None}
+    total, piece = 0, []
+    # Decode document by document: a byte-level BPE token may hold half a character, so decoding
+    # token by token would miscount; a document always decodes whole.
+    for token in list(tokens) + [None]:
+        if token is None or token in specials:
+            total += len(tokenizer.decode(piece).encode("utf-8"))
+            piece = []
+        else:
+            piece.append(token)
+    return total
+
+
+@dataclass
+class Score:
+    loss: float  # mean nats per predicted token
+    tokens: int  # tokens predicted (and counted in the loss)
+    bytes: int  # UTF-8 bytes of the text scored
+    bits_per_byte: float
+
+
+@torch.no_grad()
+def score_tokens(
+    model: GPT,
+    tokenizer: Tokenizer,
+    tokens: np.ndarray,
+    block_size: int,
+    batch_size: int = 8,
+    max_tokens: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Score:
+    """Loss and bits per byte over a token stream (e.g. a val shard), cut into consecutive windows
+    of block_size + 1 tokens, every token after the first of each window predicted once."""
+    n = len(tokens) if max_tokens is None else min(len(tokens), max_tokens)
+    windows = max(1, (n - 1) // block_size)
+    stream = np.asarray(tokens[: windows * block_size + 1], dtype=np.int64)
+    was_training = model.training
+    model.eval()
+    device = model.wte.weight.device
+    total_nats, predicted = 0.0, 0
+    for first in range(0, windows, batch_size):
+        rows = range(first, min(windows, first + batch_size))
+        x = torch.from_numpy(np.stack([stream[r * block_size : (r + 1) * block_size] for r in rows])).to(device)
+        y = torch.from_numpy(np.stack([stream[r * block_size + 1 : (r + 1) * block_size + 1] for r in rows])).to(device)
+        logits, _ = model(x)
+        total_nats += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum").item()
+        predicted += y.numel()
+        if on_progress is not None:
+            on_progress(rows[-1] + 1, windows)
+    model.train(was_training)
+    n_bytes = text_bytes(tokenizer, stream[1:].tolist())
+    loss = total_nats / predicted
+    return Score(loss, predicted, n_bytes, bits_per_byte(loss, predicted, n_bytes))

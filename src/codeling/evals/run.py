@@ -1,0 +1,175 @@
+"""The path every code benchmark shares: sample completions, run each one with the problem's tests
+in the sandbox, classify what happened, and score pass@k overall and per group.
+
+A problem is HumanEval-shaped: a prompt (signature + docstring) the model continues, and test code
+that runs after prompt + completion, in the same namespace, and raises AssertionError on a wrong
+answer. HumanEval (humaneval.py) and the procedural suite (tasks/) both produce `Problem`s.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from codeling.errors import CodelingError
+from codeling.evals.passk import KS, mean_pass_at_k
+from codeling.sandbox import Limits, Program, RunResult, SandboxConfig, run_batch
+
+if TYPE_CHECKING:  # torch is imported only when sampling, so the task suite stays light
+    from codeling.generate import Sampling
+
+# Where a function body ends in a Codex-style completion: the next top-level statement.
+STOP_SEQUENCES = ("\ndef", "\nclass", "\nif", "\nprint", "\n#")
+
+# What happened to one sample. `compile_error` is a SyntaxError (or indentation error) raised while
+# compiling prompt + completion, told apart from errors raised while running it.
+OUTCOMES = ("passed", "failed_test", "runtime_error", "compile_error", "timeout")
+_COMPILE_ERRORS = {"SyntaxError", "IndentationError", "TabError"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    task_id: str
+    prompt: str
+    tests: str  # runs after prompt + completion; raises AssertionError on a wrong answer
+    groups: dict[str, str] = field(default_factory=dict)  # e.g. {"family": "lists", "level": "2"}
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    task_id: str
+    sample: int
+    completion: str
+    outcome: str  # one of OUTCOMES
+    status: str  # the sandbox's own status (ok, failed, error, timeout, memory, output_limit, killed)
+    exception: str | None
+    duration_s: float
+    groups: dict[str, str]
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def sample_completions(
+    model,
+    tokenizer,
+    problems: Sequence[Problem],
+    n: int,
+    sampling: Sampling,
+    batch_rows: int = 32,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[list[str]]:
+    """n completions per problem, stopped at STOP_SEQUENCES (plus any in sampling.stop).
+
+    Samples are decoded batch_rows at a time (prompt-major); batch i uses seed sampling.seed + i,
+    so the same settings give the same completions."""
+    from codeling.generate import generate_text
+
+    if n < 1:
+        raise CodelingError(f"--n must be at least 1 sample per problem, got {n}.")
+    sampling = replace(sampling, stop=sorted(set(STOP_SEQUENCES) | set(sampling.stop)))
+    rows = [i for i in range(len(problems)) for _ in range(n)]  # problem index of each sample
+    completions: list[list[str]] = [[] for _ in problems]
+    for call, start in enumerate(range(0, len(rows), batch_rows)):
+        chunk = rows[start : start + batch_rows]
+        texts = generate_text(model, tokenizer, [problems[i].prompt for i in chunk],
+                              replace(sampling, seed=sampling.seed + call))
+        for i, text in zip(chunk, texts):
+            completions[i].append(text)
+        if progress:
+            progress(start + len(chunk), len(rows))
+    return completions
+
+
+def classify(result: RunResult) -> str:
+    """The outcome of one sandboxed run of prompt + completion + tests."""
+    if result.status == "ok":
+        return "passed"
+    if result.status == "failed":
+        return "failed_test"
+    if result.status == "timeout":
+        return "timeout"
+    if result.status == "error" and result.exception in _COMPILE_ERRORS:
+        return "compile_error"
+    return "runtime_error"  # other exceptions, and memory / output / signal limits
+
+
+def execute(
+    problems: Sequence[Problem],
+    completions: Sequence[Sequence[str]],
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[SampleResult]:
+    """Run completions[i][j] (sample j of problem i) with problem i's tests, each in its own
+    sandbox; results come back problem-major, in input order."""
+    limits = limits or Limits(timeout_s=5.0)
+    pairs = [(p, j, c) for p, cs in zip(problems, completions, strict=True) for j, c in enumerate(cs)]
+    programs = [Program(p.prompt + c, tests=p.tests) for p, _, c in pairs]
+    runs = run_batch(programs, limits=limits, config=config, workers=workers, progress=progress)
+    return [SampleResult(p.task_id, j, c, classify(r), r.status, r.exception, round(r.duration_s, 4), dict(p.groups))
+            for (p, j, c), r in zip(pairs, runs)]
+
+
+@dataclass
+class Score:
+    problems: int
+    samples: int  # samples per problem (the fewest, where they differ)
+    pass_at_k: dict[int, float]
+    outcomes: dict[str, int]  # how many samples ended each way
+
+
+@dataclass
+class Report:
+    overall: Score
+    by_group: dict[str, dict[str, Score]]  # group name -> group value -> score
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _score(results: Sequence[SampleResult], ks: Sequence[int]) -> Score:
+    per_problem: dict[str, list[SampleResult]] = defaultdict(list)
+    for r in results:
+        per_problem[r.task_id].append(r)
+    ns = [len(rs) for rs in per_problem.values()]
+    cs = [sum(r.passed for r in rs) for rs in per_problem.values()]
+    outcomes = {o: sum(r.outcome == o for r in results) for o in OUTCOMES}
+    return Score(len(per_problem), min(ns, default=0), mean_pass_at_k(ns, cs, ks), outcomes)
+
+
+def score(results: Sequence[SampleResult], ks: Sequence[int] = KS) -> Report:
+    """pass@k (k in ks, where the sample count allows) overall and for each value of each group."""
+    grouped: dict[str, dict[str, list[SampleResult]]] = defaultdict(lambda: defaultdict(list))
+    for r in results:
+        for name, value in r.groups.items():
+            grouped[name][value].append(r)
+    by_group = {name: {value: _score(rs, ks) for value, rs in sorted(values.items())} for name, values in sorted(grouped.items())}
+    return Report(_score(results, ks), by_group)
+
+
+def evaluate(
+    model,
+    tokenizer,
+    problems: Sequence[Problem],
+    n: int,
+    sampling: Sampling,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+    workers: int | None = None,
+    batch_rows: int = 32,
+    ks: Sequence[int] = KS,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[SampleResult], Report]:
+    """Sample n completions per problem, run them in the sandbox, and score them.
+    `progress(stage, done, total)` with stage "sample" then "run"."""
+    completions = sample_completions(model, tokenizer, problems, n, sampling, batch_rows,
+                                     progress and (lambda d, t: progress("sample", d, t)))
+    results = execute(problems, completions, limits, config, workers, progress and (lambda d, t: progress("run", d, t)))
+    return results, score(results, ks)
