@@ -39,21 +39,24 @@ def plot_population(run_dir: str | Path, out: str | Path | None = None) -> Path:
     ax_loss.grid(alpha=0.3)
     ax_loss.legend(fontsize=7, ncol=max(1, len(members) // 8))
 
-    # Lineage: one row per member, one column per generation; an arrow from (g-1, parent) to
-    # (g, member) whenever a member took another's weights.
+    # Lineage: one row per member, one column per generation. From each evaluation a line runs to the
+    # member's next point from whoever's weights it carried on with: grey to itself, a coloured
+    # arrow from the parent it copied (those points are ringed in black).
     steps = {r["generation"]: r["step"] for r in lineage}
     for r in lineage:
         g, m = r["generation"], r["member"]
         copied = r["action"] in ("exploit", "clone")
         ax_tree.scatter(steps[g], m, s=22, color=colors(m % colors.N), edgecolor="black" if copied else "none", zorder=3)
+        if g + 1 not in steps:
+            continue
         if copied:
-            ax_tree.annotate("", xy=(steps[g], m), xytext=(steps[g - 1] if g else 0, r["parent"]),
+            ax_tree.annotate("", xy=(steps[g + 1], m), xytext=(steps[g], r["parent"]),
                              arrowprops={"arrowstyle": "->", "color": colors(r["parent"] % colors.N), "alpha": 0.8})
-        elif g:
-            ax_tree.plot([steps[g - 1], steps[g]], [m, m], color="grey", alpha=0.4, lw=0.8)
+        else:
+            ax_tree.plot([steps[g], steps[g + 1]], [m, m], color="grey", alpha=0.4, lw=0.8)
     ax_tree.set_yticks(members)
     ax_tree.set_ylabel("member")
-    ax_tree.set_xlabel("step (arrows: weights copied from parent)")
+    ax_tree.set_xlabel("step (ringed: took a parent's weights; arrows run from the parent)")
     ax_tree.invert_yaxis()
     ax_tree.grid(alpha=0.3)
     fig.tight_layout()
