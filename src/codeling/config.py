@@ -64,6 +64,9 @@ class TrainConfig(_Section):
     seed: int = 1337
     eval_every: int = Field(200, ge=1)
     eval_batches: int = Field(20, ge=1)
+    # Under torchrun with several processes: ddp keeps a whole model per process, fsdp shards
+    # parameters, gradients and optimizer state across them (see docs/DISTRIBUTED.md).
+    parallel: Literal["ddp", "fsdp"] = "ddp"
 
 
 class CheckpointConfig(_Section):

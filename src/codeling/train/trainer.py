@@ -6,7 +6,10 @@ What it guarantees:
   - SIGINT / SIGTERM finish the current step, save, and return; `resume=True` continues from the
     newest checkpoint whose files match their manifest, and logs the same losses as a run that was
     never stopped;
-  - a non-finite loss stops the run before anything is saved, so the last good checkpoint stays.
+  - a non-finite loss stops the run before anything is saved, so the last good checkpoint stays;
+  - under torchrun every process trains its slice of each global batch (DDP or FSDP, see
+    train/distributed.py); rank 0 alone logs and writes checkpoints, and they are the same
+    single-process files, so any number of processes can resume them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.train import checkpoint as ckpt
+from codeling.train import distributed
 from codeling.train.distributed import World, from_env, pick_device
 from codeling.train.metrics import MetricsLog, peak_flops
 from codeling.train.schedule import learning_rate
@@ -69,7 +73,7 @@ def precision_context(precision: str, device: torch.device):
     return torch.autocast(device_type=device.type, dtype=dtype), precision == "fp16", precision
 
 
-def make_optimizer(model: GPT, cfg, device: torch.device) -> torch.optim.AdamW:
+def make_optimizer(model: torch.nn.Module, cfg, device: torch.device) -> torch.optim.AdamW:
     # Matrices (embeddings, linear weights, memory slots) decay; biases and norm gains do not:
     # shrinking a LayerNorm gain or a bias toward zero only hurts.
     params = [p for p in model.parameters() if p.requires_grad]
@@ -107,8 +111,24 @@ def train(
     on_event: Callable[[Event], None] | None = None,
     world: World | None = None,
 ) -> TrainResult:
-    run_dir = Path(run_dir)
     world = world or from_env()
+    device = pick_device(config.train.device, world)
+    with distributed.process_group(world, device):
+        return _train(config, Path(run_dir), resume, on_event, world, device)
+
+
+def _restore_rng(states: list[dict], world: World, seed: int, step: int) -> None:
+    """Each rank continues its own random streams; with a new number of ranks, rank 0 continues and
+    the others start fresh, distinct ones (they only feed dropout)."""
+    if len(states) == world.size:
+        ckpt.set_rng_state(states[world.rank])
+        return
+    ckpt.set_rng_state(states[0])
+    if world.rank:
+        torch.manual_seed(seed + world.rank + step)
+
+
+def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, device: torch.device) -> TrainResult:
     emit = on_event if (on_event is not None and world.is_main) else (lambda event: None)
     tcfg = config.train
     if config.data.dir is None:
@@ -131,16 +151,21 @@ def train(
         found, skipped = ckpt.latest_valid(run_dir)
         for path, problem in skipped:
             emit(Event("skipped", 0, {"path": str(path), "problem": problem}))
+        found = distributed.broadcast(world, found)  # every rank resumes from rank 0's choice
         if found is None:
             raise CodelingError(f"{run_dir} holds no valid checkpoint to resume from; start without --resume.")
+        if not found.is_dir():
+            raise CodelingError(f"Process {world.rank} cannot see checkpoint {found}; put --out on storage every machine shares.")
     elif ckpt.list_checkpoints(run_dir):
         raise CodelingError(f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out.")
 
-    device = pick_device(tcfg.device, world)
     autocast, needs_scaler, precision = precision_context(tcfg.precision, device)
-    torch.manual_seed(tcfg.seed + world.rank)
+    # Every rank builds the same initial weights (FSDP shards them as they are; DDP would also
+    # broadcast rank 0's), then other ranks take their own stream for dropout.
+    torch.manual_seed(tcfg.seed)
     model = GPT(config.model).to(device)
-    optimizer = make_optimizer(model, tcfg, device)
+    if world.rank:
+        torch.manual_seed(tcfg.seed + world.rank)
     scaler = torch.amp.GradScaler(device.type, enabled=needs_scaler)
     best_val, best_step, elapsed_before = None, None, 0.0
     if resume:
@@ -148,13 +173,16 @@ def train(
         shards.check_tokenizer(loaded.tokenizer.identity())
         model.load_state_dict(loaded.model.state_dict())
         state = loaded.trainer_state or {}
-        optimizer.load_state_dict(state["optimizer"])
         scaler.load_state_dict(state["scaler"])
-        ckpt.set_rng_state(state["rng"])
         start_step = state["step"]
+        _restore_rng(state.get("rng_ranks", [state["rng"]]), world, tcfg.seed, start_step)
         best_val, best_step = state.get("best_val"), state.get("best_step")
         elapsed_before = state.get("seconds", 0.0)
-    step_model = torch.compile(model) if tcfg.compile else model
+    parallel = distributed.parallelize(model, tcfg.parallel, world, device, precision)
+    optimizer = make_optimizer(parallel.model, tcfg, device)  # after sharding: FSDP replaces the parameters
+    if resume:
+        parallel.load_optimizer_state(optimizer, state["optimizer"])
+    step_model = torch.compile(parallel.module) if tcfg.compile else parallel.module
 
     train_data = BatchSampler(shards.split("train"), config.model.block_size, tcfg.seed)
     val_data = BatchSampler(shards.split("val"), config.model.block_size, tcfg.seed)
@@ -191,23 +219,29 @@ def train(
 
     def save(step: int, is_best: bool) -> None:
         nonlocal last_saved, last_save_time
-        if not world.is_main:
-            return
-        state = {
-            "step": step,
-            "optimizer": optimizer.state_dict(),
-            "scaler": scaler.state_dict(),
-            "rng": ckpt.rng_state(),
-            "best_val": best_val,
-            "best_step": best_step,
-            "seconds": elapsed_before + (time.monotonic() - t0),
-            "data": {"seed": tcfg.seed, "next_step": step},
-        }
-        path = ckpt.save_checkpoint(run_dir / "checkpoints" / ckpt.step_dir_name(step), model, config, tokenizer, state)
-        ckpt.point(run_dir, "latest", path)
-        if is_best:
-            ckpt.point(run_dir, "best", path)
-        ckpt.prune(run_dir, config.checkpoint.keep_last)
+        # Every rank takes part (FSDP gathers the shards, each rank hands in its RNG state); rank 0 writes.
+        full_model, optimizer_state = parallel.full_state(optimizer, world)
+        rng = distributed.gather(world, ckpt.rng_state())
+        path = run_dir / "checkpoints" / ckpt.step_dir_name(step)
+        if world.is_main:
+            state = {
+                "step": step,
+                "optimizer": optimizer_state,
+                "scaler": scaler.state_dict(),
+                "rng": rng[0],
+                "best_val": best_val,
+                "best_step": best_step,
+                "seconds": elapsed_before + (time.monotonic() - t0),
+                "data": {"seed": tcfg.seed, "next_step": step},
+            }
+            if world.size > 1:
+                state["rng_ranks"] = rng
+            ckpt.save_checkpoint(path, full_model, config, tokenizer, state)
+            ckpt.point(run_dir, "latest", path)
+            if is_best:
+                ckpt.point(run_dir, "best", path)
+            ckpt.prune(run_dir, config.checkpoint.keep_last)
+        distributed.barrier(world)  # no rank moves on (or exits) before the checkpoint is in place
         last_saved, last_save_time = path, time.monotonic()
         emit(Event("checkpoint", step, {"path": str(path), "best": is_best}))
 
@@ -227,11 +261,17 @@ def train(
             for micro in range(local_accum):
                 row = (world.rank * local_accum + micro) * micro_batch
                 x, y = train_data.batch(offsets[row : row + micro_batch])
-                with autocast:
-                    _, loss = step_model(x.to(device), y.to(device))
-                scaler.scale(loss / local_accum).backward()
+                with parallel.sync_gradients(micro == local_accum - 1):
+                    with autocast:
+                        _, loss = step_model(x.to(device), y.to(device))
+                    scaler.scale(loss / local_accum).backward()
                 loss_sum += loss.item()
-            loss_value = loss_sum / local_accum
+            # One all-reduce gives every rank the global loss and the same stop/save decisions, so a
+            # non-finite loss or a signal stops all of them at the same step.
+            loss_value, interrupted, overdue = distributed.agree(
+                world, loss_sum / local_accum, stop.signal is not None,
+                time.monotonic() - last_save_time > config.checkpoint.every_minutes * 60,
+            )
             if not math.isfinite(loss_value):
                 if log is not None:
                     log.close()
@@ -241,7 +281,7 @@ def train(
                     "Lower train.lr or raise train.warmup_steps, then --resume."
                 )
             scaler.unscale_(optimizer)
-            grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip if tcfg.grad_clip > 0 else float("inf"))
+            grad_norm = parallel.clip_gradients(tcfg.grad_clip)
             scaler.step(optimizer)
             scaler.update()
             optimizer.zero_grad(set_to_none=True)
@@ -250,7 +290,7 @@ def train(
             seconds = time.monotonic() - step_start
             row = {"step": step, "split": "train", "loss": loss_value, "lr": lr, "tokens": step * tokens_per_step,
                    "time": elapsed_before + time.monotonic() - t0}
-            info = {**row, "grad_norm": float(grad_norm), "tokens_per_s": tokens_per_step / seconds}
+            info = {**row, "grad_norm": grad_norm, "tokens_per_s": tokens_per_step / seconds}
             if peak:
                 info["mfu"] = flops_per_step / seconds / peak
             if log is not None and (step % config.log.every_steps == 0 or step == tcfg.max_steps):
@@ -267,12 +307,8 @@ def train(
                     log.log({"step": step, "split": "val", "loss": val, "ppl": math.exp(min(val, 50)), "lr": lr,
                              "tokens": step * tokens_per_step, "time": elapsed_before + time.monotonic() - t0})
                 emit(Event("eval", step, {"loss": val, "best": is_best}))
-            due = (
-                step % config.checkpoint.every_steps == 0
-                or time.monotonic() - last_save_time > config.checkpoint.every_minutes * 60
-                or step == tcfg.max_steps
-            )
-            if stop.signal is not None:
+            due = step % config.checkpoint.every_steps == 0 or overdue or step == tcfg.max_steps
+            if interrupted:
                 stopped = "interrupted"
                 save(step, is_best)
                 break
