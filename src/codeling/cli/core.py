@@ -177,7 +177,13 @@ def plot_cmd(
     run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
     out: Optional[Path] = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
 ):
-    """Draw loss.png: train and val loss, and the learning rate."""
+    """Draw loss.png: train and val loss and the learning rate; for a population run
+    (`codeling evolve`), every member's curve and who copied whom."""
+    if (run_dir / "lineage.jsonl").is_file():
+        from codeling.evolve.plot import plot_population
+
+        console.print(f"wrote {plot_population(run_dir, out)}")
+        return
     from codeling.train.plot import plot_run
 
     console.print(f"wrote {plot_run(run_dir, out)}")
