@@ -27,6 +27,8 @@ def _mount() -> None:
 
     core.register(app)
     # Sub-command groups, one per capability:
+    from codeling.cli import plan
+    app.command("plan")(plan.plan_cmd)
     from codeling.cli import corpus
     app.add_typer(corpus.app, name="corpus")
     from codeling.cli import tokenizer

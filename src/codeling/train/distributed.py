@@ -75,6 +75,16 @@ def process_group(world: World, device: torch.device):
         dist.destroy_process_group()
 
 
+def batch_rows(world: World, micro: int, local_accum: int, micro_batch: int) -> slice:
+    """The rows of a step's global batch that this rank trains on at micro-step `micro`.
+
+    Ranks take consecutive blocks of rows, so together they cover the global batch exactly once,
+    in the order one process would have used, and no two ranks train on the same row.
+    """
+    start = (world.rank * local_accum + micro) * micro_batch
+    return slice(start, start + micro_batch)
+
+
 # --- collectives the training loop needs; each is a no-op for a world of 1 -----------------------
 
 

@@ -259,8 +259,7 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
             offsets = train_data.offsets(step, global_batch)
             loss_sum = 0.0
             for micro in range(local_accum):
-                row = (world.rank * local_accum + micro) * micro_batch
-                x, y = train_data.batch(offsets[row : row + micro_batch])
+                x, y = train_data.batch(offsets[distributed.batch_rows(world, micro, local_accum, micro_batch)])
                 with parallel.sync_gradients(micro == local_accum - 1):
                     with autocast:
                         _, loss = step_model(x.to(device), y.to(device))

@@ -1,0 +1,135 @@
+"""Two processes under torchrun on the CPU (gloo, loopback only) train exactly like one process."""
+
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from codeling.config import load_config
+from codeling.data.batches import BatchSampler
+from codeling.data.shards import Shards
+from codeling.train import checkpoint as ckpt
+from codeling.train.distributed import World, batch_rows
+from codeling.train.trainer import train
+
+# The schedule is pinned to 6 steps (decay_steps) so that a run stopped at 3 and resumed to 6 sees
+# the same learning rates as one that ran 6 straight.
+SETTINGS = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=4",
+            "data.grad_accum=2", "train.warmup_steps=2", "train.decay_steps=6", "train.eval_batches=2",
+            "train.eval_every=3", "log.tensorboard=false", "log.every_steps=1", "checkpoint.every_steps=1",
+            "checkpoint.keep_last=10"]
+RTOL = 1e-5
+
+
+def config(data, *extra):
+    return load_config(preset="tiny", overrides=[f"data.dir={data}", *SETTINGS, *extra])
+
+
+def metrics(run_dir: Path, split: str) -> dict[int, float]:
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in rows if r["split"] == split]
+    assert len(steps) == len(set(steps)), f"{split} rows written more than once: {steps}"
+    return {r["step"]: r["loss"] for r in rows if r["split"] == split}
+
+
+def assert_close(got: dict, want: dict) -> None:
+    assert got.keys() <= want.keys() and got
+    for step, loss in got.items():
+        assert math.isclose(loss, want[step], rel_tol=RTOL), (step, loss, want[step])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torchrun(data, out, *args, nproc=2) -> subprocess.CompletedProcess:
+    """`torchrun --nproc_per_node=N -m codeling train ...`, rendezvous and gloo kept on loopback."""
+    sets = [a for s in SETTINGS for a in ("--set", s)]
+    command = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
+               f"--master_port={free_port()}", "-m", "codeling", "train", "--preset", "tiny", "--data", str(data),
+               "--out", str(out), *sets, *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+
+
+@pytest.fixture(scope="module")
+def single(code_text_data, tmp_path_factory) -> Path:
+    """The reference: one process, 6 steps, global batch 2 micro-steps x 4 rows."""
+    run = tmp_path_factory.mktemp("single") / "run"
+    train(config(code_text_data, "train.max_steps=6"), run)
+    return run
+
+
+def test_ranks_draw_disjoint_rows_that_make_up_the_global_batch(code_text_data):
+    sampler = BatchSampler(Shards(code_text_data).split("train"), 32, seed=5)
+    grad_accum, micro_batch = 4, 3
+    offsets = sampler.offsets(step=11, count=grad_accum * micro_batch)
+    for size in (1, 2, 4):
+        local_accum = grad_accum // size
+        drawn = [
+            np.arange(len(offsets))[batch_rows(World(rank, rank, size), micro, local_accum, micro_batch)]
+            for rank in range(size)
+            for micro in range(local_accum)
+        ]
+        rows = np.concatenate(drawn)
+        assert sorted(rows.tolist()) == list(range(grad_accum * micro_batch))  # every row once: disjoint and complete
+        assert np.array_equal(offsets[rows], offsets)  # in the order a single process uses
+    assert not np.array_equal(sampler.offsets(step=12, count=12), offsets)  # and each step draws anew
+
+
+def test_ddp_matches_one_process_writes_each_checkpoint_once_and_resumes_on_one(code_text_data, single, tmp_path):
+    run = tmp_path / "ddp"
+    proc = torchrun(code_text_data, run, "--max-steps", "3")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_close(metrics(run, "train"), metrics(single, "train"))
+    assert_close(metrics(run, "val"), metrics(single, "val"))
+
+    # One directory per save, nothing half-written or temporary left beside them.
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [ckpt.step_dir_name(s) for s in (1, 2, 3)]
+    assert sorted(p.name for p in run.iterdir()) == ["best", "checkpoints", "config.yaml", "latest", "metrics.jsonl"]
+    state = ckpt.load_checkpoint(run, with_state=True).trainer_state
+    assert state["step"] == 3 and len(state["rng_ranks"]) == 2
+
+    # A 2-process checkpoint resumed by one process continues the single-process run.
+    result = train(config(code_text_data, "train.max_steps=6"), run, resume=True)
+    assert result.step == 6
+    assert_close(metrics(run, "train"), metrics(single, "train"))
+    assert set(metrics(run, "train")) == set(range(1, 7))
+
+
+def test_fsdp_with_checkpointing_matches_one_process_and_resumes(code_text_data, single, tmp_path):
+    run = tmp_path / "fsdp"
+    fsdp = ["--set", "train.parallel=fsdp", "--set", "model.gradient_checkpointing=true"]
+    proc = torchrun(code_text_data, run, "--max-steps", "3", *fsdp)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_close(metrics(run, "train"), metrics(single, "train"))
+
+    proc = torchrun(code_text_data, run, "--max-steps", "6", "--resume", *fsdp)  # gathered state back into shards
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert_close(metrics(run, "train"), metrics(single, "train"))
+    assert_close(metrics(run, "val"), metrics(single, "val"))
+
+    # The gathered checkpoint is the plain single-file format: any verb loads it, and it holds the
+    # weights one process would have trained.
+    ours, theirs = ckpt.load_checkpoint(run / "latest"), ckpt.load_checkpoint(single / "latest")
+    for (name, a), b in zip(ours.model.state_dict().items(), theirs.model.state_dict().values()):
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6), name
+
+
+def test_nonfinite_loss_stops_every_rank(code_text_data, tmp_path):
+    run = tmp_path / "nan"
+    proc = torchrun(code_text_data, run, "--max-steps", "6", "--set", "train.lr=1e30", "--set", "train.warmup_steps=0",
+                    "--set", "train.grad_clip=0")
+    assert proc.returncode != 0  # and it returned at all: no rank was left waiting for the others
+    assert proc.stderr.count("error: The training loss became nan") == 2  # both ranks stopped, at the same step
+    failed_at = int(proc.stderr.split("at step ")[1].split(",")[0])
+    assert ckpt.latest_valid(run)[0].name == ckpt.step_dir_name(failed_at - 1)
