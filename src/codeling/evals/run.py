@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # torch is imported only when sampling, so the task suite sta
 STOP_SEQUENCES = ("\ndef", "\nclass", "\nif", "\nprint", "\n#")
 
 # What happened to one sample. `compile_error` is a SyntaxError (or indentation error) raised while
-# compiling prompt + completion, told apart from errors raised while running it.
+# compiling prompt + completion, told apart from one the program raises as it runs (eval("1 +")).
 OUTCOMES = ("passed", "failed_test", "runtime_error", "compile_error", "timeout")
 _COMPILE_ERRORS = {"SyntaxError", "IndentationError", "TabError"}
 
@@ -86,15 +86,25 @@ def sample_completions(
     return completions
 
 
-def classify(result: RunResult) -> str:
-    """The outcome of one sandboxed run of prompt + completion + tests."""
+def _compiles(source: str) -> bool:
+    # Compiling never runs the code; CPython caps constant folding, so this is safe on the host.
+    try:
+        compile(source, "<sample>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def classify(result: RunResult, source: str | None = None) -> str:
+    """The outcome of one sandboxed run of prompt + completion + tests. With the program's `source`,
+    a SyntaxError is a compile error only if the source itself does not compile."""
     if result.status == "ok":
         return "passed"
     if result.status == "failed":
         return "failed_test"
     if result.status == "timeout":
         return "timeout"
-    if result.status == "error" and result.exception in _COMPILE_ERRORS:
+    if result.status == "error" and result.exception in _COMPILE_ERRORS and (source is None or not _compiles(source)):
         return "compile_error"
     return "runtime_error"  # other exceptions, and memory / output / signal limits
 
@@ -113,8 +123,8 @@ def execute(
     pairs = [(p, j, c) for p, cs in zip(problems, completions, strict=True) for j, c in enumerate(cs)]
     programs = [Program(p.prompt + c, tests=p.tests) for p, _, c in pairs]
     runs = run_batch(programs, limits=limits, config=config, workers=workers, progress=progress)
-    return [SampleResult(p.task_id, j, c, classify(r), r.status, r.exception, round(r.duration_s, 4), dict(p.groups))
-            for (p, j, c), r in zip(pairs, runs)]
+    return [SampleResult(p.task_id, j, c, classify(r, prog.source), r.status, r.exception, round(r.duration_s, 4), dict(p.groups))
+            for (p, j, c), prog, r in zip(pairs, programs, runs)]
 
 
 @dataclass
