@@ -24,6 +24,7 @@ import torch.distributed as dist
 from torch import nn
 
 from codeling.errors import CodelingError
+from codeling.model import GPT
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ class Parallel:
         optim = get_optimizer_state_dict(self.model, optimizer, options=options)
         if not world.is_main:
             return None, None
-        plain = type(self.model)(self.model.config)  # an unsharded twin on the CPU that save_checkpoint can write
+        plain = GPT(self.model.config)  # an unsharded twin on the CPU that save_checkpoint can write
         plain.load_state_dict(weights)
         return plain, _names_to_ids(optim)
 
