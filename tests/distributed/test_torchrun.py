@@ -51,14 +51,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def torchrun(data, out, *args, nproc=2) -> subprocess.CompletedProcess:
-    """`torchrun --nproc_per_node=N -m codeling train ...`, rendezvous and gloo kept on loopback."""
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}  # gloo on loopback only
+
+
+def train_command(data, out, *args) -> list[str]:
     sets = [a for s in SETTINGS for a in ("--set", s)]
-    command = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
-               f"--master_port={free_port()}", "-m", "codeling", "train", "--preset", "tiny", "--data", str(data),
-               "--out", str(out), *sets, *args]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    return ["-m", "codeling", "train", "--preset", "tiny", "--data", str(data), "--out", str(out), *sets, *args]
+
+
+def torchrun(data, out, *args) -> subprocess.CompletedProcess:
+    """`torchrun --nproc_per_node=2 -m codeling train ...` on 127.0.0.1."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+                f"--master_port={free_port()}"]
+    return subprocess.run([*launcher, *train_command(data, out, *args)], env=ENV, capture_output=True, text=True, timeout=240)
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +130,22 @@ def test_fsdp_with_checkpointing_matches_one_process_and_resumes(code_text_data,
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-6), name
 
 
-def test_nonfinite_loss_stops_every_rank(code_text_data, tmp_path):
+def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_path):
     run = tmp_path / "nan"
-    proc = torchrun(code_text_data, run, "--max-steps", "6", "--set", "train.lr=1e30", "--set", "train.warmup_steps=0",
-                    "--set", "train.grad_clip=0")
-    assert proc.returncode != 0  # and it returned at all: no rank was left waiting for the others
-    assert proc.stderr.count("error: The training loss became nan") == 2  # both ranks stopped, at the same step
-    failed_at = int(proc.stderr.split("at step ")[1].split(",")[0])
-    assert ckpt.latest_valid(run)[0].name == ckpt.step_dir_name(failed_at - 1)
+    endpoint = f"127.0.0.1:{free_port()}"
+    command = train_command(code_text_data, run, "--max-steps", "6", "--set", "train.lr=1e30", "--set",
+                            "train.warmup_steps=0", "--set", "train.grad_clip=0")
+    agents = [
+        subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+                          f"--node_rank={node}", "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", "--rdzv_id=nan",
+                          *command], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for node in (0, 1)
+    ]
+    errors = [agent.communicate(timeout=240)[1] for agent in agents]  # returning at all: no rank was left waiting
+    steps = set()
+    for agent, stderr in zip(agents, errors):
+        assert agent.returncode != 0
+        assert stderr.count("error: The training loss became nan") == 1, stderr[-3000:]
+        steps.add(int(stderr.split("loss became nan at step ")[1].split(",")[0]))
+    assert len(steps) == 1  # both machines stopped at the same step
+    assert ckpt.latest_valid(run)[0].name == ckpt.step_dir_name(steps.pop() - 1)
