@@ -99,6 +99,7 @@ def train_cmd(
     """Train a GPT. Ctrl+C (or SIGTERM) finishes the step, saves, and exits; --resume continues."""
     from codeling.config import load_config
     from codeling.train.checkpoint import latest_valid
+    from codeling.train.distributed import from_env
 
     overrides = list(set_)
     if data is not None:
@@ -114,6 +115,8 @@ def train_cmd(
         base = json.loads((found / "config.json").read_text())
     cfg = load_config(preset=preset, path=config, overrides=overrides, base=base)
     result = run_training(cfg, out, resume)
+    if not from_env().is_main:
+        return  # under torchrun, rank 0 speaks for the job
     val = f"{result.best_val_loss:.4f} at step {result.best_step}" if result.best_val_loss is not None else "not measured"
     console.print(f"{result.stopped} at step {result.step}; best val loss {val}; checkpoint {result.checkpoint}")
     if result.stopped == "interrupted":
