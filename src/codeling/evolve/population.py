@@ -16,18 +16,17 @@ per parameter group, and P groups would mean P small updates again. The update i
 `make_optimizer` (matrices yes, biases and norm gains no), so a member trained here follows the run
 `codeling train` would make with its seed and hyperparameters; tests/evolve checks that.
 
-Attention under vmap: SDPA's backward works, but on CPU torch has no batching rule for its fused
-kernel and runs it member by member (the rest of the step stays batched); on CUDA the batched
-kernels are used.
+Attention under vmap: SDPA works, backward included. On CPU its fused kernel has no batching rule
+(torch falls back to a per-member loop whose backward costs O(P^2)), so the population runs SDPA's
+math kernel there, which vmap batches like any matmul; on CUDA the fused kernels batch directly.
 """
 
 from __future__ import annotations
 
 import copy
-import warnings
-
 import torch
 from torch.func import functional_call, stack_module_state, vmap
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from codeling.config import ModelConfig, TrainConfig
 from codeling.model import GPT
@@ -68,12 +67,15 @@ class Population:
             return functional_call(self.template, (params, buffers), (xb, yb))[1]
 
         batch_dim = None if shared_batch else 0
-        with warnings.catch_warnings():
-            # SDPA's CPU kernel has no vmap batching rule; torch's fallback is correct, and the module
-            # docstring says what it costs.
-            warnings.filterwarnings("ignore", message=".*batching rule for aten::_scaled_dot_product.*")
-            # randomness="different": each member draws its own dropout masks.
-            return vmap(member_loss, in_dims=(0, 0, batch_dim, batch_dim), randomness="different")(self.params, self.buffers, x, y)
+        # randomness="different": each member draws its own dropout masks.
+        batched = vmap(member_loss, in_dims=(0, 0, batch_dim, batch_dim), randomness="different")
+        if self.device.type != "cpu":
+            return batched(self.params, self.buffers, x, y)
+        # SDPA's fused CPU kernel has no vmap batching rule: torch would run it member by member, and its
+        # backward would build a full-population zero gradient per member (P^2 work). The math kernel
+        # is plain matmuls and softmax, which vmap batches.
+        with sdpa_kernel(SDPBackend.MATH):
+            return batched(self.params, self.buffers, x, y)
 
     def forward_backward(self, x: torch.Tensor, y: torch.Tensor, scale: float, autocast) -> torch.Tensor:
         """Accumulate gradients of scale * loss for batches x, y of shape (P, B, T); the (P,) losses."""
