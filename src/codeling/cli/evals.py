@@ -179,7 +179,7 @@ def contamination(
     if not refs:
         raise CodelingError("Nothing to look for; leave --humaneval or --tasks on.")
     with _progress() as update:
-        report = measure(corpus, refs, n, threshold, split, lambda docs, _: update("documents", docs, docs))
+        report = measure(corpus, refs, n, threshold, split, lambda docs, _: update("documents", docs, None))
     table = Table(title=f"{n}-gram overlap with {corpus} ({report.kind}, {report.documents:,} documents, {report.tokens:,} tokens)")
     for column in ("benchmark", "items", "mean overlap", f"items >= {threshold:.0%}"):
         table.add_column(column, justify="right")

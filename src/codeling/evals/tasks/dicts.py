@@ -65,14 +65,16 @@ def total_of_values(rng: random.Random) -> Spec:
 
 
 @kind("dicts", 3)
-def group_by_first_letter(rng: random.Random) -> Spec:
-    return Spec("group_by_first_letter", "words: list[str]", "dict[str, list[str]]",
-                "Return a dictionary that maps each first letter to the list of words of words starting with it, "
-                "in their original order. Words are never empty.",
-                lambda words: {w[0]: [v for v in words if v[0] == w[0]] for w in words},
-                "    groups = {}\n    for w in words:\n        if w[0] not in groups:\n            groups[w[0]] = []\n"
-                "        groups[w[0]].append(w)\n    return groups\n",
-                edge=[([],), (["a"],), (["ab", "ac", "b"],)], typical=[(sentence(rng).split(),) for _ in range(10)])
+def group_by_letter(rng: random.Random) -> Spec:
+    first = rng.random() < 0.5
+    which, verb, index = ("first", "start", 0) if first else ("last", "end", -1)
+    return Spec(f"group_by_{which}_letter", "words: list[str]", "dict[str, list[str]]",
+                f"Return a dictionary that maps each {which} letter of a word in words to the list of the words that "
+                f"{verb} with it, in their original order. Words are never empty.",
+                lambda words: {w[index]: [v for v in words if v[index] == w[index]] for w in words},
+                f"    groups = {{}}\n    for w in words:\n        key = w[{index}]\n        if key not in groups:\n"
+                "            groups[key] = []\n        groups[key].append(w)\n    return groups\n",
+                edge=[([],), (["a"],), (["ab", "ac", "b"],), (["ba", "ca", "b"],)], typical=[(sentence(rng).split(),) for _ in range(10)])
 
 
 @kind("dicts", 3)

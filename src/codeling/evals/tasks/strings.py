@@ -86,29 +86,36 @@ def sum_of_numbers(rng: random.Random) -> Spec:
 
 @kind("strings", 3)
 def run_length(rng: random.Random) -> Spec:
+    count_first = rng.random() < 0.5
+
     def oracle(s):
         out, i = "", 0
         while i < len(s):
             j = i
             while j < len(s) and s[j] == s[i]:
                 j += 1
-            out, i = out + s[i] + str(j - i), j
+            out, i = out + (f"{j - i}{s[i]}" if count_first else f"{s[i]}{j - i}"), j
         return out
 
+    piece, example = ("str(j - i) + s[i]", "'3a1b'") if count_first else ("s[i] + str(j - i)", "'a3b1'")
     return Spec("run_length", "s: str", "str",
-                "Replace every stretch of the same character in s by that character followed by the length of the stretch, "
-                "e.g. 'aaab' becomes 'a3b1'. Return the result ('' for an empty s).",
+                f"Replace every stretch of the same character in s by "
+                f"{'the length of the stretch followed by that character' if count_first else 'that character followed by the length of the stretch'}, "
+                f"e.g. 'aaab' becomes {example}. Return the result ('' for an empty s).",
                 oracle, "    result = ''\n    i = 0\n    while i < len(s):\n        j = i\n        while j < len(s) and s[j] == s[i]:\n"
-                "            j += 1\n        result += s[i] + str(j - i)\n        i = j\n    return result\n",
+                f"            j += 1\n        result += {piece}\n        i = j\n    return result\n",
                 edge=[("",), ("a",), ("aaaa",), ("abab",)],
                 typical=[("".join(rng.choice("ab") * rng.randint(1, 4) for _ in range(rng.randint(1, 5))),) for _ in range(10)])
 
 
 @kind("strings", 3)
 def longest_word(rng: random.Random) -> Spec:
-    return Spec("longest_word", "s: str", "str",
-                "s holds words separated by single spaces. Return the longest word; if several are equally long, the first "
+    longest = rng.random() < 0.5
+    which, better = ("longest", ">") if longest else ("shortest", "<")
+    return Spec(f"{which}_word", "s: str", "str",
+                f"s holds words separated by single spaces. Return the {which} word; if several are equally long, the first "
                 "of them. Return '' if s is empty.",
-                lambda s: max(s.split(), key=len, default=""),
-                "    best = ''\n    for w in s.split():\n        if len(w) > len(best):\n            best = w\n    return best\n",
-                edge=[("",), (word(rng),), ("ab cd",), ("a bb cc",)], typical=_sentences(rng))
+                lambda s: (max if longest else min)(s.split(), key=len, default=""),
+                f"    best = None\n    for w in s.split():\n        if best is None or len(w) {better} len(best):\n            best = w\n"
+                "    if best is None:\n        return ''\n    return best\n",
+                edge=[("",), (word(rng),), ("ab cd",), ("a bb cc",), ("bb a cc",)], typical=_sentences(rng))
