@@ -27,6 +27,7 @@ WORKERS = typer.Option(None, "--workers", help="sandboxes at a time (default: CP
 BATCH = typer.Option(32, "--batch-rows", help="samples decoded together")
 JSON_OUT = typer.Option(None, "--json", help="write the summary as JSON here")
 SAMPLES = typer.Option(None, "--samples", help="write one JSON line per sample here (default: next to --json)")
+DEVICE = typer.Option(None, "--device", help="cpu, cuda, ... (default: cuda where available)")
 MODE = typer.Option("bwrap", "--sandbox", help="sandbox mode: bwrap, or process (isolates nothing; see docs/SANDBOX.md)")
 
 
@@ -62,13 +63,15 @@ def _write(results, report, settings: dict, json_out: Optional[Path], samples: O
         console.print(f"wrote the summary to {json_out}")
 
 
-def _run(problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_rows, mode):
+def _run(problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_rows, mode, device):
+    import torch
+
     from codeling.evals.run import evaluate
     from codeling.generate import Sampling
     from codeling.sandbox import Limits, SandboxConfig
     from codeling.train.checkpoint import load_checkpoint
 
-    loaded = load_checkpoint(checkpoint)
+    loaded = load_checkpoint(checkpoint, device=device or ("cuda" if torch.cuda.is_available() else "cpu"))
     sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
     with _progress() as update:
         results, report = evaluate(loaded.model, loaded.tokenizer, problems, n, sampling, Limits(timeout_s=timeout),
@@ -85,7 +88,7 @@ def humaneval(
     limit: Optional[int] = typer.Option(None, "--limit", help="only the first N problems"),
     canonical: bool = typer.Option(False, "--canonical", help="score the canonical solutions instead of a model (a harness check)"),
     timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
-    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE,
+    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE, device: Optional[str] = DEVICE,
 ):
     """HumanEval's 164 problems: sample, run each completion with the problem's tests in the sandbox, report pass@k."""
     from codeling.evals.humaneval import load_humaneval
@@ -103,7 +106,7 @@ def humaneval(
         raise CodelingError("Pass a checkpoint to evaluate, or --canonical to score the canonical solutions.")
     else:
         results, report, settings = _run(problems, checkpoint, n, temperature, top_p, max_new_tokens, seed, timeout,
-                                         workers, batch_rows, mode)
+                                         workers, batch_rows, mode, device)
     _print_report(report, f"HumanEval ({len(problems)} problems)")
     _write(results, report, {"benchmark": "humaneval", **settings}, json_out, samples)
 
@@ -128,7 +131,7 @@ def tasks(
     limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tasks (mixed across kinds)"),
     suite_seed: int = SUITE_SEED, per_kind: int = PER_KIND, heldout: str = HELDOUT,
     timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
-    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE,
+    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE, device: Optional[str] = DEVICE,
 ):
     """The procedural task suite: pass@k overall, per family and per level."""
     from codeling.evals.tasks import load_split
@@ -137,7 +140,7 @@ def tasks(
     if not chosen:
         raise CodelingError(f"The {split} split holds no tasks with these settings; raise --per-kind or choose another split.")
     results, report, settings = _run([t.problem() for t in chosen], checkpoint, n, temperature, top_p, max_new_tokens,
-                                     seed, timeout, workers, batch_rows, mode)
+                                     seed, timeout, workers, batch_rows, mode, device)
     _print_report(report, f"Task suite, {split} split ({len(chosen)} tasks)")
     _write(results, report, {"benchmark": "tasks", "split": split, "suite_seed": suite_seed, "per_kind": per_kind,
                              "heldout": heldout, **settings}, json_out, samples)
