@@ -7,7 +7,7 @@ during training, each arm's best is scored again on fresh val windows it never s
 and that figure is the one compared. Data: character shards of Python's own standard library
 source (recorded in the JSON). Writes benchmarks/results/pbt_vs_independent.json.
 
-    .venv/bin/python benchmarks/pbt_vs_independent.py [--seeds 3] [--population 4] [--steps 100] [--threads 1]
+    .venv/bin/python benchmarks/pbt_vs_independent.py [--seeds 3] [--population 8] [--steps 300] [--generation-steps 30] [--threads 1]
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def held_out_loss(checkpoint: Path, data: Path, batches: int = 40) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--population", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--generation-steps", type=int, default=20)
+    parser.add_argument("--population", type=int, default=8)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--generation-steps", type=int, default=30)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadiest on a shared 2-core machine)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
