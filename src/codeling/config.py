@@ -50,6 +50,7 @@ class DataConfig(_Section):
 
 class TrainConfig(_Section):
     max_steps: int = Field(2000, ge=1)
+    max_minutes: float | None = Field(None, gt=0, description="stop (evaluate, save) after this much training time")
     lr: float = Field(1e-3, gt=0)
     min_lr: float = Field(1e-4, ge=0)
     warmup_steps: int = Field(100, ge=0)

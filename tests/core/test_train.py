@@ -152,3 +152,10 @@ def test_cli_errors_exit_2_with_one_sentence(args, needle, tmp_path):
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path):
+    result = train(config(text_data, "train.max_steps=100000", "train.max_minutes=0.002", "train.eval_every=100000"), tmp_path / "run")
+    assert result.stopped == "time budget" and 1 <= result.step < 100000
+    assert result.best_val_loss is not None
+    assert ckpt.latest_valid(tmp_path / "run")[0].name == ckpt.step_dir_name(result.step)

@@ -225,7 +225,8 @@ def demo_cmd(
     from codeling.cli.core import run_training
     from codeling.tinypy.demo import run_demo
 
-    console.print("[bold]codeling demo[/]: teach a tiny GPT to execute TinyPy programs")
+    console.print("[bold]codeling demo[/]: teach a tiny GPT to predict what TinyPy programs print "
+                  "(all levels, literals 0-9)")
     data_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
     tasks: dict[str, int] = {}
 

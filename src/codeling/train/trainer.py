@@ -51,7 +51,7 @@ class Event:
 class TrainResult:
     run_dir: Path
     step: int
-    stopped: str  # "finished" or "interrupted"
+    stopped: str  # "finished", "interrupted" or "time budget" (train.max_minutes ran out)
     train_loss: float | None
     best_val_loss: float | None
     best_step: int | None
@@ -267,9 +267,10 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
                 loss_sum += loss.item()
             # One all-reduce gives every rank the global loss and the same stop/save decisions, so a
             # non-finite loss or a signal stops all of them at the same step.
-            loss_value, interrupted, overdue = distributed.agree(
+            loss_value, interrupted, overdue, out_of_time = distributed.agree(
                 world, loss_sum / local_accum, stop.signal is not None,
                 time.monotonic() - last_save_time > config.checkpoint.every_minutes * 60,
+                tcfg.max_minutes is not None and time.monotonic() - t0 > tcfg.max_minutes * 60,
             )
             if not math.isfinite(loss_value):
                 if log is not None:
@@ -297,7 +298,8 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
             emit(Event("step", step, info))
 
             is_best = False
-            if step % tcfg.eval_every == 0 or step == tcfg.max_steps:
+            last_step = step == tcfg.max_steps or out_of_time
+            if step % tcfg.eval_every == 0 or last_step:
                 val = evaluate()
                 is_best = best_val is None or val < best_val
                 if is_best:
@@ -306,9 +308,9 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
                     log.log({"step": step, "split": "val", "loss": val, "ppl": math.exp(min(val, 50)), "lr": lr,
                              "tokens": step * tokens_per_step, "time": elapsed_before + time.monotonic() - t0})
                 emit(Event("eval", step, {"loss": val, "best": is_best}))
-            due = step % config.checkpoint.every_steps == 0 or overdue or step == tcfg.max_steps
-            if interrupted:
-                stopped = "interrupted"
+            due = step % config.checkpoint.every_steps == 0 or overdue or last_step
+            if interrupted or out_of_time:
+                stopped = "interrupted" if interrupted else "time budget"
                 save(step, is_best)
                 break
             if due or is_best:
