@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import time
 from dataclasses import asdict
@@ -84,6 +85,10 @@ def _trainable(tune_config: dict) -> None:
         (result.checkpoint / "member.json").write_text(json.dumps({"member": member}) + "\n")
         step = target
         metrics = {"val_loss": scores[-1], "step": step, "member": member, "parent": parent, **asdict(hyper)}
+        # Our own record of the reports: Tune's per-trial tables get muddled when synchronous PBT
+        # pauses and restores trials. (Several machines need run_dir on a shared filesystem.)
+        with open(Path(tune_config["reports"]) / f"member-{member}.jsonl", "a") as f:
+            f.write(json.dumps(metrics) + "\n")
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(result.checkpoint)))
         parent = member
 
@@ -112,7 +117,7 @@ def _lineage(histories: dict[int, list[dict]], first: list[Hyper], G: int) -> tu
                             "action": "exploit" if parent != m else "keep",
                             "hyper": {name: following[name] for name in HYPERS}, "score": report["val_loss"]})
             metrics.append({"step": report["step"], "split": "val", "loss": report["val_loss"], "lr": report["lr"],
-                            "tokens": 0, "time": report.get("time_total_s", 0.0), "member": m})
+                            "tokens": 0, "time": 0.0, "member": m})
     lineage.sort(key=lambda r: (r["generation"], r["member"]))
     return lineage, metrics
 
@@ -155,8 +160,11 @@ def train_population_ray(
     tcfg, P, G = config.train, settings.population, settings.generation_steps
     space = space or default_space(tcfg)
     first = initial_hypers(Hyper.of(tcfg), space, P, tcfg.seed)
+    reports = run_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
     param_space = {
         "config": config.model_dump(),
+        "reports": str(reports),
         "generation_steps": G,
         "member": tune.grid_search(list(range(P))),
         "seed": tune.sample_from(lambda c: tcfg.seed + c["member"]),
@@ -188,18 +196,21 @@ def train_population_ray(
                                   checkpoint_config=tune.CheckpointConfig(num_to_keep=3)),
     )
     grid = tuner.fit()
-    histories = {}
     for result in grid:
         if result.error is not None:
             raise CodelingError(f"A Ray trial failed ({result.error}); see {result.path} for its log.")
-        frame = result.metrics_dataframe
-        # The trial's own reports; result.metrics may show a donor's last result after an exploit.
-        reports = frame.sort_values("training_iteration").to_dict("records")
-        histories[_member(reports[0]["trial_id"])] = reports
+    histories = {}
+    for m in range(P):
+        by_step = {}  # a trial restored from a checkpoint may report a step again; the last report stands
+        for line in (reports / f"member-{m}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            by_step[row["step"]] = row
+        histories[m] = [by_step[k] for k in sorted(by_step)]
     lineage, metrics = _lineage(histories, first, G)
     scores = [histories[m][-1]["val_loss"] for m in range(P)]
     best_member = ranking(scores)[0]
-    best_result = next(r for r in grid if _member(r.metrics_dataframe["trial_id"].iloc[0]) == best_member)
+    # A trial's directory is named _trainable_<experiment>_<5-digit index>_...
+    best_result = next(r for r in grid if int(re.search(r"_trainable_[0-9a-f]+_(\d{5})_", Path(r.path).name).group(1)) == best_member)
     with best_result.checkpoint.as_directory() as directory:
         loaded = load_checkpoint(directory, with_state=True)
         best = save_checkpoint(run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state)
