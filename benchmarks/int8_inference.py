@@ -2,8 +2,8 @@
 
 Speed: greedy generation tokens/s of the fp32 model and of its int8 copy (codeling.quantize),
 alternated A B A B in one run, at each batch size, from prompts cut out of the val split.
-Loss: mean loss (nats/token) and bits per byte of both on the first --eval-tokens tokens of the val
-split, and of the variant that keeps the tied output head in float.
+Loss: mean loss (nats/token) and bits per byte of both on --eval-tokens tokens of the val split (windows
+spread evenly over it), and of the variant that keeps the tied output head in float.
 
     .venv/bin/python benchmarks/int8_inference.py --checkpoint RUN_OR_CKPT --data SHARDS
         [--eval-tokens 131072] [--new-tokens 128] [--prompt-len 64] [--batch-sizes 1 8] [--rounds 3] [--threads 1]

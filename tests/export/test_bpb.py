@@ -35,6 +35,7 @@ def test_uniform_model_scores_log2_vocab_bits_per_character():
         model.wte.weight.zero_()  # tied head: every logit 0, so every token has probability 1/V
     ascii_code = CODE.replace("é", "e")
     tokens = np.array(tok.encode(ascii_code * 4), dtype=np.uint16)
+    assert score_tokens(model, tok, tokens, block_size=16, max_tokens=40).tokens == 32  # two windows
     score = score_tokens(model, tok, tokens, block_size=16, batch_size=3)
     windows = (len(tokens) - 1) // 16
     assert score.tokens == windows * 16 == score.bytes  # one ASCII character per token

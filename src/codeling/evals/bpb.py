@@ -57,25 +57,27 @@ def score_tokens(
     max_tokens: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Score:
-    """Loss and bits per byte over a token stream (e.g. a val shard), cut into consecutive windows
-    of block_size + 1 tokens, every token after the first of each window predicted once."""
-    n = len(tokens) if max_tokens is None else min(len(tokens), max_tokens)
-    windows = max(1, (n - 1) // block_size)
-    stream = np.asarray(tokens[: windows * block_size + 1], dtype=np.int64)
+    """Loss and bits per byte over a token stream (e.g. a val shard), cut into windows of
+    block_size + 1 tokens, every token after the first of each window predicted once.
+
+    The whole stream by default; with max_tokens, that many tokens' worth of windows spread evenly
+    over it, so that a sample sees every part of the split rather than its first few files."""
+    available = max(1, (len(tokens) - 1) // block_size)
+    windows = available if max_tokens is None else max(1, min(available, max_tokens // block_size))
+    starts = np.linspace(0, available - 1, windows).round().astype(np.int64) * block_size
     was_training = model.training
     model.eval()
     device = model.wte.weight.device
-    total_nats, predicted = 0.0, 0
+    total_nats, predicted, n_bytes = 0.0, 0, 0
     for first in range(0, windows, batch_size):
-        rows = range(first, min(windows, first + batch_size))
-        x = torch.from_numpy(np.stack([stream[r * block_size : (r + 1) * block_size] for r in rows])).to(device)
-        y = torch.from_numpy(np.stack([stream[r * block_size + 1 : (r + 1) * block_size + 1] for r in rows])).to(device)
-        logits, _ = model(x)
-        total_nats += F.cross_entropy(logits.float().flatten(0, 1), y.flatten(), reduction="sum").item()
-        predicted += y.numel()
+        rows = [np.asarray(tokens[s : s + block_size + 1], dtype=np.int64) for s in starts[first : first + batch_size]]
+        batch = torch.from_numpy(np.stack(rows)).to(device)
+        logits, _ = model(batch[:, :-1])
+        total_nats += F.cross_entropy(logits.float().flatten(0, 1), batch[:, 1:].flatten(), reduction="sum").item()
+        predicted += batch[:, 1:].numel()
+        n_bytes += sum(text_bytes(tokenizer, row[1:].tolist()) for row in rows)
         if on_progress is not None:
-            on_progress(rows[-1] + 1, windows)
+            on_progress(min(windows, first + batch_size), windows)
     model.train(was_training)
-    n_bytes = text_bytes(tokenizer, stream[1:].tolist())
     loss = total_nats / predicted
     return Score(loss, predicted, n_bytes, bits_per_byte(loss, predicted, n_bytes))
