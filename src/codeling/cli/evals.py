@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -33,7 +34,7 @@ MODE = typer.Option("bwrap", "--sandbox", help="sandbox mode: bwrap, or process 
 
 def _print_report(report, title: str) -> None:
     ks = sorted(report.overall.pass_at_k)
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD)  # no vertical rules: fits 80 columns
     # Outcome columns count samples: passed, failed a test, runtime error, syntax error, timeout.
     for column in ["", "problems", "n", *[f"pass@{k}" for k in ks], "pass", "wrong", "error", "syntax", "timeout"]:
         table.add_column(column, justify="left" if not column else "right", no_wrap=True)
@@ -45,8 +46,9 @@ def _print_report(report, title: str) -> None:
 
     row("overall", report.overall)
     for group, values in report.by_group.items():
+        table.add_section()
         for value, s in values.items():
-            row(f"{group} {value}", s)
+            row(f"level {value}" if group == "level" else value, s)
     console.print(table)
 
 
