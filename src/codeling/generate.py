@@ -67,7 +67,7 @@ def _left_pad(prompts: Sequence[Sequence[int]], pad: int, device) -> tuple[torch
     return idx.to(device), mask.to(device)
 
 
-@torch.no_grad()
+@torch.inference_mode()  # no_grad plus no version counters: less work per small op
 def generate_ids(
     model: GPT,
     prompts: Sequence[Sequence[int]],
@@ -102,6 +102,8 @@ def generate_ids(
             room = min(room, block)
         cache = model.new_cache(len(rows), max(room, idx.shape[1]))
         positions = (key_mask.long().cumsum(dim=1) - 1).clamp(min=0)
+        # Rows of equal length (e.g. several samples of one prompt) need no padding mask at all.
+        key_mask = None if bool(key_mask.all()) else key_mask
         logits, _ = model(idx, positions=positions, key_mask=key_mask, cache=cache, last_only=True)
         return cache, key_mask, positions[:, -1], logits[:, -1]
 
@@ -128,7 +130,8 @@ def generate_ids(
             cache, key_mask, last_pos, logits = prefill(window(history))
             continue
         step = torch.tensor(next_ids, device=device)[:, None]
-        key_mask = torch.cat((key_mask, torch.ones_like(key_mask[:, :1])), dim=1)
+        if key_mask is not None:
+            key_mask = torch.cat((key_mask, torch.ones_like(key_mask[:, :1])), dim=1)
         last_pos = last_pos + 1
         logits, _ = model(step, positions=last_pos[:, None], key_mask=key_mask, cache=cache, last_only=True)
         logits = logits[:, -1]

@@ -85,8 +85,8 @@ class CausalSelfAttention(nn.Module):
             k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
             v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
         dropout = self.dropout if self.training else 0.0
-        if attn_mask is None:  # plain causal attention over the whole sequence: the fused fast path
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=True)
+        if attn_mask is None:  # plain causal (a whole sequence) or one new token seeing every key: the fused fast path
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
@@ -171,7 +171,9 @@ class GPT(nn.Module):
 
     def _attention_mask(self, T: int, past: int, key_mask: torch.Tensor | None, device) -> torch.Tensor | None:
         """Boolean mask (B|1, 1, T, memory + past + T), True where a query may look; None for plain causal."""
-        if past == 0 and key_mask is None and not self.config.n_memory:
+        # No padding and no memory: a whole sequence is plain causal, and a single new token may
+        # look at every key, so neither needs a mask (SDPA's unmasked path is the fast one).
+        if key_mask is None and not self.config.n_memory and (past == 0 or T == 1):
             return None
         total = past + T
         query_pos = torch.arange(past, total, device=device)[:, None]

@@ -17,6 +17,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.flaky(reruns=2)
 def test_ray_pbt_two_members_two_generations(local_ray, code_data, tmp_path):
     from codeling.evolve.ray_backend import train_population_ray
 

@@ -134,12 +134,17 @@ def generate_cmd(
     stop: List[str] = typer.Option([], "--stop", help="stop string (repeatable)"),
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("cpu", "--device"),
+    int8: bool = typer.Option(False, "--int8", help="int8 dynamic quantisation of the linear layers (CPU only; see docs/EXPORT.md)"),
 ):
     """Sample text from a checkpoint, streaming to the terminal."""
     from codeling.generate import Sampling, generate_text
     from codeling.train.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(checkpoint, device=device)
+    if int8:
+        from codeling.quantize import quantize_int8
+
+        loaded.model = quantize_int8(loaded.model)
     sampling = Sampling(max_new_tokens, temperature, top_k, top_p, seed, list(stop))
     if num_samples == 1:
         shown = [0]

@@ -9,7 +9,6 @@ example and learn only its target part. The shard layer knows nothing about what
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from codeling import atomic
+from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer, load_tokenizer
 
@@ -51,14 +51,6 @@ class SplitArrays:
         if not tokens:
             return cls(np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.uint64))
         return cls(np.concatenate(tokens), np.concatenate(masks), np.asarray(starts, dtype=np.uint64))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def write_shards(
@@ -99,7 +91,7 @@ def write_shards(
                 "examples": None if arrays.starts is None else int(len(arrays.starts)),
                 "target_tokens": None if arrays.mask is None else int(np.asarray(arrays.mask).sum()),
                 "files": files,
-                "sha256": {key: _sha256(tmp / fname) for key, fname in files.items()},
+                "sha256": {key: sha256_file(tmp / fname) for key, fname in files.items()},
             }
         tokenizer.save(tmp / "tokenizer.json")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -24,6 +24,7 @@ from safetensors.torch import load_file, save_file
 
 from codeling import atomic
 from codeling.config import Config, validate
+from codeling.digest import sha256_file
 from codeling.evolve.population import Population
 from codeling.tokenizers import Tokenizer
 from codeling.train import checkpoint as ckpt
@@ -47,7 +48,7 @@ def save_population(run_dir: Path, population: Population, config: Config, setti
         torch.save({**state, **stacked}, tmp / STATE)
         tokenizer.save(tmp / "tokenizer.json")
         names = ["config.json", "evolve.json", WEIGHTS, STATE, "tokenizer.json"]
-        manifest = {"format": "codeling-population", "version": 1, "sha256": {n: ckpt._sha256(tmp / n) for n in names}}
+        manifest = {"format": "codeling-population", "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     for old in sorted(p for p in population_dir(run_dir).iterdir() if p.name.startswith("step-"))[:-keep_last]:
         shutil.rmtree(old, ignore_errors=True)

@@ -36,7 +36,7 @@ from codeling.train import checkpoint as ckpt
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
 from codeling.train.schedule import learning_rate
-from codeling.train.trainer import Event, _StopFlag, precision_context
+from codeling.train.trainer import Event, StopFlag, precision_context
 
 
 @dataclass
@@ -137,7 +137,7 @@ def train_population(
     elif pckpt.latest_population(run_dir)[0] is not None or (run_dir / "lineage.jsonl").exists():
         raise CodelingError(f"{run_dir} already holds a population run; pass --resume to continue it, or choose another --out.")
 
-    device = pick_device(tcfg.device, World(0, 1, 0))
+    device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = precision_context(tcfg.precision, device)
     if needs_scaler:
         raise CodelingError("Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); set train.precision=bf16 or fp32.")
@@ -188,7 +188,7 @@ def train_population(
                                "precision": precision, "params": population.template.num_params(), "tokens_per_step": tokens_per_step}))
     t0 = time.monotonic()
     stopped = "finished"
-    with _StopFlag() as stop:
+    with StopFlag() as stop:
         while step < tcfg.max_steps:
             step_start = time.monotonic()
             cfgs = member_cfgs()

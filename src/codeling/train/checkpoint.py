@@ -14,7 +14,6 @@ its manifest is skipped in favour of the one before it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -28,6 +27,7 @@ from safetensors.torch import load_model, save_model
 
 from codeling import atomic
 from codeling.config import Config, validate
+from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer, load_tokenizer
@@ -39,14 +39,6 @@ FILES = ("config.json", WEIGHTS, "tokenizer.json")
 
 def step_dir_name(step: int) -> str:
     return f"step-{step:06d}"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def rng_state() -> dict:
@@ -89,7 +81,7 @@ def save_checkpoint(
         if trainer_state is not None:
             torch.save(trainer_state, tmp / STATE)
             names.append(STATE)
-        manifest = {"format": "codeling-checkpoint", "version": 1, "sha256": {n: _sha256(tmp / n) for n in names}}
+        manifest = {"format": "codeling-checkpoint", "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return target
 
@@ -106,7 +98,7 @@ def verify(path: Path) -> str | None:
     for name, digest in manifest.get("sha256", {}).items():
         if not (path / name).is_file():
             return f"{name} is missing"
-        if _sha256(path / name) != digest:
+        if sha256_file(path / name) != digest:
             return f"{name} does not match its sha256 in the manifest"
     return None
 

@@ -83,7 +83,7 @@ def make_optimizer(model: torch.nn.Module, cfg, device: torch.device) -> torch.o
     return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=device.type == "cuda")
 
 
-class _StopFlag:
+class StopFlag:
     """Turns SIGINT/SIGTERM into a flag the loop checks between steps."""
 
     def __init__(self):
@@ -250,7 +250,7 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
     t0 = time.monotonic()
     step, stopped, loss_value = start_step, "finished", None
     model.train()
-    with _StopFlag() as stop:
+    with StopFlag() as stop:
         while step < tcfg.max_steps:
             step_start = time.monotonic()
             lr = learning_rate(step, tcfg)
