@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from codeling.config import load_config
-from codeling.evolve.pbt import Hyper, Range, default_space, explore, generation_rng, initial_hypers, ranking, select
+from codeling.evolve.pbt import Hyper, default_space, explore, generation_rng, initial_hypers, ranking, select
 from codeling.evolve.population import Population
 
 TCFG = load_config(preset="tiny").train

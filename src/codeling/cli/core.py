@@ -38,7 +38,8 @@ def data_text(
 
 
 class TrainView:
-    """Renders trainer events as a rich progress bar plus one line per eval and checkpoint."""
+    """Renders trainer events as a rich progress bar plus one line per eval and checkpoint.
+    Subclasses (the population view) change what the start, step and eval lines say."""
 
     def __init__(self):
         self.progress = Progress(
@@ -51,22 +52,28 @@ class TrainView:
         )
         self.task = None
 
+    def start_line(self, event) -> str:
+        d = event.data
+        return (f"training {d['params'] / 1e6:.2f}M parameters on {d['device']} ({d['precision']}), "
+                f"{d['tokens_per_step']:,} tokens a step, from step {event.step}")
+
+    def step_status(self, d: dict) -> str:
+        status = f"loss {d['loss']:.4f}  lr {d['lr']:.2e}  {d['tokens_per_s']:,.0f} tok/s"
+        return status + (f"  MFU {d['mfu'] * 100:.1f}%" if "mfu" in d else "")
+
+    def eval_line(self, event) -> str:
+        return f"step {event.step}: val loss {event.data['loss']:.4f}{'  (best)' if event.data['best'] else ''}"
+
     def __call__(self, event) -> None:
         d = event.data
         if event.kind == "start":
-            console.print(
-                f"training {d['params'] / 1e6:.2f}M parameters on {d['device']} ({d['precision']}), "
-                f"{d['tokens_per_step']:,} tokens a step, from step {event.step}"
-            )
+            console.print(self.start_line(event))
             self.progress.start()
             self.task = self.progress.add_task("train", total=d["max_steps"], completed=event.step, status="")
         elif event.kind == "step":
-            status = f"loss {d['loss']:.4f}  lr {d['lr']:.2e}  {d['tokens_per_s']:,.0f} tok/s"
-            if "mfu" in d:
-                status += f"  MFU {d['mfu'] * 100:.1f}%"
-            self.progress.update(self.task, completed=event.step, status=status)
+            self.progress.update(self.task, completed=event.step, status=self.step_status(d))
         elif event.kind == "eval":
-            self.progress.console.print(f"step {event.step}: val loss {d['loss']:.4f}{'  (best)' if d['best'] else ''}")
+            self.progress.console.print(self.eval_line(event))
         elif event.kind == "skipped":
             self.progress.console.print(f"[yellow]skipping damaged checkpoint {d['path']}: {d['problem']}")
         elif event.kind == "end":

@@ -8,58 +8,34 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from codeling.cli.core import TrainView
 from codeling.errors import CodelingError
 
 console = Console()
 
 
-class EvolveView:
-    """Renders population events: a progress bar, one line per generation, a table at the end."""
+class EvolveView(TrainView):
+    """Population events: the training view's bar, one line per generation."""
 
-    def __init__(self):
-        self.progress = Progress(
-            TextColumn("[bold]step {task.completed}/{task.total}"),
-            BarColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self.task = None
-
-    def __call__(self, event) -> None:
+    def start_line(self, event) -> str:
         d = event.data
-        if event.kind == "start":
-            console.print(
-                f"evolving {d['population']} x {d['params'] / 1e6:.2f}M parameters ({d['mode']}) on {d['device']} "
-                f"({d['precision']}), {d['tokens_per_step']:,} tokens a member a step, from step {event.step}"
-            )
-            self.progress.start()
-            self.task = self.progress.add_task("evolve", total=d["max_steps"], completed=event.step, status="")
-        elif event.kind == "step":
-            losses = d["losses"]
-            status = f"train loss {min(losses):.4f}..{max(losses):.4f}"
-            if "tokens_per_s" in d:
-                status += f"  {d['tokens_per_s']:,.0f} tok/s"
-            self.progress.update(self.task, completed=event.step, status=status)
-        elif event.kind == "eval":
-            scores = d["scores"]
-            best = min(range(len(scores)), key=lambda i: scores[i])
-            copies = [f"{x.member}<-{x.parent}" for x in d["decisions"] if x.parent != x.member]
-            self.progress.console.print(
-                f"generation {d['generation']} (step {event.step}): best val {scores[best]:.4f} (member {best}), "
-                f"worst {max(scores):.4f}" + (f"; copied {', '.join(copies)}" if copies else "")
-            )
-        elif event.kind == "skipped":
-            self.progress.console.print(f"[yellow]skipping damaged checkpoint {d['path']}: {d['problem']}")
-        elif event.kind == "end":
-            self.progress.stop()
+        return (f"evolving {d['population']} x {d['params'] / 1e6:.2f}M parameters ({d['mode']}) on {d['device']} "
+                f"({d['precision']}), {d['tokens_per_step']:,} tokens a member a step, from step {event.step}")
 
-    def stop(self):
-        self.progress.stop()
+    def step_status(self, d: dict) -> str:
+        losses = d["losses"]
+        status = f"train loss {min(losses):.4f}..{max(losses):.4f}"
+        return status + (f"  {d['tokens_per_s']:,.0f} tok/s" if "tokens_per_s" in d else "")
+
+    def eval_line(self, event) -> str:
+        d = event.data
+        scores = d["scores"]
+        best = min(range(len(scores)), key=lambda i: scores[i])
+        copies = [f"{x.member}<-{x.parent}" for x in d["decisions"] if x.parent != x.member]
+        return (f"generation {d['generation']} (step {event.step}): best val {scores[best]:.4f} (member {best}), "
+                f"worst {max(scores):.4f}" + (f"; copied {', '.join(copies)}" if copies else ""))
 
 
 def _members_table(result) -> Table:
