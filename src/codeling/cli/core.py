@@ -192,8 +192,7 @@ def plot_cmd(
     run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
     out: Optional[Path] = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
 ):
-    """Draw loss.png: train and val loss and the learning rate; for a population run
-    (`codeling evolve`), every member's curve and who copied whom."""
+    """Draw loss.png (train/val loss, learning rate); for `codeling evolve` runs, every member and who copied whom."""
     if (run_dir / "lineage.jsonl").is_file():
         from codeling.evolve.plot import plot_population
 
