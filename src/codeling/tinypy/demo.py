@@ -39,7 +39,7 @@ class Plan:
     knobs: Knobs = Knobs(literals=(0, 9))
 
 
-FULL = Plan(programs=100_000, test_programs=700, max_steps=700, overrides=(
+FULL = Plan(programs=100_000, test_programs=700, max_steps=1000, overrides=(
     "model.block_size=128", "data.batch_size=48", "train.lr=3e-3", "train.min_lr=3e-4", "train.max_minutes=8",
     "train.warmup_steps=100", "train.eval_every=200", "train.eval_batches=10", "checkpoint.every_steps=400",
 ))
