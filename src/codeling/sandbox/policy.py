@@ -23,8 +23,7 @@ MODES = ("bwrap", "process")
 # "nobody", which owns no files on the host.
 SANDBOX_UID = 65534
 
-# Where the program, its tests and its private writable directory appear inside the sandbox.
-PROGRAM_DIR = "/sandbox"
+# The program's private writable directory (and cwd) inside the sandbox; bootstrap.py agrees.
 WORK_DIR = "/tmp"
 
 
@@ -65,6 +64,9 @@ class Limits:
             "RLIMIT_FSIZE": (self.max_file_mb * mb, self.max_file_mb * mb),
             "RLIMIT_NOFILE": (self.max_open_files, self.max_open_files),
             "RLIMIT_CORE": (0, 0),
+            # No POSIX message queues: they would outlive the program in a warm sandbox's IPC
+            # namespace, where the worker cannot list them to remove them.
+            "RLIMIT_MSGQUEUE": (0, 0),
         }
 
 
@@ -135,11 +137,11 @@ def reachable_by_others(path: str) -> bool:
     return bool(os.stat(path).st_mode & stat.S_IROTH)
 
 
-def bwrap_argv(bwrap: str, interpreter: Interpreter, limits: Limits, sources: dict[str, str],
-               files: dict[str, int], info_fd: int, command: list[str]) -> list[str]:
+def bwrap_argv(bwrap: str, interpreter: Interpreter, work_dir_mb: int, sources: dict[str, str],
+               info_fd: int, command: list[str]) -> list[str]:
     """The bubblewrap command line. `sources` maps each interpreter path to where the host exposes
-    it (itself, or a staged copy when the path is not reachable by the sandbox uid); `files` maps
-    file names under PROGRAM_DIR to file descriptors whose contents become those read-only files."""
+    it (itself, or a staged copy when the path is not reachable by the sandbox uid). Programs are
+    not part of it: the warm worker inside receives them one by one (bootstrap.py)."""
     argv = [bwrap,
             "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try",
@@ -153,9 +155,7 @@ def bwrap_argv(bwrap: str, interpreter: Interpreter, limits: Limits, sources: di
     for args in system_library_view():
         argv += args
     argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.work_dir_mb << 20), "--tmpfs", WORK_DIR]
-    for name, fd in files.items():
-        argv += ["--ro-bind-data", str(fd), f"{PROGRAM_DIR}/{name}"]
+             "--size", str(work_dir_mb << 20), "--tmpfs", WORK_DIR]
     # Last, once everything is mounted: the root and /dev stay read-only, so the size-capped work
     # directory is the only place the program can write.
     argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK_DIR, "--", *command]
