@@ -5,7 +5,11 @@ and against one model, in one run (A B C A B C ...). Target: P=8 costs at most 4
 A step is what training does: forward, backward, per-member gradient clipping, AdamW. Tokens are
 random (a step costs the same whatever the text). Writes benchmarks/results/population_step.json.
 
-    .venv/bin/python benchmarks/population_step.py [--population 8] [--rounds 3] [--batch-size 32]
+At the tiny preset's 32 x 256 tokens per member one model already keeps the CPU's cores busy, so P
+members cannot cost much less than P models there; at small per-member batches one model is bound by
+per-operation overhead, which batching the members shares out. So it times several shapes.
+
+    .venv/bin/python benchmarks/population_step.py [--population 8] [--rounds 3] [--shapes 32x256,8x64,4x128]
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -26,22 +32,23 @@ from codeling.model import GPT
 from codeling.train.trainer import make_optimizer
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--population", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=2, help="timed steps per measurement")
-    parser.add_argument("--batch-size", type=int, default=None, help="default: the tiny preset's 32")
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    args = parser.parse_args()
+def parse_shapes(text: str) -> list[tuple[int, int]]:
+    """"32x256,4x128" -> [(32, 256), (4, 128)]: per-member batch size x sequence length."""
+    try:
+        shapes = [tuple(int(n) for n in item.lower().split("x")) for item in text.split(",")]
+    except ValueError:
+        shapes = []
+    if not shapes or any(len(s) != 2 or min(s) < 1 for s in shapes):
+        raise SystemExit(f"--shapes takes BATCHxLENGTH items separated by commas, e.g. 32x256,4x128 (got {text!r})")
+    return shapes
 
-    overrides = ["model.vocab_size=96"] + ([f"data.batch_size={args.batch_size}"] if args.batch_size else [])
-    config = load_config(preset="tiny", overrides=overrides)
-    P, B, T, device = args.population, config.data.batch_size, config.model.block_size, torch.device(args.device)
-    tcfg = config.train
+
+def measure(config, P: int, B: int, T: int, rounds: int, steps: int, device: torch.device) -> dict:
+    """One shape: the three contenders alternated for `rounds` rounds, best of each kept."""
+    tcfg, vocab = config.train, config.model.vocab_size
     gen = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 96, (P, B, T), generator=gen).to(device)
-    y = torch.randint(0, 96, (P, B, T), generator=gen).to(device)
+    x = torch.randint(0, vocab, (P, B, T), generator=gen).to(device)
+    y = torch.randint(0, vocab, (P, B, T), generator=gen).to(device)
 
     population = Population(config.model, list(range(P)), device)
     lrs, decays = torch.full((P,), tcfg.lr, dtype=torch.float64), torch.full((P,), tcfg.weight_decay, dtype=torch.float64)
@@ -73,43 +80,72 @@ def main() -> None:
         if device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()
-        for _ in range(args.steps):
+        for _ in range(steps):
             fn()
         if device.type == "cuda":
             torch.cuda.synchronize()
-        return (time.perf_counter() - start) / args.steps
+        return (time.perf_counter() - start) / steps
 
     contenders = {"vectorised": vectorised, "sequential": one_after_another, "single": single}
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    for r in range(args.rounds):
+    for r in range(rounds):
         for name, fn in contenders.items():
             times[name].append(timed(fn))
-        print(f"round {r + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True)
+        print(f"{B}x{T} round {r + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True)
     best = {name: min(t) for name, t in times.items()}
     ratio_single = best["vectorised"] / best["single"]
-    ratio_sequential = best["vectorised"] / best["sequential"]
+    return {
+        "batch_size": B,
+        "block_size": T,
+        "seconds_per_step": times,
+        "best_seconds_per_step": best,
+        "vectorised_over_single": ratio_single,
+        "vectorised_over_sequential": best["vectorised"] / best["sequential"],
+        "meets_target": ratio_single <= (4 if device.type == "cpu" else 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--population", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=2, help="timed steps per measurement")
+    parser.add_argument("--shapes", default="32x256,8x64,4x128",
+                        help="per-member batches to time, BATCHxLENGTH separated by commas (default: the tiny "
+                             "preset's 32x256, then two small ones)")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = parser.parse_args()
+
+    config = load_config(preset="tiny", overrides=["model.vocab_size=96"])
+    shapes = parse_shapes(args.shapes)
+    if max(T for _, T in shapes) > config.model.block_size:
+        raise SystemExit(f"sequence lengths must be at most the tiny preset's block_size {config.model.block_size}")
+    device, P = torch.device(args.device), args.population
+    load_before = os.getloadavg()
+    results = [measure(config, P, B, T, args.rounds, args.steps, device) for B, T in shapes]
+    load_after = os.getloadavg()
+    target = 4 if device.type == "cpu" else 2
     result = {
         "benchmark": "population_step",
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} {platform.processor() or platform.platform()}, torch threads {torch.get_num_threads()}",
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
         "torch": torch.__version__,
+        "command": " ".join(["python", *sys.argv]),
+        "load_average_1_5_15min": {"before": load_before, "after": load_after},
         "population": P,
-        "batch_size": B,
-        "block_size": T,
-        "params_per_member": models[0].num_params(),
+        "params_per_member": GPT(config.model).num_params(),
         "rounds": args.rounds,
         "steps_per_measurement": args.steps,
-        "seconds_per_step": {name: t for name, t in times.items()},
-        "best_seconds_per_step": best,
-        "vectorised_over_single": ratio_single,
-        "vectorised_over_sequential": ratio_sequential,
-        "target": "vectorised_over_single <= 4 on CPU, <= 2 on GPU",
-        "meets_target": ratio_single <= (4 if device.type == "cpu" else 2),
+        "target": f"vectorised_over_single <= {target} ({device.type})",
+        "shapes": results,
     }
     atomic.write_text(Path(__file__).parent / "results" / "population_step.json", json.dumps(result, indent=2) + "\n")
-    print(f"P={P} vectorised step = {ratio_sequential:.2f}x P models one after another; = {ratio_single:.2f}x one model "
-          f"(target <= {4 if device.type == 'cpu' else 2}x)")
+    print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    for r in results:
+        print(f"P={P} at {r['batch_size']}x{r['block_size']} per member: vectorised step = "
+              f"{r['vectorised_over_sequential']:.2f}x P models one after another; = {r['vectorised_over_single']:.2f}x one "
+              f"model (target <= {target}x: {'met' if r['meets_target'] else 'missed'})")
 
 
 if __name__ == "__main__":

@@ -1,34 +1,31 @@
 """P models of one architecture trained as one batched computation.
 
-Every parameter is stored once for the whole population with a leading member dimension
-(torch.func.stack_module_state); one GPT serves as the stateless template that `functional_call`
-runs with a member's slice, and `vmap` maps that over the members. So a step of P members is one
-forward and one backward over stacked tensors, not P of them.
+Every parameter is stored once for the whole population with a leading member dimension, under
+GPT's own names; evolve/stacked_gpt.py runs the forward pass for all members with batched ops. So a
+step of P members is one forward and one backward over stacked tensors, not P of them.
 
-Per member: initial weights (its own seed), data batches, learning rate (and so its schedule),
-weight decay, warm-up and gradient-norm clipping, all as tensors of shape (P,) that broadcast over
-the member dimension. Shared: the architecture, dropout (a rate fixed in the template's modules),
-Adam's betas and epsilon, the batch size.
+Per member: initial weights (its own seed), data batches, dropout masks, learning rate (and so its
+schedule), weight decay, warm-up and gradient-norm clipping, all as tensors of shape (P,) that
+broadcast over the member dimension. Shared: the architecture, the dropout rate, Adam's betas and
+epsilon, the batch size.
 
 The optimizer is AdamW written over the stacked tensors: torch.optim.AdamW takes one learning rate
 per parameter group, and P groups would mean P small updates again. The update is torch's AdamW
 (decoupled weight decay, bias-corrected moments) term for term, and decays the same tensors as
 `make_optimizer` (matrices yes, biases and norm gains no), so a member trained here follows the run
 `codeling train` would make with its seed and hyperparameters; tests/evolve checks that.
-
-Attention under vmap: SDPA works, backward included. On CPU its fused kernel has no batching rule
-(torch falls back to a per-member loop whose backward costs O(P^2)), so the population runs SDPA's
-math kernel there, which vmap batches like any matmul; on CUDA the fused kernels batch directly.
 """
 
 from __future__ import annotations
 
 import copy
+import ctypes
+import sys
+
 import torch
-from torch.func import functional_call, stack_module_state, vmap
-from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from codeling.config import ModelConfig, TrainConfig
+from codeling.evolve.stacked_gpt import member_losses, stack
 from codeling.model import GPT
 from codeling.train.trainer import make_optimizer
 
@@ -40,20 +37,39 @@ def _per_member(values: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     return values.view(-1, *([1] * (like.dim() - 1)))
 
 
+def keep_freed_memory() -> None:
+    """Make glibc's malloc keep freed memory in the process instead of giving it back to the kernel.
+
+    A population's activations are tensors of hundreds of MB. glibc serves every block over 32 MB with
+    a fresh mmap and unmaps it on free, so each step faulted all of them back in, page by page: 8 tiny
+    members at 32 x 256 tokens took 1.5 million page faults and 4 s of kernel time a step, as long as
+    the matmuls. Served from the heap and never trimmed, the blocks are reused from step to step, as
+    CUDA's caching allocator reuses GPU memory; the process keeps its peak memory until it exits.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None)
+    if hasattr(libc, "mallopt") and hasattr(libc, "gnu_get_libc_version"):  # glibc, not musl
+        m_trim_threshold, m_mmap_max = -1, -4
+        libc.mallopt(m_mmap_max, 0)  # no mmap: big blocks come from the heap too
+        libc.mallopt(m_trim_threshold, -1)  # -1: never trim the heap (man mallopt)
+
+
 class Population:
     def __init__(self, config: ModelConfig, seeds: list[int], device: torch.device | str = "cpu"):
         self.config = config
         self.seeds = list(seeds)
         self.device = torch.device(device)
+        if self.device.type == "cpu":
+            keep_freed_memory()
         members = []
         for seed in seeds:
             # The same seeding as the single-model trainer, so member i starts where `codeling train`
             # with train.seed=seeds[i] starts.
             torch.manual_seed(seed)
-            members.append(GPT(config).to(self.device))
-        self.template = copy.deepcopy(members[0])
-        params, self.buffers = stack_module_state(members)
-        self.params: dict[str, torch.Tensor] = {k: v.detach().requires_grad_(True) for k, v in params.items()}
+            members.append(GPT(config))
+        self.template = members[0]  # the architecture, on the CPU; member_model fills in a member's weights
+        self.params = {k: v.to(self.device).requires_grad_(True) for k, v in stack(members).items()}
         self.exp_avg = {k: torch.zeros_like(v) for k, v in self.params.items()}
         self.exp_avg_sq = {k: torch.zeros_like(v) for k, v in self.params.items()}
         self.adam_step = 0
@@ -62,26 +78,10 @@ class Population:
     def size(self) -> int:
         return len(self.seeds)
 
-    def _losses(self, x: torch.Tensor, y: torch.Tensor, shared_batch: bool) -> torch.Tensor:
-        def member_loss(params, buffers, xb, yb):
-            return functional_call(self.template, (params, buffers), (xb, yb))[1]
-
-        batch_dim = None if shared_batch else 0
-        # randomness="different": each member draws its own dropout masks.
-        batched = vmap(member_loss, in_dims=(0, 0, batch_dim, batch_dim), randomness="different")
-        if self.device.type != "cpu":
-            return batched(self.params, self.buffers, x, y)
-        # SDPA's fused CPU kernel has no vmap batching rule: torch would run it member by member, and its
-        # backward would build a full-population zero gradient per member (P^2 work). The math kernel
-        # is plain matmuls and softmax, which vmap batches.
-        with sdpa_kernel(SDPBackend.MATH):
-            return batched(self.params, self.buffers, x, y)
-
     def forward_backward(self, x: torch.Tensor, y: torch.Tensor, scale: float, autocast) -> torch.Tensor:
         """Accumulate gradients of scale * loss for batches x, y of shape (P, B, T); the (P,) losses."""
-        self.template.train()
         with autocast:
-            losses = self._losses(x.to(self.device), y.to(self.device), shared_batch=False)
+            losses = member_losses(self.params, self.config, x.to(self.device), y.to(self.device), training=True)
         # Members share no tensors, so the gradient of the sum with respect to member i's slice is the
         # gradient of member i's own loss.
         (losses.sum() * scale).backward()
@@ -90,11 +90,11 @@ class Population:
     @torch.no_grad()
     def evaluate(self, batches: list[tuple[torch.Tensor, torch.Tensor]], autocast) -> torch.Tensor:
         """Mean loss (P,) of every member over the same batches (B, T)."""
-        self.template.eval()
         total = torch.zeros(self.size, device=self.device)
         with autocast:
             for x, y in batches:
-                total += self._losses(x.to(self.device), y.to(self.device), shared_batch=True).float()
+                every = (t.to(self.device).expand(self.size, *t.shape) for t in (x, y))
+                total += member_losses(self.params, self.config, *every, training=False).float()
         return (total / len(batches)).cpu()
 
     @torch.no_grad()
@@ -147,7 +147,7 @@ class Population:
 
     def member_model(self, i: int) -> GPT:
         """Member i as an ordinary GPT (on the CPU)."""
-        model = copy.deepcopy(self.template).cpu()
+        model = copy.deepcopy(self.template)
         with torch.no_grad():
             for name, p in model.named_parameters():
                 p.copy_(self.params[name][i].detach().cpu())
