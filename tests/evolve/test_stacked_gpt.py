@@ -1,6 +1,8 @@
 """The batched population forward computes what GPT.forward computes for each member, for every
 GPT feature a population can be built with: losses and gradients."""
 
+import contextlib
+
 import pytest
 import torch
 
@@ -17,8 +19,11 @@ P, B, T, VOCAB = 3, 4, 16, 20
     ["model.n_memory=3"],
     ["model.bias=false"],
     ["model.gradient_checkpointing=true", "model.positions=rotary", "model.n_memory=2"],
+    ["bf16"],
 ])
 def test_member_losses_and_gradients_match_gpt(features):
+    precision = torch.autocast("cpu", dtype=torch.bfloat16) if "bf16" in features else contextlib.nullcontext()
+    features = [f for f in features if f != "bf16"]
     config = load_config(preset="tiny", overrides=[f"model.vocab_size={VOCAB}", "model.n_layer=2", "model.n_embd=32",
                                                    "model.n_head=4", f"model.block_size={T}", *features]).model
     members = []
@@ -32,10 +37,12 @@ def test_member_losses_and_gradients_match_gpt(features):
     x = torch.randint(0, VOCAB, (P, B, T), generator=generator)
     y = torch.randint(0, VOCAB, (P, B, T), generator=generator)
     y[0, 0, :5] = -100  # ignored targets leave member 0's mean over fewer tokens
-    losses = member_losses(params, config, x, y, training=True)
+    with precision:
+        losses = member_losses(params, config, x, y, training=True)
     losses.sum().backward()
     for i, model in enumerate(members):
-        _, loss = model(x[i], y[i])
+        with precision:
+            _, loss = model(x[i], y[i])
         loss.backward()
         assert losses[i].item() == pytest.approx(loss.item(), rel=1e-5)
         for name, p in model.named_parameters():

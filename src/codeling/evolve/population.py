@@ -9,11 +9,11 @@ schedule), weight decay, warm-up and gradient-norm clipping, all as tensors of s
 broadcast over the member dimension. Shared: the architecture, the dropout rate, Adam's betas and
 epsilon, the batch size.
 
-The optimizer is AdamW written over the stacked tensors: torch.optim.AdamW takes one learning rate
-per parameter group, and P groups would mean P small updates again. The update is torch's AdamW
-(decoupled weight decay, bias-corrected moments) term for term, and decays the same tensors as
-`make_optimizer` (matrices yes, biases and norm gains no), so a member trained here follows the run
-`codeling train` would make with its seed and hyperparameters; tests/evolve checks that.
+The optimizer is torch's fused AdamW kernel run on each member's slices of the stacked tensors, with
+that member's learning rate and weight decay, and Adam moments stored stacked like the weights; it
+decays the same tensors as `make_optimizer` (matrices yes, biases and norm gains no), so a member
+trained here follows the run `codeling train` would make with its seed and hyperparameters;
+tests/evolve checks that.
 """
 
 from __future__ import annotations
@@ -99,10 +99,11 @@ class Population:
 
     @torch.no_grad()
     def clip_grads(self, max_norm: torch.Tensor) -> torch.Tensor:
-        """Per-member clip_grad_norm_: each member's gradient scaled to at most its own max_norm
-        (inf = no clipping); returns the (P,) norms before clipping."""
-        squares = sum(g.grad.float().pow(2).flatten(1).sum(1) for g in self.params.values())
-        norms = squares.sqrt()
+        """Per-member clip_grad_norm_ (the same norm of norms): each member's gradient scaled to at
+        most its own max_norm (inf = no clipping); returns the (P,) norms before clipping."""
+        per_tensor = [torch.linalg.vector_norm(p.grad, dim=tuple(range(1, p.dim())), dtype=torch.float32)
+                      for p in self.params.values()]
+        norms = torch.linalg.vector_norm(torch.stack(per_tensor), dim=0)
         coef = torch.clamp(max_norm.to(norms) / (norms + 1e-6), max=1.0)
         for p in self.params.values():
             p.grad.mul_(_per_member(coef, p).to(p.grad.dtype))
@@ -110,23 +111,23 @@ class Population:
 
     @torch.no_grad()
     def adamw_step(self, lr: torch.Tensor, weight_decay: torch.Tensor, beta1: float, beta2: float) -> None:
-        """torch.optim.AdamW's update with a learning rate and weight decay per member."""
+        """torch.optim.AdamW's update with a learning rate and weight decay per member.
+
+        torch's fused AdamW kernel (the one `AdamW(fused=True)` runs) does it in one pass over each
+        tensor, but takes one learning rate per call: so it is called per member, on that member's
+        slices, once for the decayed matrices and once for the rest, as make_optimizer groups them.
+        """
         self.adam_step += 1
-        bias1 = 1 - beta1**self.adam_step
-        bias2_sqrt = (1 - beta2**self.adam_step) ** 0.5
-        # The per-member factors are worked out in float64 and rounded once, as AdamW does with its
-        # Python-float learning rate.
-        lr = lr.double()
-        decay_factor = (1 - lr * weight_decay.double()).to(self.device)
-        step_size = (lr / bias1).to(self.device)
-        for name, p in self.params.items():
-            grad, m, v = p.grad, self.exp_avg[name], self.exp_avg_sq[name]
-            if p.dim() >= 3:  # a matrix per member: decayed, as in make_optimizer
-                p.mul_(_per_member(decay_factor, p).to(p.dtype))
-            m.lerp_(grad, 1 - beta1)
-            v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            denom = (v.sqrt() / bias2_sqrt).add_(EPS)
-            p.sub_((m / denom).mul_(_per_member(step_size, p).to(p.dtype)))
+        step = torch.tensor(float(self.adam_step), device=self.device)  # the kernel reads it, does not count it
+        matrices = [name for name, p in self.params.items() if p.dim() >= 3]
+        others = [name for name, p in self.params.items() if p.dim() < 3]
+        for i in range(self.size):
+            for names, decay in ((matrices, float(weight_decay[i])), (others, 0.0)):
+                torch._fused_adamw_(
+                    [self.params[n][i] for n in names], [self.params[n].grad[i] for n in names],
+                    [self.exp_avg[n][i] for n in names], [self.exp_avg_sq[n][i] for n in names], [], [step] * len(names),
+                    lr=float(lr[i]), beta1=beta1, beta2=beta2, weight_decay=decay, eps=EPS, amsgrad=False, maximize=False)
+        for p in self.params.values():
             p.grad = None
 
     @torch.no_grad()
