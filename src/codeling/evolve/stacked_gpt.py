@@ -30,7 +30,6 @@ from codeling.errors import CodelingError
 from codeling.model import GPT, apply_rotary, rotary_angles
 
 
-
 def stack(members: list[GPT]) -> dict[str, torch.Tensor]:
     """The members' parameters as one tensor per GPT parameter name, member first. The tied output
     projection is not a separate entry (named_parameters lists a shared tensor once)."""
