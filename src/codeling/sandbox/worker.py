@@ -108,6 +108,9 @@ class Worker:
                     command + ["once"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE, cwd=self._work_dir, env={"PATH": os.defpath},
                     start_new_session=True, pass_fds=(theirs.fileno(),))
+        except BaseException:
+            control.close()
+            raise
         finally:
             theirs.close()
         self._control = control
