@@ -7,7 +7,7 @@ whole reason this worker exists, and what it must not cost is isolation between 
 Protocol, over the SOCK_SEQPACKET socket whose fd is argv[1]:
 
     worker -> caller  b"ready"
-    caller -> worker  b"RLIMITS<TAB>HAS_TESTS" with the fds [stdin, stdout, stderr, main, (tests)]
+    caller -> worker  b"RLIMITS" with the fds [stdin, stdout, stderr, main, (tests)]
     worker -> caller  b"<clean> <wait status> <cpu seconds> <verdict>"
 
 and again, until the caller closes the socket. The child applies the rlimits (hard limits it
@@ -136,7 +136,7 @@ def child(spec, fds, keep_open, libc):
 
 
 def run_one(message, fds, libc):
-    spec, _ = message.decode().split("\t")
+    spec = message.decode()
     verdict_r, verdict_w = os.pipe()
     # The program runs in a forked child so that this process sees how it ended (signal, CPU time)
     # even when it ends by SIGKILL.

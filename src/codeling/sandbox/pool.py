@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -44,8 +45,6 @@ def run_batch(programs: Sequence[Program], *, limits: Limits | None = None,
     if config.mode == "bwrap":
         require_bwrap(config)  # fail once, clearly, before starting the batch
     elif programs:
-        import warnings
-
         warnings.warn(PROCESS_MODE_WARNING, UnsafeSandboxWarning, stacklevel=2)
     own = threading.local()
     started: list[Worker] = []

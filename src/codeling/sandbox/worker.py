@@ -54,7 +54,7 @@ class Worker:
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         sources = [_memfd(name, files[name]) for name in ("main.py", "tests.py") if name in files]
-        header = f"{_rlimit_spec(limits)}\t{int('tests.py' in files)}".encode()
+        header = _rlimit_spec(limits).encode()  # tests or not: the worker counts the fds
         theirs = [stdin_r, out_w, err_w, *sources]
         started = time.monotonic()
         try:
