@@ -55,6 +55,10 @@ class TrainConfig(_Section):
     min_lr: float = Field(1e-4, ge=0)
     warmup_steps: int = Field(100, ge=0)
     decay_steps: int | None = Field(None, ge=1, description="cosine decay length; default max_steps")
+    schedule: Literal["steps", "time"] = Field(
+        "steps", description="time: the cosine decay also follows the share of max_minutes spent, so a time-budgeted run ends its schedule when its time ends, on any machine"
+    )
+    optimizer: Literal["adamw", "muon"] = Field("adamw", description="muon: Muon for the matrices inside the blocks, AdamW for the rest")
     weight_decay: float = Field(0.1, ge=0)
     beta1: float = Field(0.9, ge=0, lt=1)
     beta2: float = Field(0.95, ge=0, lt=1)
@@ -68,6 +72,14 @@ class TrainConfig(_Section):
     # Under torchrun with several processes: ddp keeps a whole model per process, fsdp shards
     # parameters, gradients and optimizer state across them (see docs/DISTRIBUTED.md).
     parallel: Literal["ddp", "fsdp"] = "ddp"
+
+    @model_validator(mode="after")
+    def _schedule_has_a_budget(self):
+        if self.schedule == "time" and self.max_minutes is None:
+            raise ValueError("schedule: time decays over train.max_minutes, so set max_minutes too")
+        if self.optimizer == "muon" and self.parallel == "fsdp":
+            raise ValueError("Muon needs whole matrices, which FSDP shards; use optimizer: adamw with parallel: fsdp")
+        return self
 
 
 class CheckpointConfig(_Section):

@@ -10,7 +10,7 @@ import torch
 from codeling.config import load_config
 from codeling.model import GPT
 from codeling.train.memory import GIB, activation_bytes, count_parameters, plan, plan_all, transient_bytes
-from codeling.train.trainer import make_optimizer
+from codeling.train.optim import make_optimizer
 
 SMALL = ["model.vocab_size=500", "model.block_size=100", "model.n_layer=3", "model.n_embd=64", "model.n_head=4"]
 

@@ -127,7 +127,9 @@ def test_fsdp_with_checkpointing_matches_one_process_and_resumes(code_text_data,
     # weights one process would have trained.
     ours, theirs = ckpt.load_checkpoint(run / "latest"), ckpt.load_checkpoint(single / "latest")
     for (name, a), b in zip(ours.model.state_dict().items(), theirs.model.state_dict().values()):
-        assert torch.allclose(a, b, rtol=1e-4, atol=1e-6), name
+        # FSDP reduces gradients in another order, and Adam's update divides by the gradient's own
+        # size, so near-zero gradients can move a weight 1-2e-6 apart; one step moves it ~1e-3.
+        assert torch.allclose(a, b, rtol=1e-4, atol=1e-5), (name, (a - b).abs().max().item())
 
 
 def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_path):

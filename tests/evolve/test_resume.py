@@ -81,3 +81,10 @@ def test_existing_run_needs_resume(code_data, tmp_path):
         run(code_data, tmp_path / "run", "none")
     with pytest.raises(CodelingError, match="no valid population checkpoint"):
         run(code_data, tmp_path / "empty", "none", resume=True)
+
+
+def test_population_refuses_muon(code_data, tmp_path):
+    config = small_config(code_data, "train.optimizer=muon")
+    with pytest.raises(CodelingError, match="AdamW"):
+        train_population(config, EvolveSettings(population=2, mode="none", generation_steps=2), tmp_path / "run")
+    assert not (tmp_path / "run").exists()  # refused before anything was written

@@ -43,7 +43,7 @@ class TrainView:
 
     def __init__(self):
         self.progress = Progress(
-            TextColumn("[bold]step {task.completed}/{task.total}"),
+            TextColumn("[bold]{task.fields[where]}"),
             BarColumn(),
             TextColumn("{task.fields[status]}"),
             TimeElapsedColumn(),
@@ -51,6 +51,7 @@ class TrainView:
             console=console,
         )
         self.task = None
+        self.budget_s, self.max_steps = None, 0
 
     def start_line(self, event) -> str:
         d = event.data
@@ -61,6 +62,11 @@ class TrainView:
         status = f"loss {d['loss']:.4f}  lr {d['lr']:.2e}  {d['tokens_per_s']:,.0f} tok/s"
         return status + (f"  MFU {d['mfu'] * 100:.1f}%" if "mfu" in d else "")
 
+    def where(self, step: int, seconds: float) -> str:
+        if self.budget_s:  # a time-scheduled run: its end is the time budget, not a step
+            return f"step {step}, {seconds / 60:.1f}/{self.budget_s / 60:g} min"
+        return f"step {step}/{self.max_steps}"
+
     def eval_line(self, event) -> str:
         return f"step {event.step}: val loss {event.data['loss']:.4f}{'  (best)' if event.data['best'] else ''}"
 
@@ -69,9 +75,12 @@ class TrainView:
         if event.kind == "start":
             console.print(self.start_line(event))
             self.progress.start()
-            self.task = self.progress.add_task("train", total=d["max_steps"], completed=event.step, status="")
+            self.budget_s, self.max_steps = d.get("budget_s"), d["max_steps"]
+            total, done = (self.budget_s, d.get("seconds", 0.0)) if self.budget_s else (self.max_steps, event.step)
+            self.task = self.progress.add_task("train", total=total, completed=done, status="", where=self.where(event.step, done))
         elif event.kind == "step":
-            self.progress.update(self.task, completed=event.step, status=self.step_status(d))
+            done = min(d["time"], self.budget_s) if self.budget_s else event.step
+            self.progress.update(self.task, completed=done, status=self.step_status(d), where=self.where(event.step, done))
         elif event.kind == "eval":
             self.progress.console.print(self.eval_line(event))
         elif event.kind == "skipped":

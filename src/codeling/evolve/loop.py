@@ -118,6 +118,8 @@ def train_population(
     settings.check()
     tcfg = config.train
     P, G = settings.population, settings.generation_steps
+    if tcfg.optimizer != "adamw":
+        raise CodelingError(f"A population trains with AdamW (its members share one batched AdamW step); drop train.optimizer={tcfg.optimizer}.")
     if config.data.dir is None:
         raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
     shards = Shards(config.data.dir)

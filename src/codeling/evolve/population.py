@@ -27,7 +27,7 @@ import torch
 from codeling.config import ModelConfig, TrainConfig
 from codeling.evolve.stacked_gpt import member_losses, stack
 from codeling.model import GPT
-from codeling.train.trainer import make_optimizer
+from codeling.train.optim import make_optimizer
 
 EPS = 1e-8  # torch.optim.AdamW's default
 

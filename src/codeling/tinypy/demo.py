@@ -1,8 +1,8 @@
 """The demo recipe (`codeling demo`, what `make demo` runs): generate TinyPy programs, train the
 `tiny` preset to predict their output, score it per level on held-out programs, and leave the
 checkpoint, metrics, loss plot and report in the run directory. Sized for about 10 minutes on two
-CPU cores (training stops at an 8-minute budget on slower machines); `quick` is a one-minute
-version of the same path for CI.
+CPU cores: training takes its 8-minute budget on a CPU (a GPU reaches max_steps sooner); `quick`
+is a one-minute version of the same path for CI.
 
 The demo's programs use literals 0-9, the range of the older public TinyPy files: a tiny model can
 learn that arithmetic in minutes, while 0-255 literals (the generator's default) need far longer
@@ -41,15 +41,18 @@ class Plan:
 
 # Rotary positions: a variable's value sits a fixed distance after its name wherever the program
 # starts in the window, and relative positions learn that look-up about 3x sooner; 8 heads of 16
-# instead of 4 of 32 helped a little more at the same cost (docs/RESULTS.md). 800 steps take about
-# 8 minutes on two idle cores (0.6 s a step), so the cosine schedule ends inside the time budget.
-FULL = Plan(programs=100_000, test_programs=700, max_steps=800, overrides=(
+# instead of 4 of 32 helped a little more at the same cost. Muon on the block matrices learns the
+# look-up sooner still. The schedule runs on time: the cosine decay ends when the 8-minute budget
+# does, however many steps the machine fits in it (about 1,600 on two idle cores); max_steps only
+# caps a fast machine. See docs/RESULTS.md for each of these measured.
+FULL = Plan(programs=100_000, test_programs=700, max_steps=4000, overrides=(
     "model.block_size=128", "model.positions=rotary", "model.n_head=8", "data.batch_size=48",
-    "train.lr=3e-3", "train.min_lr=3e-4", "train.max_minutes=8", "train.warmup_steps=100",
-    "train.eval_every=200", "train.eval_batches=10", "checkpoint.every_steps=400",
+    "train.optimizer=muon", "train.schedule=time", "train.max_minutes=8",
+    "train.lr=3e-3", "train.min_lr=3e-4", "train.warmup_steps=100",
+    "train.eval_every=400", "train.eval_batches=10", "checkpoint.every_steps=800",
 ))
 QUICK = Plan(programs=6_000, test_programs=200, max_steps=40, overrides=(
-    "model.block_size=128", "model.positions=rotary", "model.n_head=8", "data.batch_size=16",
+    "model.block_size=128", "model.positions=rotary", "model.n_head=8", "data.batch_size=16", "train.optimizer=muon",
     "train.lr=3e-3", "train.warmup_steps=10", "train.eval_every=20", "train.eval_batches=4",
     "checkpoint.every_steps=20",
 ))

@@ -35,6 +35,7 @@ from codeling.train import checkpoint as ckpt
 from codeling.train import distributed
 from codeling.train.distributed import World, from_env, pick_device
 from codeling.train.metrics import MetricsLog, peak_flops
+from codeling.train.optim import make_optimizer
 from codeling.train.schedule import learning_rate
 
 
@@ -71,16 +72,6 @@ def precision_context(precision: str, device: torch.device):
         return contextlib.nullcontext(), False, precision
     dtype = torch.bfloat16 if precision == "bf16" else torch.float16
     return torch.autocast(device_type=device.type, dtype=dtype), precision == "fp16", precision
-
-
-def make_optimizer(model: torch.nn.Module, cfg, device: torch.device) -> torch.optim.AdamW:
-    # Matrices (embeddings, linear weights, memory slots) decay; biases and norm gains do not:
-    # shrinking a LayerNorm gain or a bias toward zero only hurts.
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.dim() >= 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    groups = [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=cfg.lr, betas=(cfg.beta1, cfg.beta2), fused=device.type == "cuda")
 
 
 class StopFlag:
@@ -245,15 +236,19 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
         last_saved, last_save_time = path, time.monotonic()
         emit(Event("checkpoint", step, {"path": str(path), "best": is_best}))
 
+    # A time-scheduled run ends with its budget, so progress is shown in seconds of it.
+    budget_s = tcfg.max_minutes * 60 if tcfg.schedule == "time" else None
     emit(Event("start", start_step, {"max_steps": tcfg.max_steps, "params": model.num_params(), "device": str(device),
-                                     "precision": precision, "tokens_per_step": tokens_per_step}))
+                                     "precision": precision, "tokens_per_step": tokens_per_step, "budget_s": budget_s,
+                                     "seconds": elapsed_before}))
     t0 = time.monotonic()
     step, stopped, loss_value = start_step, "finished", None
     model.train()
     with StopFlag() as stop:
         while step < tcfg.max_steps:
             step_start = time.monotonic()
-            lr = learning_rate(step, tcfg)
+            spent = (elapsed_before + time.monotonic() - t0) / (tcfg.max_minutes * 60) if tcfg.max_minutes else 0.0
+            lr = learning_rate(step, tcfg, spent)
             for group in optimizer.param_groups:
                 group["lr"] = lr
             offsets = train_data.offsets(step, global_batch)

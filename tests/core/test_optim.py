@@ -1,0 +1,93 @@
+import json
+
+import pytest
+import torch
+
+from codeling.config import TrainConfig, load_config
+from codeling.errors import CodelingError
+from codeling.model import GPT
+from codeling.train.optim import Chained, make_optimizer
+from codeling.train.schedule import learning_rate
+from codeling.train.trainer import train
+
+TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
+        "train.warmup_steps=5", "train.eval_batches=4", "log.tensorboard=false", "log.every_steps=1"]
+
+
+def small_model() -> GPT:
+    return GPT(load_config(preset="tiny", overrides=["model.vocab_size=50", *TINY[:4]]).model)
+
+
+def test_muon_takes_the_block_matrices_and_adamw_the_rest():
+    model = small_model()
+    optimizer = make_optimizer(model, TrainConfig(optimizer="muon"), torch.device("cpu"))
+    assert isinstance(optimizer, Chained)
+    muon, adamw = optimizer.optimizers
+    assert isinstance(muon, torch.optim.Muon) and isinstance(adamw, torch.optim.AdamW)
+    names = {id(p): n for n, p in model.named_parameters()}
+    in_muon = {names[id(p)] for g in muon.param_groups for p in g["params"]}
+    in_adamw = {names[id(p)] for g in adamw.param_groups for p in g["params"]}
+    assert in_muon == {n for n, p in model.named_parameters() if p.dim() == 2 and n.startswith("blocks.")}
+    assert "wte.weight" in in_adamw and "blocks.0.ln_1.weight" in in_adamw and "blocks.0.attn.c_attn.bias" in in_adamw
+    assert not in_muon & in_adamw and len(in_muon | in_adamw) == len(names)
+    # The trainer sets the rate on param_groups; it must reach both optimizers.
+    for group in optimizer.param_groups:
+        group["lr"] = 0.123
+    assert muon.param_groups[0]["lr"] == adamw.param_groups[0]["lr"] == 0.123
+
+
+def test_chained_state_round_trips_and_refuses_another_optimizers_state():
+    model = small_model()
+    cfg = TrainConfig(optimizer="muon")
+    optimizer = make_optimizer(model, cfg, torch.device("cpu"))
+    x = torch.randint(0, 50, (2, 16))
+    model(x, x)[1].backward()
+    optimizer.step()
+    state = optimizer.state_dict()
+    again = make_optimizer(model, cfg, torch.device("cpu"))
+    again.load_state_dict(state)
+    buffer = lambda opt: opt.optimizers[0].state_dict()["state"][0]["momentum_buffer"]
+    assert torch.equal(buffer(again), buffer(optimizer))
+    adamw_state = make_optimizer(model, TrainConfig(), torch.device("cpu")).state_dict()
+    with pytest.raises(CodelingError, match="another train.optimizer"):
+        again.load_state_dict(adamw_state)
+
+
+def test_training_with_muon_lowers_val_loss_and_resumes(text_data, tmp_path):
+    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.optimizer=muon",
+                                                "train.max_steps=60", "train.eval_every=30", "train.lr=3e-3"])
+    train(cfg, tmp_path / "run")
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    first_train = next(r["loss"] for r in rows if r["split"] == "train")
+    last_val = [r["loss"] for r in rows if r["split"] == "val"][-1]
+    assert last_val < first_train - 0.5  # from ~3.2 nats (uniform over the letters) toward the text's entropy
+    cfg.train.max_steps = 70
+    result = train(cfg, tmp_path / "run", resume=True)
+    assert result.step == 70
+
+
+def test_time_schedule_ends_with_the_budget():
+    cfg = TrainConfig(lr=1.0, min_lr=0.1, warmup_steps=0, max_steps=1000, schedule="time", max_minutes=1)
+    assert learning_rate(10, cfg, time_spent=0.0) > 0.99  # steps barely started, time too
+    assert learning_rate(10, cfg, time_spent=0.5) == pytest.approx(0.55)  # time is further along: it rules
+    assert learning_rate(10, cfg, time_spent=1.0) == pytest.approx(0.1)
+    assert learning_rate(900, cfg, time_spent=0.1) < 0.2  # steps further along: they rule
+    steps_only = TrainConfig(lr=1.0, min_lr=0.1, warmup_steps=0, max_steps=1000, max_minutes=1)
+    assert learning_rate(10, steps_only, time_spent=1.0) > 0.99
+
+
+def test_time_schedule_needs_a_budget_and_muon_refuses_fsdp():
+    with pytest.raises(CodelingError, match="max_minutes"):
+        load_config(preset="tiny", overrides=["train.schedule=time"])
+    with pytest.raises(CodelingError, match="FSDP"):
+        load_config(preset="tiny", overrides=["train.optimizer=muon", "train.parallel=fsdp"])
+
+
+def test_time_scheduled_run_decays_to_min_lr_as_its_budget_runs_out(text_data, tmp_path):
+    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.schedule=time", "train.max_minutes=0.05",
+                                                "train.max_steps=1000000", "train.eval_every=100000", "train.lr=1e-3", "train.min_lr=1e-4"])
+    result = train(cfg, tmp_path / "run")
+    assert result.stopped == "time budget"
+    lrs = [json.loads(line)["lr"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines() if '"train"' in line]
+    assert len(lrs) > 20 and max(lrs) == pytest.approx(1e-3, rel=0.05)
+    assert lrs[-1] < 1e-4 + 0.1 * (1e-3 - 1e-4)  # the cosine has run its course by the end of the budget
