@@ -12,6 +12,8 @@ def learning_rate(step: int, cfg: TrainConfig, time_spent: float = 0.0) -> float
     if step < cfg.warmup_steps:
         return cfg.lr * (step + 1) / cfg.warmup_steps
     decay_steps = cfg.decay_steps or cfg.max_steps
+    if step >= decay_steps:
+        return cfg.min_lr
     progress = (step - cfg.warmup_steps) / max(1, decay_steps - cfg.warmup_steps)
     if cfg.schedule == "time":
         progress = max(progress, time_spent)
