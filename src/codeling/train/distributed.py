@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 import torch.distributed as dist
@@ -89,18 +90,19 @@ def batch_rows(world: World, micro: int, local_accum: int, micro_batch: int) -> 
 # --- collectives the training loop needs; each is a no-op for a world of 1 -----------------------
 
 
-def agree(world: World, loss: float, *flags: bool) -> tuple[float, ...]:
-    """The loss averaged over ranks, and each flag true if it is true on any rank, in one all-reduce.
+def agree(world: World, averages: Sequence[float], flags: Sequence[bool]) -> tuple[list[float], list[bool]]:
+    """Each value averaged over ranks, and each flag true if it is true on any rank, in one all-reduce.
 
     Flags such as "a signal arrived" or "a save is overdue by the clock" can differ between ranks;
     every rank must take the same branch, or the ones that save would wait forever for the others.
+    Values such as the time spent feed the learning rate, which must be the same on every rank.
     """
     if world.size == 1:
-        return (loss, *flags)
-    values = torch.tensor([loss, *(float(f) for f in flags)], dtype=torch.float64, device=_comm_device())
+        return list(averages), list(flags)
+    values = torch.tensor([*averages, *(float(f) for f in flags)], dtype=torch.float64, device=_comm_device())
     dist.all_reduce(values)
-    total, *counts = values.tolist()
-    return (total / world.size, *(c > 0 for c in counts))
+    totals = values.tolist()
+    return [t / world.size for t in totals[: len(averages)]], [c > 0 for c in totals[len(averages) :]]
 
 
 def barrier(world: World) -> None:

@@ -243,11 +243,13 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
                                      "seconds": elapsed_before}))
     t0 = time.monotonic()
     step, stopped, loss_value = start_step, "finished", None
+    # Share of max_minutes used, as of the last step; agreed across ranks so they share one lr.
+    time_spent = lambda: (elapsed_before + time.monotonic() - t0) / (tcfg.max_minutes * 60) if tcfg.max_minutes else 0.0
+    spent = time_spent()
     model.train()
     with StopFlag() as stop:
         while step < tcfg.max_steps:
             step_start = time.monotonic()
-            spent = (elapsed_before + time.monotonic() - t0) / (tcfg.max_minutes * 60) if tcfg.max_minutes else 0.0
             lr = learning_rate(step, tcfg, spent)
             for group in optimizer.param_groups:
                 group["lr"] = lr
@@ -262,11 +264,11 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
                 loss_sum += loss.item()
             # One all-reduce gives every rank the global loss and the same stop/save decisions, so a
             # non-finite loss or a signal stops all of them at the same step.
-            loss_value, interrupted, overdue, out_of_time = distributed.agree(
-                world, loss_sum / local_accum, stop.signal is not None,
+            (loss_value, spent), (interrupted, overdue, out_of_time) = distributed.agree(world, [loss_sum / local_accum, time_spent()], [
+                stop.signal is not None,
                 time.monotonic() - last_save_time > config.checkpoint.every_minutes * 60,
                 tcfg.max_minutes is not None and time.monotonic() - t0 > tcfg.max_minutes * 60,
-            )
+            ])
             if not math.isfinite(loss_value):
                 if log is not None:
                     log.close()
