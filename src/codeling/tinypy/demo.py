@@ -47,15 +47,14 @@ class Plan:
 # The schedule runs on time: the cosine decay ends when the 8-minute budget does, however many
 # steps the machine fits in it (about 2,200 on two idle cores); max_steps only caps a fast machine.
 # See docs/RESULTS.md for each of these measured.
+MODEL = ("model.block_size=128", "model.positions=rotary", "model.n_layer=3", "model.n_head=8", "train.optimizer=muon")
 FULL = Plan(programs=100_000, test_programs=700, max_steps=4000, overrides=(
-    "model.block_size=128", "model.positions=rotary", "model.n_layer=3", "model.n_head=8", "data.batch_size=48",
-    "train.optimizer=muon", "train.schedule=time", "train.max_minutes=8",
+    *MODEL, "data.batch_size=48", "train.schedule=time", "train.max_minutes=8",
     "train.lr=6e-3", "train.min_lr=6e-4", "train.warmup_steps=100",
     "train.eval_every=400", "train.eval_batches=10", "checkpoint.every_steps=800",
 ))
 QUICK = Plan(programs=6_000, test_programs=200, max_steps=40, overrides=(
-    "model.block_size=128", "model.positions=rotary", "model.n_layer=3", "model.n_head=8", "data.batch_size=16", "train.optimizer=muon",
-    "train.lr=3e-3", "train.warmup_steps=10", "train.eval_every=20", "train.eval_batches=4",
+    *MODEL, "data.batch_size=16", "train.lr=3e-3", "train.warmup_steps=10", "train.eval_every=20", "train.eval_batches=4",
     "checkpoint.every_steps=20",
 ))
 
