@@ -1,6 +1,11 @@
 import json
+import re
 import subprocess
 import sys
+
+from codeling.data.shards import Shards
+from codeling.tinypy.reader import read_file
+from codeling.tokenizers.tinypy import TinyPyTokenizer
 
 
 def test_quick_demo_runs_end_to_end(tmp_path):
@@ -18,5 +23,45 @@ def test_quick_demo_runs_end_to_end(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     proc = subprocess.run([sys.executable, "-m", "codeling", "demo", "--quick", "--out", str(tmp_path / "mine")], capture_output=True, text=True)
-    assert proc.returncode == 2 and "not made by `codeling demo`" in proc.stderr
+    assert proc.returncode == 2 and "not made by a codeling recipe" in proc.stderr
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def test_datahack_recipe_scores_held_out_and_out_of_distribution_sets(tmp_path):
+    out = tmp_path / "datahack"
+    args = ["tinypy", "datahack", "--out", str(out), "--minutes", "0.02", "--programs", "1500", "--ood-programs", "20",
+            "--preset", "tiny", "--set", "data.batch_size=8", "--set", "train.eval_batches=1"]
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["overall"]["n"] == 150  # a tenth of a small run is held out
+    assert report["training"]["steps"] >= 1 and report["training"]["tokens"] > 0
+    ood = report["out_of_distribution"]
+    assert [r["overall"]["n"] for r in ood.values()] == [20, 20, 20]
+    assert set(ood["longer loops (4-8 iterations)"]["levels"]) <= {"3.1", "3.2", "4.1"}
+    assert "out of distribution" in proc.stdout
+
+    # Every out-of-distribution program stretches its knob and none was trained on.
+    files = sorted((out / "ood").glob("ood-*.txt"))
+    sets = [read_file(f).samples for f in files]
+    assert all(s.level for samples in sets for s in samples)
+    literals = [int(n) for s in sets[1] for n in re.findall(r"^[a-z] = (\d+)$", s.program, re.M)]
+    assert literals and min(literals) >= 100
+    tokenizer = TinyPyTokenizer()
+    tokens = Shards(out / "data").split("train").tokens.tolist()
+    starts = [i for i, t in enumerate(tokens) if t == tokenizer.bos_id] + [len(tokens)]
+    trained = {tokenizer.decode(tokens[a:b]).split("\n# output\n")[0] for a, b in zip(starts, starts[1:])}
+    assert len(trained) > 1000
+    assert not any(s.program in trained for samples in sets for s in samples)
+
+
+def test_datahack_config_file_trains_what_the_recipe_trains():
+    from pathlib import Path
+
+    from codeling.config import load_config
+    from codeling.tinypy.demo import DATAHACK, demo_config
+
+    recipe = demo_config(Path("data"), DATAHACK)
+    file = load_config(path=Path(__file__).parents[2] / "configs" / "tinypy-datahack.yaml")
+    assert file.model == recipe.model and file.data.batch_size == recipe.data.batch_size
+    assert file.train == recipe.train.model_copy(update={"compile": True})  # the recipe compiles only where CUDA is

@@ -216,17 +216,11 @@ def eval_cmd(
         console.print(f"report written to {json_out}")
 
 
-def demo_cmd(
-    out: Path = typer.Option(Path("runs/demo"), "--out", help="run directory (an earlier demo's is replaced)"),
-    quick: bool = typer.Option(False, "--quick", help="a one-minute version of the same path"),
-    seed: int = typer.Option(0, "--seed"),
-):
-    """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
+def _run_recipe(out: Path, plan, seed: int):
+    """Run a recipe with a progress bar for data generation, then the trainer's own view."""
     from codeling.cli.core import run_training
-    from codeling.tinypy.demo import run_demo
+    from codeling.tinypy.demo import run_recipe
 
-    console.print("[bold]codeling demo[/]: teach a tiny GPT to predict what TinyPy programs print "
-                  "(all levels, literals 0-9)")
     data_bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
     tasks: dict[str, int] = {}
 
@@ -242,10 +236,52 @@ def demo_cmd(
         return run_training(config, run_dir, resume=False)
 
     try:
-        result = run_demo(out, quick, seed, train=train, progress=update)
+        result = run_recipe(out, plan, seed, train=train, progress=update)
     finally:
         data_bar.stop()
     print_report(result.report)
     phases = ", ".join(f"{name} {s:.0f}s" for name, s in result.seconds.items())
-    console.print(f"time: {phases}. Checkpoint, metrics.jsonl, loss.png and report.json are in {result.run_dir}/")
+    console.print(f"time: {phases}; {result.training['steps']:,} steps, {result.training['tokens']:,} tokens on "
+                  f"{result.training['device']}. Checkpoint, metrics.jsonl, loss.png and report.json are in {result.run_dir}/")
+    return result
+
+
+def demo_cmd(
+    out: Path = typer.Option(Path("runs/demo"), "--out", help="run directory (an earlier demo's is replaced)"),
+    quick: bool = typer.Option(False, "--quick", help="a one-minute version of the same path"),
+    seed: int = typer.Option(0, "--seed"),
+):
+    """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
+    from codeling.tinypy.demo import FULL, QUICK
+
+    console.print("[bold]codeling demo[/]: teach a tiny GPT to predict what TinyPy programs print "
+                  "(all levels, literals 0-9)")
+    result = _run_recipe(out, QUICK if quick else FULL, seed)
     console.print(f"next: codeling tinypy eval {result.run_dir} --data FILE   |   codeling info {result.run_dir}")
+
+
+@app.command("datahack")
+def datahack_cmd(
+    out: Path = typer.Option(Path("runs/datahack"), "--out", help="run directory (an earlier recipe run's is replaced)"),
+    minutes: float = typer.Option(50.0, "--minutes", help="training budget; the learning-rate schedule ends with it"),
+    programs: int = typer.Option(2_000_000, "--programs", help="distinct programs generated (train + val + test)"),
+    ood_programs: int = typer.Option(500, "--ood-programs", help="programs per out-of-distribution set"),
+    preset: str = typer.Option("datahack", "--preset", help="model size: datahack (~14M), tiny, era, ..."),
+    set_: list[str] = typer.Option([], "--set", help="override: section.key=value, e.g. train.lr=2e-3 (repeatable)"),
+    seed: int = typer.Option(0, "--seed"),
+):
+    """The GPU result: train on ALL levels (literals 0-255) for a time budget, score in and out of distribution."""
+    from codeling.tinypy.demo import datahack_plan
+
+    if minutes <= 0 or programs < 2 or ood_programs < 1:
+        raise CodelingError("--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values.")
+    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_))
+    console.print(f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of ALL levels "
+                  f"(literals 0-255) for {minutes:g} minutes of training")
+    result = _run_recipe(out, plan, seed)
+    table = Table(title="out of distribution (none of these programs was trained on)")
+    for column in ("set", "n", "output acc"):
+        table.add_column(column, justify="left" if column == "set" else "right")
+    for name, report in result.ood.items():
+        table.add_row(name, f"{report.overall.n:,}", f"{report.overall.accuracy()['output'] * 100:.1f}%")
+    console.print(table)

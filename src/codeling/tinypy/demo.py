@@ -1,12 +1,14 @@
-"""The demo recipe (`codeling demo`, what `make demo` runs): generate TinyPy programs, train the
-`tiny` preset to predict their output, score it per level on held-out programs, and leave the
-checkpoint, metrics, loss plot and report in the run directory. Sized for about 10 minutes on two
-CPU cores: training takes its 8-minute budget on a CPU (a GPU reaches max_steps sooner); `quick`
-is a one-minute version of the same path for CI.
+"""The TinyPy recipes: generate programs, train a preset to predict their output, score it per level
+on held-out programs, and leave the checkpoint, metrics, loss plot and report in the run directory.
 
-The demo's programs use literals 0-9, the range of the older public TinyPy files: a tiny model can
-learn that arithmetic in minutes, while 0-255 literals (the generator's default) need far longer
-training (see docs/RESULTS.md).
+- `codeling demo` (what `make demo` runs): the `tiny` preset, sized for about 10 minutes on two CPU
+  cores: training takes its 8-minute budget on a CPU (a GPU reaches max_steps sooner); `quick` is a
+  one-minute version of the same path for CI. Its programs use literals 0-9, the range of the older
+  public TinyPy files: a tiny model can learn that arithmetic in minutes, while 0-255 literals (the
+  generator's default) need far longer training (see docs/RESULTS.md).
+- `codeling tinypy datahack` (issue 3's GPU result): the `datahack` preset on the public generator's
+  ALL mix (literals 0-255) for a time budget, scored in distribution and on out-of-distribution
+  sets (longer loops, 3-4 digit literals, more statements) generated apart from the training data.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,9 +27,17 @@ from codeling.tinypy.builder import Knobs
 from codeling.tinypy.dataset import build_dataset
 from codeling.tinypy.evaluate import EvalReport, evaluate
 from codeling.tinypy.generator import generate
+from codeling.tinypy.sample import format_samples
 from codeling.train.plot import plot_run
 
-MARKER = "demo.json"  # written first, so a later demo knows the directory is its own to replace
+MARKER = "demo.json"  # written first, so a later recipe run knows the directory is its own to replace
+
+
+@dataclass(frozen=True)
+class OutOfDistribution:
+    name: str
+    levels: str
+    knobs: Knobs
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,9 @@ class Plan:
     max_steps: int
     overrides: tuple[str, ...]
     knobs: Knobs = Knobs(literals=(0, 9))
+    preset: str = "tiny"
+    ood: tuple[OutOfDistribution, ...] = ()
+    ood_programs: int = 500  # per out-of-distribution set
 
 
 # Rotary positions: a variable's value sits a fixed distance after its name wherever the program
@@ -58,59 +71,105 @@ QUICK = Plan(programs=6_000, test_programs=200, max_steps=40, overrides=(
     "checkpoint.every_steps=20",
 ))
 
+# The issue's out-of-distribution sets: each stretches one knob past what training saw.
+OOD_SETS = (
+    OutOfDistribution("longer loops (4-8 iterations)", "3.1,3.2,4.1", Knobs(loop_iterations=(4, 8))),
+    OutOfDistribution("3-4 digit literals", "ALL", Knobs(literals=(100, 9999))),
+    OutOfDistribution("more statements (2-4 extra)", "ALL", Knobs(extra_statements=(2, 4))),
+)
+# The GPU recipe carries over what the CPU screens found (rotary positions, Muon, a time schedule);
+# its learning rate is a guess for a 384-wide model until a GPU run measures it.
+DATAHACK = Plan(programs=2_000_000, test_programs=2000, max_steps=1_000_000, knobs=Knobs(), preset="datahack", ood=OOD_SETS, overrides=(
+    "model.block_size=256", "model.positions=rotary", "train.optimizer=muon", "data.batch_size=256",
+    "train.lr=3e-3", "train.min_lr=3e-4", "train.warmup_steps=300", "train.schedule=time", "train.max_minutes=50",
+    "train.eval_every=1000", "train.eval_batches=20", "checkpoint.every_steps=2000", "checkpoint.every_minutes=10",
+))
+
+
+def datahack_plan(minutes: float, programs: int, preset: str = "datahack", ood_programs: int = 500, overrides: tuple[str, ...] = ()) -> Plan:
+    """DATAHACK with a user's budget, size and overrides (theirs win); compiled where CUDA is."""
+    import torch
+
+    compiled = ("train.compile=true",) if torch.cuda.is_available() else ()
+    test_programs = min(DATAHACK.test_programs, max(1, programs // 10))  # small trial runs keep most for training
+    return replace(DATAHACK, programs=programs, test_programs=test_programs, preset=preset, ood_programs=ood_programs,
+                   overrides=(*DATAHACK.overrides, f"train.max_minutes={minutes}", *compiled, *overrides))
+
 
 @dataclass
 class DemoResult:
     run_dir: Path
     report: EvalReport
     seconds: dict[str, float]  # per phase: data, train, eval
+    training: dict = field(default_factory=dict)  # steps, tokens, device
+    ood: dict[str, EvalReport] = field(default_factory=dict)  # out-of-distribution set name -> report
 
 
 def demo_config(data_dir: Path, plan: Plan) -> Config:
-    return load_config(preset="tiny", overrides=[f"data.dir={data_dir}", f"train.max_steps={plan.max_steps}", *plan.overrides])
+    return load_config(preset=plan.preset, overrides=[f"data.dir={data_dir}", f"train.max_steps={plan.max_steps}", *plan.overrides])
 
 
 def prepare(out: Path) -> None:
-    """Make `out` empty, replacing only a directory an earlier demo made."""
+    """Make `out` empty, replacing only a directory an earlier recipe run made."""
     if out.exists():
         if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise CodelingError(f"{out} exists and was not made by `codeling demo`; pass another --out or move it away.")
+            raise CodelingError(f"{out} exists and was not made by a codeling recipe (`codeling demo`, `codeling tinypy datahack`); pass another --out or move it away.")
         shutil.rmtree(out)
     out.mkdir(parents=True)
 
 
-def run_demo(
-    out: str | Path = "runs/demo",
-    quick: bool = False,
+def run_recipe(
+    out: str | Path,
+    plan: Plan,
     seed: int = 0,
     train: Callable | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoResult:
-    """`train(config, run_dir)` runs the training (the CLI passes one that draws a progress bar);
-    default: codeling.train.trainer.train."""
+    """Generate, build, train, plot and score `plan` in `out`. `train(config, run_dir)` runs the
+    training and returns its TrainResult (the CLI passes one that draws a progress bar); default:
+    codeling.train.trainer.train."""
+    import torch
+
     from codeling.train.trainer import train as plain_train
 
     train = train or (lambda config, run_dir: plain_train(config, run_dir))
-    plan = QUICK if quick else FULL
     out = Path(out)
     prepare(out)
     atomic.write_text(out / MARKER, json.dumps({"plan": asdict(plan), "seed": seed}, indent=2) + "\n")
     seconds = {}
+    bar = (lambda stage: lambda d, t: progress(stage, d, t)) if progress else (lambda stage: None)
 
     t0 = time.monotonic()
-    generated = generate(plan.programs, "ALL", seed, plan.knobs, progress=(lambda d, t: progress("generate", d, t)) if progress else None)
+    generated = generate(plan.programs, "ALL", seed, plan.knobs, progress=bar("generate"))
     provenance = {"source": {"generator": generated.settings()}}
     data_dir = out / "data"
     build_dataset(data_dir, generated.samples, provenance, seed=seed, test_n=plan.test_programs, progress=progress)
+    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, bar)
     seconds["data"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    train(demo_config(data_dir, plan), out)
+    trained = train(demo_config(data_dir, plan), out)
     seconds["train"] = time.monotonic() - t0
     plot_run(out)
 
     t0 = time.monotonic()
-    report = evaluate(out, data_dir)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    report = evaluate(out, data_dir, device=device)
+    ood = {name: evaluate(out, file, device=device) for name, file in ood_files.items()}
     seconds["eval"] = time.monotonic() - t0
-    atomic.write_text(out / "report.json", json.dumps({**report.to_json(), "seconds_by_phase": seconds}, indent=2) + "\n")
-    return DemoResult(out, report, seconds)
+    training = {"steps": trained.step, "tokens": trained.tokens, "seconds": round(trained.seconds, 1), "device": device}
+    payload = {**report.to_json(), "seconds_by_phase": seconds, "training": training}
+    if ood:
+        payload["out_of_distribution"] = {name: r.to_json() for name, r in ood.items()}
+    atomic.write_text(out / "report.json", json.dumps(payload, indent=2) + "\n")
+    return DemoResult(out, report, seconds, training, ood)
+
+
+def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], bar: Callable) -> dict[str, Path]:
+    """One level-tagged output-format file per out-of-distribution set, none of its programs seen in training."""
+    files = {}
+    for i, ood in enumerate(plan.ood, start=1):
+        result = generate(plan.ood_programs, ood.levels, seed + 1000 * i, ood.knobs, skip=seen, progress=bar(ood.name))
+        files[ood.name] = ood_dir / f"ood-{i}.txt"
+        atomic.write_text(files[ood.name], format_samples(result.samples, level_tag=True))
+    return files
