@@ -3,7 +3,7 @@
 codeling's GPT is GPT-2's architecture (learned positions, pre-LayerNorm, tanh GELU, tied output
 head), so export is a renaming of weights plus two GPT-2 quirks: the checkpoint's layers live under
 `transformer.`, and GPT-2's linear layers are `Conv1D`s that store their weight as (in, out), the
-transpose of torch's nn.Linear. Options GPT-2 has no slot for (rotary positions, memory tokens) are
+transpose of torch's nn.Linear. Options GPT-2 has no slot for (rotary positions, memory tokens, QK-norm) are
 refused; `bias=False` is exported as zero biases, which compute the same thing.
 
 The tokenizer travels as a `tokenizers` tokenizer.json that `PreTrainedTokenizerFast` loads: BPE
@@ -49,6 +49,11 @@ def check_gpt2_compatible(config: ModelConfig) -> None:
         raise CodelingError(
             f"This model has {config.n_memory} memory tokens per layer, which GPT-2 has no equivalent for; "
             "export supports only models trained with model.n_memory=0."
+        )
+    if config.qk_norm:
+        raise CodelingError(
+            "This model normalises its attention queries and keys (model.qk_norm), which GPT-2 has no equivalent for; "
+            "export supports only models trained with model.qk_norm=0."
         )
 
 

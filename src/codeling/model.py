@@ -3,6 +3,9 @@
 It follows nanoGPT (token + learned position embeddings, pre-LayerNorm blocks, causal self-attention,
 GELU MLP, weight tying, scaled init) and adds what codeling's users ask for:
   - rotary positions as an option (`positions="rotary"`);
+  - QK-norm as an option (`qk_norm=S`): queries and keys are RMS-normalised per head and their dot
+    products scaled by S instead of 1/sqrt(head_dim), so how sharp attention is does not depend on
+    weights growing; a larger S than 1/sqrt(head_dim) makes look-ups sharp from the first steps;
   - memory tokens: a few learned key/value slots per layer that every position can attend to
     (persistent memory, as in Sukhbaatar et al. 2019, "Augmenting Self-attention with Persistent
     Memory"); they are real parameters in the attention, not a position bias;
@@ -45,6 +48,15 @@ def rotary_angles(positions: torch.Tensor, head_dim: int, base: float = 10000.0)
     return angles.cos()[:, None], angles.sin()[:, None]
 
 
+def project_qk(q: torch.Tensor, k: torch.Tensor, rope, config: ModelConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Queries and keys (B, H, T, D) as attention compares them: RMS-normalised under QK-norm, then rotated."""
+    if config.qk_norm:
+        q, k = F.rms_norm(q, (q.size(-1),)), F.rms_norm(k, (k.size(-1),))
+    if rope is not None:
+        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+    return q, k
+
+
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     # Rotate each (even, odd) pair of channels by its position's angle: relative offsets then show
     # up in q.k as a phase difference, which is what makes rotary positions relative.
@@ -58,7 +70,8 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         self.n_head = config.n_head
         self.head_dim = config.n_embd // config.n_head
-        self.rotary = config.positions == "rotary"
+        self.config = config
+        self.scale = config.qk_norm or None  # None: SDPA's 1/sqrt(head_dim)
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = config.dropout
@@ -73,8 +86,7 @@ class CausalSelfAttention(nn.Module):
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(C, dim=2)
         q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
-        if self.rotary:
-            q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+        q, k = project_qk(q, k, rope, self.config)
         if cache is not None:
             start = cache.length
             cache.keys[layer][:, :, start : start + T] = k
@@ -86,9 +98,9 @@ class CausalSelfAttention(nn.Module):
             v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
         dropout = self.dropout if self.training else 0.0
         if attn_mask is None:  # plain causal (a whole sequence) or one new token seeing every key: the fused fast path
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1)
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1, scale=self.scale)
         else:
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout, scale=self.scale)
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
 

@@ -12,7 +12,8 @@ def small(**kw) -> GPT:
     return GPT(cfg).eval()
 
 
-VARIANTS = [{}, {"positions": "rotary"}, {"n_memory": 4}, {"positions": "rotary", "n_memory": 3, "bias": False}]
+VARIANTS = [{}, {"positions": "rotary"}, {"n_memory": 4}, {"positions": "rotary", "n_memory": 3, "bias": False},
+            {"positions": "rotary", "qk_norm": 0.7}, {"qk_norm": 1.0, "n_memory": 2}]
 
 
 @pytest.mark.parametrize("kw", VARIANTS)
@@ -101,3 +102,17 @@ def test_positions_past_block_size_are_a_clear_error():
     model = small()
     with pytest.raises(CodelingError, match="block_size"):
         model(torch.zeros(1, 33, dtype=torch.long))
+
+
+@pytest.mark.parametrize("qk_norm, invariant", [(0.7, True), (0.0, False)])
+def test_qk_norm_makes_attention_blind_to_query_and_key_scale(qk_norm, invariant):
+    model = small(positions="rotary", qk_norm=qk_norm)
+    idx = torch.randint(0, 50, (2, 16))
+    before, _ = model(idx)
+    with torch.no_grad():
+        for block in model.blocks:
+            C = block.attn.c_attn.out_features // 3
+            block.attn.c_attn.weight[: 2 * C] *= 5.0  # the query and key rows; values untouched
+            block.attn.c_attn.bias[: 2 * C] *= 5.0
+    after, _ = model(idx)
+    assert torch.allclose(before, after, atol=1e-4) == invariant

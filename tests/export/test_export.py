@@ -96,7 +96,7 @@ def test_export_files_are_gpt2_and_deterministic(checkpoint_factory, tmp_path):
 
 @pytest.mark.parametrize(
     "options, words",
-    [({"positions": "rotary"}, "rotary positions"), ({"n_memory": 2}, "2 memory tokens")],
+    [({"positions": "rotary"}, "rotary positions"), ({"n_memory": 2}, "2 memory tokens"), ({"qk_norm": 0.7}, "model.qk_norm")],
 )
 def test_export_refuses_what_gpt2_cannot_express(checkpoint_factory, tmp_path, options, words):
     ckpt = checkpoint_factory(CharTokenizer.fit([CODE]), **options)

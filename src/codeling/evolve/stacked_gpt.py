@@ -27,7 +27,7 @@ from torch.utils.checkpoint import checkpoint
 
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
-from codeling.model import GPT, apply_rotary, rotary_angles
+from codeling.model import GPT, project_qk, rotary_angles
 
 
 def stack(members: list[GPT]) -> dict[str, torch.Tensor]:
@@ -81,12 +81,11 @@ def _attention(params, prefix, x, batch, config: ModelConfig, rope, mask, dropou
     T, H = N // batch, config.n_head
     q, k, v = _linear(params, prefix + "c_attn", x).split(C, dim=2)
     q, k, v = (t.reshape(P * batch, T, H, C // H).transpose(1, 2) for t in (q, k, v))
-    if rope is not None:
-        q, k = apply_rotary(q, *rope), apply_rotary(k, *rope)
+    q, k = project_qk(q, k, rope, config)
     if config.n_memory:
         k = torch.cat((_per_row(params[prefix + "memory_k"], batch).to(k.dtype), k), dim=2)
         v = torch.cat((_per_row(params[prefix + "memory_v"], batch).to(v.dtype), v), dim=2)
-    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None)
+    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None, scale=config.qk_norm or None)
     y = y.transpose(1, 2).reshape(P, N, C)
     return F.dropout(_linear(params, prefix + "c_proj", y), dropout)
 
