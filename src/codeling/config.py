@@ -31,6 +31,7 @@ class ModelConfig(_Section):
     bias: bool = True
     positions: Literal["learned", "rotary"] = "learned"
     n_memory: int = Field(0, ge=0, description="learned memory slots every position attends to")
+    mlp_ratio: int = Field(4, ge=1, description="the MLP's hidden width, in multiples of n_embd")
     qk_norm: float = Field(0.0, ge=0.0, description="0: off; else the attention logit scale for RMS-normalised queries and keys")
     gradient_checkpointing: bool = False
 

@@ -86,7 +86,7 @@ def hf_config(config: ModelConfig, tokenizer: Tokenizer) -> dict:
         "n_embd": config.n_embd,
         "n_layer": config.n_layer,
         "n_head": config.n_head,
-        "n_inner": 4 * config.n_embd,
+        "n_inner": config.mlp_ratio * config.n_embd,
         "activation_function": "gelu_new",  # the tanh approximation, as codeling's MLP uses
         "layer_norm_epsilon": 1e-5,  # torch's LayerNorm default
         "resid_pdrop": config.dropout,

@@ -13,7 +13,7 @@ def small(**kw) -> GPT:
 
 
 VARIANTS = [{}, {"positions": "rotary"}, {"n_memory": 4}, {"positions": "rotary", "n_memory": 3, "bias": False},
-            {"positions": "rotary", "qk_norm": 0.7}, {"qk_norm": 1.0, "n_memory": 2}]
+            {"positions": "rotary", "qk_norm": 0.7}, {"qk_norm": 1.0, "n_memory": 2}, {"mlp_ratio": 2}]
 
 
 @pytest.mark.parametrize("kw", VARIANTS)

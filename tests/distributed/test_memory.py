@@ -19,7 +19,7 @@ def model_config(*extra):
     return load_config(preset="tiny", overrides=[*SMALL, *extra]).model
 
 
-@pytest.mark.parametrize("extra", [[], ["model.bias=false"], ["model.positions=rotary"], ["model.n_memory=4"]])
+@pytest.mark.parametrize("extra", [[], ["model.bias=false"], ["model.positions=rotary"], ["model.n_memory=4"], ["model.mlp_ratio=2"]])
 def test_parameter_and_optimizer_bytes_equal_a_real_models(extra):
     cfg = load_config(preset="tiny", overrides=[*SMALL, *extra])
     model = GPT(cfg.model)

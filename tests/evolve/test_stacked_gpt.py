@@ -18,7 +18,7 @@ P, B, T, VOCAB = 3, 4, 16, 20
     ["model.positions=rotary"],
     ["model.n_memory=3"],
     ["model.bias=false"],
-    ["model.positions=rotary", "model.qk_norm=0.7"],
+    ["model.positions=rotary", "model.qk_norm=0.7", "model.mlp_ratio=2"],
     ["model.gradient_checkpointing=true", "model.positions=rotary", "model.n_memory=2"],
     ["bf16"],
 ])

@@ -38,10 +38,10 @@ def round_trip(checkpoint, out, text):
     return ours, theirs, ids, hf_ids, hf_model, hf_tok, loaded
 
 
-@pytest.mark.parametrize("bias", [True, False])
-def test_char_round_trip(checkpoint_factory, tmp_path, bias):
+@pytest.mark.parametrize("options", [{"bias": True}, {"bias": False}, {"mlp_ratio": 2}])
+def test_char_round_trip(checkpoint_factory, tmp_path, options):
     tok = CharTokenizer.fit([CODE])
-    ours, theirs, ids, hf_ids, hf_model, hf_tok, _ = round_trip(checkpoint_factory(tok, bias=bias), tmp_path / "hf", CODE)
+    ours, theirs, ids, hf_ids, hf_model, hf_tok, _ = round_trip(checkpoint_factory(tok, **options), tmp_path / "hf", CODE)
     assert hf_ids == ids
     assert hf_tok.decode(hf_ids) == CODE
     assert ours.shape == theirs.shape

@@ -26,7 +26,7 @@ e bytes per activation element (2 under bf16/fp16 autocast, 4 in fp32), per toke
     attention input, q, k, v    4 * e*h
     attention output            1 * e*h    (also c_proj's input: the kernel returns it in that layout)
     MLP input                   1 * e*h
-    GELU input and output       8 * e*h
+    GELU input and output       8 * e*h    (2r * e*h for an MLP r times as wide as the model)
     logsumexp                   4 * a
     dropout masks (p > 0)       2 * h      (1 byte each)
   = (8 + 14e) * h + 4a + 16     (36h in bf16, 64h in fp32, plus 4a + 16)
@@ -68,7 +68,8 @@ def count_parameters(model: ModelConfig) -> ParamCount:
     h, bias = model.n_embd, int(model.bias)
     layer_norm = h * (1 + bias)
     attention = h * 3 * h + 3 * h * bias + h * h + h * bias + 2 * model.n_memory * h
-    mlp = h * 4 * h + 4 * h * bias + 4 * h * h + h * bias
+    r = model.mlp_ratio
+    mlp = h * r * h + r * h * bias + r * h * h + h * bias
     per_block = 2 * layer_norm + attention + mlp
     positions = model.block_size * h if model.positions == "learned" else 0
     root = model.vocab_size * h + positions + layer_norm
@@ -80,7 +81,7 @@ def layer_bytes_per_token(model: ModelConfig, seq_len: int, element_bytes: int, 
     """Activations one transformer layer keeps for the backward pass, per token (the table above)."""
     h, a = model.n_embd, model.n_head
     dropout = model.dropout > 0
-    per_token = (8 + 14 * element_bytes) * h + 4 * a + 16 + (2 * h if dropout else 0)
+    per_token = (8 + (6 + 2 * model.mlp_ratio) * element_bytes) * h + 4 * a + 16 + (2 * h if dropout else 0)
     if not fused_attention:
         per_token += element_bytes * a * seq_len + ((1 + element_bytes) * a * seq_len if dropout else 0)
     return per_token
