@@ -55,6 +55,14 @@ def test_datahack_recipe_scores_held_out_and_out_of_distribution_sets(tmp_path):
     assert not any(s.program in trained for samples in sets for s in samples)
 
 
+def test_datahack_refuses_a_bad_setting_before_writing_anything(tmp_path):
+    out = tmp_path / "datahack"
+    proc = subprocess.run([sys.executable, "-m", "codeling", "tinypy", "datahack", "--out", str(out), "--preset", "nosuch"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Unknown preset 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
 def test_datahack_config_file_trains_what_the_recipe_trains():
     from pathlib import Path
 

@@ -137,6 +137,8 @@ def run_recipe(
 
     train = train or (lambda config, run_dir: plain_train(config, run_dir))
     out = Path(out)
+    data_dir = out / "data"
+    config = demo_config(data_dir, plan)  # a bad preset or override fails here, before anything is written
     prepare(out)
     atomic.write_text(out / MARKER, json.dumps({"plan": asdict(plan), "seed": seed}, indent=2) + "\n")
     seconds = {}
@@ -145,13 +147,12 @@ def run_recipe(
     t0 = time.monotonic()
     generated = generate(plan.programs, "ALL", seed, plan.knobs, progress=bar("generate"))
     provenance = {"source": {"generator": generated.settings()}}
-    data_dir = out / "data"
     build_dataset(data_dir, generated.samples, provenance, seed=seed, test_n=plan.test_programs, progress=progress)
     ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, bar)
     seconds["data"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    trained = train(demo_config(data_dir, plan), out)
+    trained = train(config, out)
     seconds["train"] = time.monotonic() - t0
     plot_run(out)
 
