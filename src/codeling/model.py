@@ -57,6 +57,11 @@ def project_qk(q: torch.Tensor, k: torch.Tensor, rope, config: ModelConfig) -> t
     return q, k
 
 
+def attention_scale(config: ModelConfig) -> float | None:
+    """The factor on q.k: QK-norm's fixed scale, or None for SDPA's 1/sqrt(head_dim)."""
+    return config.qk_norm or None
+
+
 def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
     # Rotate each (even, odd) pair of channels by its position's angle: relative offsets then show
     # up in q.k as a phase difference, which is what makes rotary positions relative.
@@ -71,7 +76,7 @@ class CausalSelfAttention(nn.Module):
         self.n_head = config.n_head
         self.head_dim = config.n_embd // config.n_head
         self.config = config
-        self.scale = config.qk_norm or None  # None: SDPA's 1/sqrt(head_dim)
+        self.scale = attention_scale(config)
         self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
         self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = config.dropout

@@ -27,7 +27,7 @@ from torch.utils.checkpoint import checkpoint
 
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
-from codeling.model import GPT, project_qk, rotary_angles
+from codeling.model import GPT, attention_scale, project_qk, rotary_angles
 
 
 def stack(members: list[GPT]) -> dict[str, torch.Tensor]:
@@ -85,7 +85,7 @@ def _attention(params, prefix, x, batch, config: ModelConfig, rope, mask, dropou
     if config.n_memory:
         k = torch.cat((_per_row(params[prefix + "memory_k"], batch).to(k.dtype), k), dim=2)
         v = torch.cat((_per_row(params[prefix + "memory_v"], batch).to(v.dtype), v), dim=2)
-    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None, scale=config.qk_norm or None)
+    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None, scale=attention_scale(config))
     y = y.transpose(1, 2).reshape(P, N, C)
     return F.dropout(_linear(params, prefix + "c_proj", y), dropout)
 
