@@ -48,6 +48,14 @@ class DataConfig(_Section):
     dir: str | None = None
     batch_size: int = Field(32, ge=1, description="sequences per micro-step")
     grad_accum: int = Field(1, ge=1, description="micro-steps per optimizer step")
+    curriculum: str | None = Field(None, description="a data directory (same tokenizer) whose train split gives the first curriculum_steps batches: easy examples first")
+    curriculum_steps: int = Field(0, ge=0, description="how many steps draw their batches from data.curriculum before data.dir takes over")
+
+    @model_validator(mode="after")
+    def _curriculum_has_both(self):
+        if bool(self.curriculum) != bool(self.curriculum_steps):
+            raise ValueError("data.curriculum and data.curriculum_steps go together: set both (a directory and a step count > 0) or neither")
+        return self
 
 
 class TrainConfig(_Section):

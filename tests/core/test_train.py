@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from codeling.config import load_config
+from codeling.data.text import text_to_shards
 from codeling.errors import CodelingError
 from codeling.train import checkpoint as ckpt
 from codeling.train.trainer import train
@@ -72,6 +73,7 @@ SAVER = """
 import sys, torch
 from pathlib import Path
 from codeling.config import load_config
+from codeling.data.text import text_to_shards
 from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer
 from codeling.train import checkpoint as ckpt
@@ -159,3 +161,45 @@ def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path)
     assert result.stopped == "time budget" and 1 <= result.step < 100000
     assert result.best_val_loss is not None
     assert ckpt.latest_valid(tmp_path / "run")[0].name == ckpt.step_dir_name(result.step)
+
+
+@pytest.fixture(scope="module")
+def curriculum_data(text_data, tmp_path_factory) -> Path:
+    """The same characters as text_data (so the same tokenizer), in another order."""
+    root = tmp_path_factory.mktemp("curriculum")
+    lines = (text_data.parent / "input.txt").read_text().splitlines()
+    (root / "input.txt").write_text("\n".join(reversed(lines)) + "\n")
+    text_to_shards(root / "input.txt", root / "data")
+    return root / "data"
+
+
+def _final_weights(run_dir: Path) -> dict[str, torch.Tensor]:
+    return ckpt.load_checkpoint(run_dir).model.state_dict()
+
+
+def _same(a: dict, b: dict) -> bool:
+    return all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_curriculum_steps_draw_from_the_curriculum_data(text_data, curriculum_data, tmp_path):
+    steps = ["train.max_steps=12", "train.eval_every=1000"]
+    train(config(text_data, *steps, f"data.curriculum={curriculum_data}", "data.curriculum_steps=12"), tmp_path / "all-first")
+    train(config(curriculum_data, *steps), tmp_path / "first-only")
+    train(config(text_data, *steps), tmp_path / "main-only")
+    train(config(text_data, *steps, f"data.curriculum={curriculum_data}", "data.curriculum_steps=6"), tmp_path / "half")
+    all_first, first_only, main_only, half = (_final_weights(tmp_path / n) for n in ("all-first", "first-only", "main-only", "half"))
+    assert _same(all_first, first_only)  # every step inside the curriculum trains on its data alone
+    assert not _same(all_first, main_only)
+    assert not _same(half, first_only) and not _same(half, main_only)  # then data.dir takes over
+
+
+def test_curriculum_needs_the_same_tokenizer_and_both_keys(text_data, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "input.txt").write_text("0123456789 ,;:!?\n" * 50)
+    text_to_shards(other / "input.txt", other / "data")
+    with pytest.raises(CodelingError, match="tokenized differently"):
+        train(config(text_data, "train.max_steps=2", f"data.curriculum={other / 'data'}", "data.curriculum_steps=1"), tmp_path / "run")
+    assert not (tmp_path / "run").exists()  # refused before anything is written
+    with pytest.raises(CodelingError, match="go together"):
+        config(text_data, f"data.curriculum={other / 'data'}")

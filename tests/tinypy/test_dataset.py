@@ -8,6 +8,7 @@ from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tinypy.dataset import (
     build_dataset,
+    held_out_programs,
     predicted_output,
     prompt_text,
     read_test_jsonl,
@@ -112,3 +113,38 @@ def test_cli_generate_and_data(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["tinypy", "generate", "--n", "5", "--level", "7.7", "--out", str(tmp_path / "x.txt")])
     assert info.value.code == 2 and "Unknown TinyPy level" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("trace", [False, True])
+def test_exclude_leaves_out_what_another_directory_holds_out(tmp_path, trace):
+    # A small program space (level 1.1, literals 0-1, two variables), so that independent sets overlap.
+    small = ["--levels", "1.1", "--literals", "0-1", "--variables", "2", *(["--trace"] if trace else [])]
+    main(["tinypy", "data", "--n", "300", "--test-n", "40", "--val-frac", "0.2", "--seed", "1", *small, "--out", str(tmp_path / "all")])
+    def programs(out, splits=("train", "val", "test")):
+        shards, found = Shards(out), set()
+        for name in splits:
+            if name == "test":
+                found |= {normalise_program(s.program) for s in read_test_jsonl(out / "test.jsonl")}
+                continue
+            for ids, mask in _examples(shards.split(name)):
+                prompt = shards.tokenizer().decode(ids[mask == 0])
+                found.add(normalise_program(prompt.removeprefix("# code\n").split("\n# output\n")[0].rstrip("\n")))
+        return found
+
+    held = held_out_programs(tmp_path / "all")
+    assert held == programs(tmp_path / "all", ("val", "test")) and len(held) == 40 + 52
+
+    first = ["tinypy", "data", "--n", "2000", "--test-n", "10", "--seed", "2", *small]
+    main([*first, "--out", str(tmp_path / "plain")])
+    assert programs(tmp_path / "plain") & held  # without --exclude the two sets overlap
+    main([*first, "--exclude", str(tmp_path / "all"), "--out", str(tmp_path / "first")])
+    kept = programs(tmp_path / "first")
+    assert len(kept) == 2000 and not kept & held
+    assert Shards(tmp_path / "first").manifest["provenance"]["excluded"]["programs"] == len(held)
+
+
+def test_exclude_of_a_missing_directory_is_one_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["tinypy", "data", "--n", "50", "--test-n", "5", "--exclude", str(tmp_path / "nothing"), "--out", str(tmp_path / "d")])
+    assert info.value.code == 2 and "no manifest.json" in capsys.readouterr().err
+    assert not (tmp_path / "d").exists()

@@ -57,10 +57,10 @@ def _progress():
         yield update
 
 
-def _generate(n, levels, seed, knobs, trace, workers, update):
+def _generate(n, levels, seed, knobs, trace, workers, update, skip=()):
     from codeling.tinypy.generator import generate
 
-    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, progress=lambda d, t: update("generate", d, t))
+    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, skip=skip, progress=lambda d, t: update("generate", d, t))
     if result.exhausted:
         console.print(f"[yellow]only {len(result.samples):,} distinct programs exist for these settings (asked for {n:,})")
     return result
@@ -130,22 +130,28 @@ def data(
     depth: int = DEPTH,
     variables: int = VARIABLES,
     workers: Optional[int] = WORKERS,
+    exclude: Optional[Path] = typer.Option(None, "--exclude", help="leave out the programs this data directory holds out (its val and test), e.g. for a curriculum set that trains beside it"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing data directory"),
 ):
     """Token shards (train/val, loss-masked) plus test.jsonl, from the generator or a file."""
-    from codeling.tinypy.dataset import build_dataset, check_out_dir, samples_from_file
+    from codeling.tinypy.dataset import build_dataset, check_out_dir, held_out_programs, samples_from_file
+    from codeling.tinypy.sample import normalise_program
 
     check_out_dir(out, overwrite)  # fail before minutes of generation, not after
+    excluded = held_out_programs(exclude) if exclude is not None else set()
     with _progress() as update:
         if from_file is not None:
             read = samples_from_file(from_file, trace)
             for problem in read.problems[:10]:
                 console.print(f"[yellow]{from_file}:{problem.line}: {problem.message}, skipped")
             samples, provenance = read.samples, {"source": read.source}
+            samples = [s for s in samples if normalise_program(s.program) not in excluded]
         else:
             knobs = _knobs(literals, loop_iterations, inits, extra_statements, depth, variables)
-            result = _generate(n, levels, seed, knobs, trace, workers, update)
+            result = _generate(n, levels, seed, knobs, trace, workers, update, skip=excluded)  # generated text is already normal
             samples, provenance = result.samples, {"source": {"generator": result.settings()}}
+        if exclude is not None:
+            provenance["excluded"] = {"held_out_by": str(exclude), "programs": len(excluded)}
         report = build_dataset(out, samples, provenance, trace, seed, val_frac, test_n, overwrite, update)
     table = Table(title=f"{out} ({'trace' if trace else 'output'} mode)")
     table.add_column("split")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -145,8 +147,12 @@ def generate(
             next_chunk = indices.stop
             if workers > 1 and len(indices) > 1:
                 if pool is None:
-                    pool = multiprocessing.get_context("fork").Pool(workers, _init_worker, (job,))
-                chunks = pool.imap(_worker_chunk, indices)
+                    # Workers fork from a clean forkserver, not from this process: a caller that has
+                    # run torch or Ray holds threads whose locks a forked child could wait on forever.
+                    # An executor also raises when a worker dies, where a Pool would hang.
+                    context = multiprocessing.get_context("forkserver")
+                    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(job,))
+                chunks = pool.map(_worker_chunk, indices)
             else:
                 chunks = (_chunk(job, i) for i in indices)
             added = 0
@@ -168,7 +174,9 @@ def generate(
             if added == 0:
                 result.exhausted = True  # a whole batch brought nothing new
                 break
+    except BrokenProcessPool:
+        raise CodelingError("A generator worker process died; rerun with --workers 1 to generate in this process.") from None
     finally:
         if pool is not None:
-            pool.terminate()
+            pool.shutdown(cancel_futures=True)
     return result

@@ -119,6 +119,20 @@ def _restore_rng(states: list[dict], world: World, seed: int, step: int) -> None
         torch.manual_seed(seed + world.rank + step)
 
 
+def _curriculum(config: Config, shards: Shards, train_data: BatchSampler) -> BatchSampler:
+    """The sampler of the first data.curriculum_steps steps: data.curriculum's train split (easier
+    examples, so circuits such as variable look-up form on clean signal before the full mix)."""
+    if not config.data.curriculum:
+        return train_data
+    first = Shards(config.data.curriculum)
+    if first.manifest["tokenizer"] != shards.manifest["tokenizer"]:
+        raise CodelingError(
+            f"data.curriculum {first.dir} was tokenized differently from data.dir {shards.dir}; "
+            "build both with the same tokenizer (e.g. both with `codeling tinypy data`)."
+        )
+    return BatchSampler(first.split("train"), config.model.block_size, train_data.seed)
+
+
 def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, device: torch.device) -> TrainResult:
     emit = on_event if (on_event is not None and world.is_main) else (lambda event: None)
     tcfg = config.train
@@ -176,6 +190,7 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
     step_model = torch.compile(parallel.module) if tcfg.compile else parallel.module
 
     train_data = BatchSampler(shards.split("train"), config.model.block_size, tcfg.seed)
+    first_data = _curriculum(config, shards, train_data)
     val_data = BatchSampler(shards.split("val"), config.model.block_size, tcfg.seed)
     micro_batch = config.data.batch_size
     if config.data.grad_accum % world.size:
@@ -253,10 +268,11 @@ def _train(config: Config, run_dir: Path, resume: bool, on_event, world: World, 
             lr = learning_rate(step, tcfg, spent)
             for group in optimizer.param_groups:
                 group["lr"] = lr
-            offsets = train_data.offsets(step, global_batch)
+            data = first_data if step < config.data.curriculum_steps else train_data
+            offsets = data.offsets(step, global_batch)
             loss_sum = 0.0
             for micro in range(local_accum):
-                x, y = train_data.batch(offsets[distributed.batch_rows(world, micro, local_accum, micro_batch)])
+                x, y = data.batch(offsets[distributed.batch_rows(world, micro, local_accum, micro_batch)])
                 with parallel.sync_gradients(micro == local_accum - 1):
                     with autocast:
                         _, loss = step_model(x.to(device), y.to(device))
