@@ -88,3 +88,10 @@ def test_population_refuses_muon(code_data, tmp_path):
     with pytest.raises(CodelingError, match="AdamW"):
         train_population(config, EvolveSettings(population=2, mode="none", generation_steps=2), tmp_path / "run")
     assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_population_refuses_a_curriculum(code_data, tmp_path):
+    config = small_config(code_data, f"data.curriculum={code_data}", "data.curriculum_steps=2")
+    with pytest.raises(CodelingError, match="no curriculum"):
+        train_population(config, EvolveSettings(population=2, mode="none", generation_steps=2), tmp_path / "run")
+    assert not (tmp_path / "run").exists()

@@ -120,6 +120,8 @@ def train_population(
     P, G = settings.population, settings.generation_steps
     if tcfg.optimizer != "adamw":
         raise CodelingError(f"A population trains with AdamW (its members share one batched AdamW step); drop train.optimizer={tcfg.optimizer}.")
+    if config.data.curriculum:
+        raise CodelingError("A population trains on data.dir alone (no curriculum yet); drop data.curriculum and data.curriculum_steps.")
     if config.data.dir is None:
         raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
     shards = Shards(config.data.dir)
