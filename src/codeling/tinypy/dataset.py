@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Callable
 
 from codeling import atomic
-from codeling.data.shards import SplitArrays, write_shards
+from codeling.data.shards import Shards, SplitArrays, write_shards
 from codeling.errors import CodelingError
 from codeling.tinypy.interpreter import RunError
 from codeling.tinypy.parser import parse
 from codeling.tinypy.reader import Problem, read_file
 from codeling.tinypy.sample import OUTPUT_HEADER, Sample, normalise_program
-from codeling.tinypy.trace import CODE_HEADER, STEP_HEADER, output_from_trace, split_trace, trace_text
+from codeling.tinypy.trace import CODE_HEADER, output_from_trace, split_trace, trace_text
 from codeling.tokenizers.tinypy import TinyPyTokenizer
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -204,20 +204,19 @@ def _level_counts(samples: list[Sample]) -> dict[str, int]:
 def held_out_programs(data_dir: str | Path) -> set[str]:
     """The programs a `codeling tinypy data` directory keeps out of training (its test.jsonl and its
     val split, decoded from the shards), normalised: what a set built to train beside it must avoid."""
-    from codeling.data.shards import Shards
-
     data_dir = Path(data_dir)
     shards = Shards(data_dir)
-    if shards.manifest.get("provenance", {}).get("task") != "tinypy":
+    provenance = shards.manifest.get("provenance", {})
+    if provenance.get("task") != "tinypy":
         raise CodelingError(f"{data_dir} is not a TinyPy data directory; pass one made by `codeling tinypy data`.")
     tokenizer = shards.tokenizer()
     programs = {normalise_program(s.program) for s in read_test_jsonl(data_dir / "test.jsonl")}
     val = shards.split("val")
     ends = [*val.starts[1:], len(val.tokens)]
     for start, end in zip(val.starts, ends):
-        text = tokenizer.decode(val.tokens[int(start) : int(end)].tolist())
-        if text.startswith(CODE_HEADER + "\n"):  # trace mode: `# code`, the program, then the steps
-            program = text[len(CODE_HEADER) + 1 :].partition("\n" + STEP_HEADER + "\n")[0]
+        text = tokenizer.decode(val.tokens[int(start) : int(end)].tolist())  # prompt_text + target_text
+        if provenance.get("mode") == "trace":
+            program = split_trace(text)[0].removeprefix(CODE_HEADER + "\n")
         else:
             program = text.partition("\n" + OUTPUT_HEADER + "\n")[0]
         programs.add(normalise_program(program))
