@@ -122,12 +122,13 @@ def test_exclude_leaves_out_what_another_directory_holds_out(tmp_path, trace):
     main(["tinypy", "data", "--n", "300", "--test-n", "40", "--val-frac", "0.2", "--seed", "1", *small, "--out", str(tmp_path / "all")])
     def programs(out, splits=("train", "val", "test")):
         shards, found = Shards(out), set()
+        tokenizer = shards.tokenizer()
         for name in splits:
             if name == "test":
                 found |= {normalise_program(s.program) for s in read_test_jsonl(out / "test.jsonl")}
                 continue
             for ids, mask in _examples(shards.split(name)):
-                prompt = shards.tokenizer().decode(ids[mask == 0])
+                prompt = tokenizer.decode(ids[mask == 0])
                 found.add(normalise_program(prompt.removeprefix("# code\n").split("\n# output\n")[0].rstrip("\n")))
         return found
 
