@@ -19,3 +19,22 @@ def text_data(tmp_path_factory) -> Path:
     (root / "input.txt").write_text(make_text())
     text_to_shards(root / "input.txt", root / "data")
     return root / "data"
+
+
+class FakeClock:
+    """A clock that moves only when a step is done: `seconds_per_step` each time."""
+
+    def __init__(self, seconds_per_step: float):
+        self.now, self.seconds_per_step = 0.0, seconds_per_step
+
+    def __call__(self) -> float:
+        return self.now
+
+    def on_event(self, event):
+        if event.kind == "step":
+            self.now += self.seconds_per_step
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(1.0)

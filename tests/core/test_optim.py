@@ -83,11 +83,13 @@ def test_time_schedule_needs_a_budget_and_muon_refuses_fsdp():
         load_config(preset="tiny", overrides=["train.optimizer=muon", "train.parallel=fsdp"])
 
 
-def test_time_scheduled_run_decays_to_min_lr_as_its_budget_runs_out(text_data, tmp_path):
-    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.schedule=time", "train.max_minutes=0.05",
-                                                "train.max_steps=1000000", "train.eval_every=100000", "train.lr=1e-3", "train.min_lr=1e-4"])
-    result = train(cfg, tmp_path / "run")
-    assert result.stopped == "time budget"
+def test_time_scheduled_run_decays_to_min_lr_as_its_budget_runs_out(text_data, tmp_path, clock):
+    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.schedule=time", "train.max_minutes=0.5",
+                                                "train.max_steps=1000000", "train.eval_every=100000", "train.lr=1e-3",
+                                                "train.min_lr=1e-4", "train.warmup_steps=0"])
+    result = train(cfg, tmp_path / "run", on_event=clock.on_event, clock=clock)  # one second a step
+    assert result.stopped == "time budget" and result.step == 32  # 31 s > the 30 s budget
     lrs = [json.loads(line)["lr"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines() if '"train"' in line]
-    assert len(lrs) > 20 and max(lrs) == pytest.approx(1e-3, rel=0.05)
-    assert lrs[-1] < 1e-4 + 0.1 * (1e-3 - 1e-4)  # the cosine has run its course by the end of the budget
+    # Step k (1-based) runs at the share (k - 2) / 30 of the budget agreed at the step before it.
+    assert lrs == pytest.approx([learning_rate(k - 1, cfg.train, max(k - 2, 0) / 30) for k in range(1, 33)])
+    assert lrs[0] == pytest.approx(1e-3) and lrs[-1] < 1e-4 + 0.01 * (1e-3 - 1e-4)

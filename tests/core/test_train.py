@@ -14,6 +14,7 @@ from codeling.config import load_config
 from codeling.data.text import text_to_shards
 from codeling.errors import CodelingError
 from codeling.train import checkpoint as ckpt
+from codeling.train import rundir
 from codeling.train.trainer import train
 
 TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
@@ -40,69 +41,91 @@ def test_training_lowers_val_loss(text_data, tmp_path):
     assert loaded.config.train.max_steps == 150
 
 
-def _train_cli(data, out, *extra) -> list[str]:
-    sets = [arg for s in TINY + ["model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000"] for arg in ("--set", s)]
-    return [sys.executable, "-m", "codeling", "train", "--preset", "tiny", "--data", str(data), "--out", str(out), *sets, *extra]
+def signal_at(step: int, signum=signal.SIGTERM):
+    """An event hook that sends this process `signum` when the given step is done: a deterministic Ctrl+C."""
+    def on_event(event):
+        if event.kind == "step" and event.step == step:
+            os.kill(os.getpid(), signum)
+    return on_event
 
 
 def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path):
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    straight = tmp_path / "straight"
-    subprocess.run(_train_cli(text_data, straight, "--max-steps", "40"), check=True, env=env, capture_output=True)
-
-    stopped = tmp_path / "stopped"
-    proc = subprocess.Popen(_train_cli(text_data, stopped, "--max-steps", "40"), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        metrics = stopped / "metrics.jsonl"
-        if metrics.exists() and len(losses(stopped)) >= 12:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    interrupted_at = max(losses(stopped))
-    assert interrupted_at < 40, "the run finished before it could be interrupted"
-    assert ckpt.latest_valid(stopped)[0].name == ckpt.step_dir_name(interrupted_at)
-
-    subprocess.run(_train_cli(text_data, stopped, "--max-steps", "40", "--resume"), check=True, env=env, capture_output=True)
-    assert losses(stopped) == losses(straight)  # exactly: same batches, same RNG, same optimizer state
+    cfg = config(text_data, "train.max_steps=40", "model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000")
+    train(cfg, tmp_path / "straight")
+    stopped = train(cfg, tmp_path / "stopped", on_event=signal_at(12))
+    # The signal lands between steps 12 and 13; step 13 is finished, saved, and the run returns.
+    assert stopped.stopped == "interrupted" and stopped.step == 13
+    assert ckpt.latest_valid(tmp_path / "stopped")[0].name == rundir.step_dir_name(13)
+    assert max(losses(tmp_path / "stopped")) == 13
+    train(cfg, tmp_path / "stopped", resume=True)
+    assert losses(tmp_path / "stopped") == losses(tmp_path / "straight")  # exactly: same batches, RNG, optimizer state
 
 
 SAVER = """
-import sys, torch
+import os, shutil, signal, sys, torch
 from pathlib import Path
+from codeling import atomic
 from codeling.config import load_config
-from codeling.data.text import text_to_shards
 from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer
-from codeling.train import checkpoint as ckpt
-cfg = load_config(preset="tiny", overrides=["model.vocab_size=64", "model.n_embd=256", "model.n_layer=4"])
+from codeling.train import checkpoint as ckpt, rundir
+
+point, run = sys.argv[1], Path(sys.argv[2])
+cfg = load_config(preset="tiny", overrides=["model.vocab_size=64", "model.n_embd=64", "model.n_layer=2"])
 model, tok = GPT(cfg.model), CharTokenizer([chr(i) for i in range(32, 96)])
 opt = torch.optim.AdamW(model.parameters())
 model(torch.zeros(1, 4, dtype=torch.long), torch.zeros(1, 4, dtype=torch.long))[1].backward(); opt.step()
-run = Path(sys.argv[1])
-for step in range(1, 10_000):
-    path = ckpt.save_checkpoint(run / "checkpoints" / ckpt.step_dir_name(step), model, cfg, tok, {"step": step, "optimizer": opt.state_dict()})
-    ckpt.point(run, "latest", path)
-    ckpt.prune(run, 2)
-    print(step, flush=True)
+saving = 0
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def at_third_save(original, before=True, half=False):
+    def wrapper(*args, **kwargs):
+        if saving == 3 and before:
+            die()
+        result = original(*args, **kwargs)
+        if saving == 3:
+            if half:  # a weights file cut off mid-write
+                target = Path(args[1])
+                target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+            die()
+        return result
+    return wrapper
+
+if point == "weights":
+    ckpt.save_model = at_third_save(ckpt.save_model, before=False, half=True)
+elif point == "fsync":
+    atomic.fsync_tree = at_third_save(atomic.fsync_tree)
+elif point == "rename":
+    atomic.os.replace = at_third_save(os.replace, before=False)
+elif point == "pointer":
+    rundir.point = at_third_save(rundir.point)
+elif point == "prune":
+    def rmtree_one_file(path, ignore_errors=False):
+        next(Path(path).iterdir()).unlink()
+        die()
+    rundir.shutil.rmtree = rmtree_one_file
+for saving in range(1, 5):
+    path = ckpt.save_checkpoint(run / "checkpoints" / rundir.step_dir_name(saving), model, cfg, tok, {"step": saving})
+    rundir.point(run, "latest", path)
+    rundir.prune(run / "checkpoints", 2, run)
 """
 
 
-def test_sigkill_while_saving_leaves_a_loadable_checkpoint(tmp_path):
-    for trial, delay in enumerate([0.7, 1.3]):
-        run = tmp_path / f"run{trial}"
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, str(run)], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "1"  # one save is complete; now kill mid-way through later ones
-        time.sleep(delay)
-        proc.kill()
-        proc.wait()
-        found, skipped = ckpt.latest_valid(run)
-        assert found is not None and not skipped
-        loaded = ckpt.load_checkpoint(found, with_state=True)
-        assert loaded.trainer_state["step"] == int(found.name.split("-")[1])
-        assert ckpt.load_checkpoint(run / "latest").path.exists()
+# Where SIGKILL lands in the third save, and the newest checkpoint that must then be found valid.
+KILL_POINTS = {"weights": 2, "fsync": 2, "rename": 3, "pointer": 3, "prune": 3}
+
+
+@pytest.mark.parametrize("point", sorted(KILL_POINTS))
+def test_sigkill_while_saving_leaves_a_loadable_checkpoint(tmp_path, point):
+    run = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", SAVER, point, str(run)], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    found, skipped = ckpt.latest_valid(run)
+    assert found.name == rundir.step_dir_name(KILL_POINTS[point]) and not skipped
+    assert ckpt.load_checkpoint(found, with_state=True).trainer_state["step"] == KILL_POINTS[point]
+    assert ckpt.load_checkpoint(run / "latest").path.exists()
 
 
 def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
@@ -128,7 +151,7 @@ def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(text_data, tmp_path
                      "checkpoint.every_steps=1", "train.eval_every=100"), run, resume=True)
     failed_at = int(caught.value.args[0].split("at step ")[1].split(",")[0])
     good = ckpt.latest_valid(run)[0]
-    assert good.name == ckpt.step_dir_name(failed_at - 1) and good.name in str(caught.value)
+    assert good.name == rundir.step_dir_name(failed_at - 1) and good.name in str(caught.value)
     state = ckpt.load_checkpoint(good)
     assert all(torch.isfinite(p).all() for p in state.model.parameters())
 
@@ -156,11 +179,13 @@ def test_cli_errors_exit_2_with_one_sentence(args, needle, tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path):
-    result = train(config(text_data, "train.max_steps=100000", "train.max_minutes=0.002", "train.eval_every=100000"), tmp_path / "run")
-    assert result.stopped == "time budget" and 1 <= result.step < 100000
+def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path, clock):
+    result = train(config(text_data, "train.max_steps=100000", "train.max_minutes=0.5", "train.eval_every=100000"),
+                   tmp_path / "run", on_event=clock.on_event, clock=clock)
+    # Step k is checked at clock time k - 1, so the 30 s budget is over at step 32 (31 s > 30 s).
+    assert result.stopped == "time budget" and result.step == 32
     assert result.best_val_loss is not None
-    assert ckpt.latest_valid(tmp_path / "run")[0].name == ckpt.step_dir_name(result.step)
+    assert ckpt.latest_valid(tmp_path / "run")[0].name == rundir.step_dir_name(32)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from codeling.config import load_config
 from codeling.data.batches import BatchSampler
 from codeling.data.shards import Shards
 from codeling.train import checkpoint as ckpt
+from codeling.train import rundir
 from codeling.train.distributed import World, batch_rows
 from codeling.train.trainer import train
 
@@ -45,12 +46,6 @@ def assert_close(got: dict, want: dict) -> None:
         assert math.isclose(loss, want[step], rel_tol=RTOL), (step, loss, want[step])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}  # gloo on loopback only
 
 
@@ -60,9 +55,9 @@ def train_command(data, out, *args) -> list[str]:
 
 
 def torchrun(data, out, *args) -> subprocess.CompletedProcess:
-    """`torchrun --nproc_per_node=2 -m codeling train ...` on 127.0.0.1."""
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-                f"--master_port={free_port()}"]
+    """`torchrun --standalone --nproc_per_node=2 -m codeling train ...`: standalone binds its own free
+    port on this machine, so no port is picked here that another process could take first."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
     return subprocess.run([*launcher, *train_command(data, out, *args)], env=ENV, capture_output=True, text=True, timeout=240)
 
 
@@ -99,7 +94,7 @@ def test_ddp_matches_one_process_writes_each_checkpoint_once_and_resumes_on_one(
     assert_close(metrics(run, "val"), metrics(single, "val"))
 
     # One directory per save, nothing half-written or temporary left beside them.
-    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [ckpt.step_dir_name(s) for s in (1, 2, 3)]
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == [rundir.step_dir_name(s) for s in (1, 2, 3)]
     assert sorted(p.name for p in run.iterdir()) == ["best", "checkpoints", "config.yaml", "latest", "metrics.jsonl"]
     state = ckpt.load_checkpoint(run, with_state=True).trainer_state
     assert state["step"] == 3 and len(state["rng_ranks"]) == 2
@@ -132,22 +127,44 @@ def test_fsdp_with_checkpointing_matches_one_process_and_resumes(code_text_data,
         assert torch.allclose(a, b, rtol=1e-4, atol=1e-5), (name, (a - b).abs().max().item())
 
 
+def two_machines(command: list[str]) -> list[tuple[int, str]]:
+    """Two torchrun agents (one process each) meeting at a rendezvous on 127.0.0.1; (exit status, stderr) each.
+
+    The rendezvous port must be chosen before either starts, so another program may take it in between:
+    then the host agent reports the address in use, and we try again with another port."""
+    for _ in range(3):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            endpoint = f"127.0.0.1:{s.getsockname()[1]}"
+        agents = [
+            subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
+                              f"--node_rank={node}", "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", "--rdzv_id=nan",
+                              *command], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for node in (0, 1)
+        ]
+        results = [(agent.communicate(timeout=240)[1], agent.returncode) for agent in agents]
+        if not any("address already in use" in err.lower() for err, _ in results):
+            return [(code, err) for err, code in results]
+    pytest.fail("no free rendezvous port on 127.0.0.1 after three tries")
+
+
 def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_path):
-    run = tmp_path / "nan"
-    endpoint = f"127.0.0.1:{free_port()}"
-    command = train_command(code_text_data, run, "--max-steps", "6", "--set", "train.lr=1e30", "--set",
+    command = train_command(code_text_data, tmp_path / "nan", "--max-steps", "6", "--set", "train.lr=1e30", "--set",
                             "train.warmup_steps=0", "--set", "train.grad_clip=0")
-    agents = [
-        subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
-                          f"--node_rank={node}", "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", "--rdzv_id=nan",
-                          *command], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for node in (0, 1)
-    ]
-    errors = [agent.communicate(timeout=240)[1] for agent in agents]  # returning at all: no rank was left waiting
     steps = set()
-    for agent, stderr in zip(agents, errors):
-        assert agent.returncode != 0
+    for code, stderr in two_machines(command):  # returning at all: no rank was left waiting
+        assert code != 0
         assert stderr.count("error: The training loss became nan") == 1, stderr[-3000:]
         steps.add(int(stderr.split("loss became nan at step ")[1].split(",")[0]))
     assert len(steps) == 1  # both machines stopped at the same step
-    assert ckpt.latest_valid(run)[0].name == ckpt.step_dir_name(steps.pop() - 1)
+
+
+def test_a_preset_with_one_accumulation_step_runs_under_torchrun(code_text_data, tmp_path):
+    """grad_accum=1 cannot be shared by 2 processes, so each takes half of every micro-batch."""
+    single = tmp_path / "single"
+    train(config(code_text_data, "train.max_steps=2", "data.grad_accum=1", "data.batch_size=8"), single)
+    run = tmp_path / "ddp"
+    proc = torchrun(code_text_data, run, "--max-steps", "2", "--set", "data.grad_accum=1", "--set", "data.batch_size=8")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "each takes 4 of every micro-batch's 8 rows" in proc.stdout + proc.stderr
+    assert_close(metrics(run, "train"), metrics(single, "train"))

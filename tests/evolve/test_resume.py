@@ -79,7 +79,7 @@ def test_existing_run_needs_resume(code_data, tmp_path):
     run(code_data, tmp_path / "run", "none")
     with pytest.raises(CodelingError, match="--resume"):
         run(code_data, tmp_path / "run", "none")
-    with pytest.raises(CodelingError, match="no valid population checkpoint"):
+    with pytest.raises(CodelingError, match="no valid checkpoint"):
         run(code_data, tmp_path / "empty", "none", resume=True)
 
 

@@ -6,28 +6,26 @@
       population.safetensors  every parameter with its member dimension
       state.pt             Adam moments, step, generation, hyperparameters, RNG (weights_only=True)
       tokenizer.json
-      manifest.json        sha256 of each file, in train/checkpoint.py's format (so `verify` reads it)
+      manifest.json        sha256 of each file
 
-Written to a temporary directory and renamed into place, like single-model checkpoints; resume
-takes the newest one whose files match their manifest.
+Written through train/rundir.py like single-model checkpoints: a temporary directory renamed into
+place, and resume takes the newest one whose files match their manifest.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
-from codeling import atomic
 from codeling.config import Config, validate
-from codeling.digest import sha256_file
 from codeling.evolve.population import Population
 from codeling.tokenizers import Tokenizer
 from codeling.train import checkpoint as ckpt
+from codeling.train import rundir
 
 WEIGHTS = "population.safetensors"
 STATE = "state.pt"
@@ -39,33 +37,21 @@ def population_dir(run_dir: Path) -> Path:
 
 def save_population(run_dir: Path, population: Population, config: Config, settings, tokenizer: Tokenizer,
                     state: dict, keep_last: int = 2) -> Path:
-    target = population_dir(run_dir) / ckpt.step_dir_name(state["step"])
+    target = population_dir(run_dir) / rundir.step_dir_name(state["step"])
     stacked = population.state_dict()
-    with atomic.atomic_directory(target, overwrite=True) as tmp:
+    with rundir.checked_directory(target, "codeling-population") as tmp:
         (tmp / "config.json").write_text(json.dumps(config.model_dump(), indent=2) + "\n")
         (tmp / "evolve.json").write_text(json.dumps(asdict(settings), indent=2) + "\n")
         save_file({k: v.contiguous() for k, v in stacked.pop("params").items()}, str(tmp / WEIGHTS))
         torch.save({**state, **stacked}, tmp / STATE)
         tokenizer.save(tmp / "tokenizer.json")
-        names = ["config.json", "evolve.json", WEIGHTS, STATE, "tokenizer.json"]
-        manifest = {"format": "codeling-population", "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    for old in sorted(p for p in population_dir(run_dir).iterdir() if p.name.startswith("step-"))[:-keep_last]:
-        shutil.rmtree(old, ignore_errors=True)
+    rundir.prune(population_dir(run_dir), keep_last)
     return target
 
 
 def latest_population(run_dir: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
     """The newest population checkpoint whose files match their manifest, and those skipped (with why)."""
-    folder = population_dir(run_dir)
-    skipped = []
-    if folder.is_dir():
-        for path in sorted((p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-")), reverse=True):
-            problem = ckpt.verify(path)
-            if problem is None:
-                return path, skipped
-            skipped.append((path, problem))
-    return None, skipped
+    return rundir.newest_valid(population_dir(run_dir))
 
 
 def read_population(path: Path) -> tuple[Config, dict, dict]:

@@ -17,26 +17,27 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import torch
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, to_yaml
+from codeling.config import Config, LogConfig, TrainConfig
 from codeling.data.batches import BatchSampler
-from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.evolve import checkpoint as pckpt
 from codeling.evolve.pbt import Hyper, Mode, Range, default_space, generation_rng, initial_hypers, ranking, select
 from codeling.evolve.population import Population
 from codeling.tokenizers import load_tokenizer
 from codeling.train import checkpoint as ckpt
+from codeling.train import skeleton
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
+from codeling.train.rundir import JsonlLog, read_jsonl
 from codeling.train.schedule import learning_rate
-from codeling.train.trainer import Event, StopFlag, precision_context
+from codeling.train.skeleton import BatchSplit, Emit, Event, RunData, StopFlag
 
 
 @dataclass
@@ -79,29 +80,38 @@ class EvolveResult:
     lineage: list[dict] = field(default_factory=list)
 
 
-class _JsonLines:
-    """Append-only JSONL; on resume, rows past the resumed step are dropped first."""
+@dataclass
+class PopulationState:
+    """A population run between steps, handed to each piece of the loop explicitly."""
 
-    def __init__(self, path: Path, resume_step: int | None):
-        self.path = path
-        kept = []
-        if resume_step is not None and path.exists():
-            kept = [r for r in path.read_text().splitlines() if r.strip() and json.loads(r)["step"] <= resume_step]
-        atomic.write_text(path, "".join(r + "\n" for r in kept))
-        self.rows = [json.loads(r) for r in kept]
-        self.file = open(path, "a", buffering=1)
+    config: Config  # completed from the data (skeleton.prepare_data); the caller's stays as it was
+    settings: EvolveSettings
+    run_dir: Path
+    data: RunData
+    population: Population
+    hypers: list[Hyper]
+    space: dict[str, Range]
+    autocast: object
+    split: BatchSplit
+    batches: list[BatchSampler]  # member i draws from seed train.seed + i
+    val_batches: list[tuple[torch.Tensor, torch.Tensor]]
+    log: MetricsLog
+    lineage: JsonlLog
+    clock: Callable[[], float]
+    step: int = 0
+    generation: int = 0
+    scores: list[float] = field(default_factory=list)
+    seconds_before: float = 0.0
+    started: float = 0.0
 
-    def write(self, row: dict) -> None:
-        self.file.write(json.dumps(row) + "\n")
-        self.rows.append(row)
+    def seconds(self) -> float:
+        return self.seconds_before + self.clock() - self.started
 
-    def close(self) -> None:
-        self.file.close()
+    def member_train_configs(self) -> list[TrainConfig]:
+        return [h.apply(self.config.train, seed) for h, seed in zip(self.hypers, self.population.seeds)]
 
-
-def _stack_batches(samplers: list[BatchSampler], step: int, rows: slice, global_batch: int) -> tuple[torch.Tensor, torch.Tensor]:
-    xs, ys = zip(*(s.batch(s.offsets(step, global_batch)[rows]) for s in samplers))
-    return torch.stack(xs), torch.stack(ys)
+    def tokens_per_step(self) -> int:
+        return self.split.micro_batch * self.split.local_accum * self.batches[0].block_size
 
 
 def train_population(
@@ -109,152 +119,168 @@ def train_population(
     settings: EvolveSettings,
     run_dir: str | Path,
     resume: bool = False,
-    on_event: Callable[[Event], None] | None = None,
+    on_event: Emit | None = None,
     space: dict[str, Range] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> EvolveResult:
     """Train a population; events: start, step (losses per member), eval (scores, decisions), checkpoint, end."""
-    run_dir = Path(run_dir)
-    emit = on_event or (lambda event: None)
-    settings.check()
-    tcfg = config.train
-    P, G = settings.population, settings.generation_steps
-    if tcfg.optimizer != "adamw":
-        raise CodelingError(f"A population trains with AdamW (its members share one batched AdamW step); drop train.optimizer={tcfg.optimizer}.")
-    if config.data.curriculum:
-        raise CodelingError("A population trains on data.dir alone (no curriculum yet); drop data.curriculum and data.curriculum_steps.")
-    if config.data.dir is None:
-        raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
-    shards = Shards(config.data.dir)
-    tokenizer = shards.tokenizer()
-    if config.model.vocab_size == 0:
-        config.model.vocab_size = tokenizer.vocab_size
-    elif config.model.vocab_size < tokenizer.vocab_size:
-        raise CodelingError(f"model.vocab_size is {config.model.vocab_size} but the data's tokenizer has "
-                            f"{tokenizer.vocab_size} tokens; leave model.vocab_size at 0 to take it from the data.")
-    found = None
-    if resume:
-        found, skipped = pckpt.latest_population(run_dir)
-        for path, problem in skipped:
-            emit(Event("skipped", 0, {"path": str(path), "problem": problem}))
-        if found is None:
-            raise CodelingError(f"{run_dir} holds no valid population checkpoint to resume from; start without --resume.")
-    elif pckpt.latest_population(run_dir)[0] is not None or (run_dir / "lineage.jsonl").exists():
-        raise CodelingError(f"{run_dir} already holds a population run; pass --resume to continue it, or choose another --out.")
-
-    device = pick_device(tcfg.device, World())
-    autocast, needs_scaler, precision = precision_context(tcfg.precision, device)
-    if needs_scaler:
-        raise CodelingError("Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); set train.precision=bf16 or fp32.")
-    space = space or default_space(tcfg)
-    seeds = [tcfg.seed + i for i in range(P)]
-    population = Population(config.model, seeds, device)
-    hypers = initial_hypers(Hyper.of(tcfg), space, P, tcfg.seed)
-    step, generation, scores, elapsed_before = 0, 0, [math.nan] * P, 0.0
-    if found is not None:
-        _, saved_settings, state = pckpt.read_population(found)
-        if saved_settings["population"] != P:
-            raise CodelingError(f"{found} holds a population of {saved_settings['population']}, not {P}; resume with --population {saved_settings['population']}.")
-        shards.check_tokenizer(load_tokenizer(found / "tokenizer.json").identity())
-        population.load_state_dict(state)
-        hypers = [Hyper(**h) for h in state["hypers"]]
-        step, generation, scores = state["step"], state["generation"], list(state["scores"])
-        elapsed_before = state.get("seconds", 0.0)
-        ckpt.set_rng_state(state["rng"])
-
-    train_data = [BatchSampler(shards.split("train"), config.model.block_size, seed) for seed in seeds]
-    val_data = BatchSampler(shards.split("val"), config.model.block_size, tcfg.seed)
-    micro, accum = config.data.batch_size, config.data.grad_accum
-    global_batch = micro * accum
-    tokens_per_step = global_batch * train_data[0].block_size
-    val_batches = [val_data.batch(val_data.offsets(k, micro, stream=1)) for k in range(tcfg.eval_batches)]
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(run_dir / "config.yaml", to_yaml(config))
-    atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
-    resume_step = step if found is not None else None
-    log = MetricsLog(run_dir, LogConfig(every_steps=config.log.every_steps, tensorboard=False), resume_step, run_dir.name, {})
-    lineage = _JsonLines(run_dir / "lineage.jsonl", resume_step)
-    if found is None:
-        for i, h in enumerate(hypers):
-            lineage.write({"generation": 0, "step": 0, "member": i, "parent": None, "action": "init", "hyper": asdict(h), "score": None})
-
-    def member_cfgs():
-        return [h.apply(tcfg, seed) for h, seed in zip(hypers, seeds)]
-
-    def save() -> Path:
-        state = {"step": step, "generation": generation, "hypers": [asdict(h) for h in hypers], "scores": scores,
-                 "rng": ckpt.rng_state(), "seconds": elapsed_before + time.monotonic() - t0}
-        path = pckpt.save_population(run_dir, population, config, settings, tokenizer, state)
-        emit(Event("checkpoint", step, {"path": str(path)}))
-        return path
-
-    emit(Event("start", step, {"max_steps": tcfg.max_steps, "population": P, "mode": settings.mode, "device": str(device),
-                               "precision": precision, "params": population.template.num_params(), "tokens_per_step": tokens_per_step}))
-    t0 = time.monotonic()
+    emit = on_event or skeleton.ignore
+    state = start_population(config, settings, Path(run_dir), resume, emit, space, clock)
     stopped = "finished"
     with StopFlag() as stop:
-        while step < tcfg.max_steps:
-            step_start = time.monotonic()
-            cfgs = member_cfgs()
-            lrs = torch.tensor([learning_rate(step, c) for c in cfgs], dtype=torch.float64)
-            losses = torch.zeros(P)
-            for m in range(accum):
-                x, y = _stack_batches(train_data, step, slice(m * micro, (m + 1) * micro), global_batch)
-                losses += population.forward_backward(x, y, 1.0 / accum, autocast).float().cpu() / accum
-            if not torch.isfinite(losses).any():
-                log.close()
-                lineage.close()
-                raise CodelingError(f"Every member's training loss became non-finite at step {step + 1}; lower train.lr "
-                                    "or raise train.warmup_steps, then --resume from the last population checkpoint.")
-            clip = torch.tensor([c.grad_clip if c.grad_clip > 0 else math.inf for c in cfgs])
-            norms = population.clip_grads(clip)
-            population.adamw_step(lrs, torch.tensor([c.weight_decay for c in cfgs], dtype=torch.float64), tcfg.beta1, tcfg.beta2)
-            step += 1
-            now = elapsed_before + time.monotonic() - t0
-            if step % config.log.every_steps == 0 or step == tcfg.max_steps:
-                for i in range(P):
-                    log.log({"step": step, "split": "train", "loss": float(losses[i]), "lr": float(lrs[i]),
-                             "tokens": step * tokens_per_step, "time": now, "member": i, "grad_norm": float(norms[i])})
-            emit(Event("step", step, {"losses": losses.tolist(), "lrs": lrs.tolist(),
-                                      "tokens_per_s": P * tokens_per_step / (time.monotonic() - step_start)}))
-
-            if step % G == 0 or step == tcfg.max_steps:
-                scores = population.evaluate(val_batches, autocast).tolist()
-                for i in range(P):
-                    log.log({"step": step, "split": "val", "loss": scores[i], "lr": float(lrs[i]), "tokens": step * tokens_per_step,
-                             "time": now, "member": i})
-                generation += 1
-                evolving = step < tcfg.max_steps
-                rng = generation_rng(tcfg.seed, generation)
-                decisions = select(settings.mode if evolving else "none", scores, hypers, space, rng,
-                                   settings.fraction, settings.resample_probability, settings.mutate)
-                population.take([d.parent for d in decisions])
-                clones = [d.member for d in decisions if d.action == "clone"]
-                if clones and settings.noise_scale > 0:
-                    population.add_noise(clones, settings.noise_scale, torch.Generator().manual_seed(int(rng.integers(2**62))))
-                hypers = [d.hyper for d in decisions]
-                for d in decisions:
-                    lineage.write({"generation": generation, "step": step, "member": d.member, "parent": d.parent,
-                                   "action": d.action, "hyper": asdict(d.hyper), "score": scores[d.member]})
-                emit(Event("eval", step, {"generation": generation, "scores": scores, "decisions": decisions}))
-                save()
-            if stop.signal is not None and step < tcfg.max_steps:
+        while state.step < state.config.train.max_steps:
+            population_step(state, emit)
+            if state.step % settings.generation_steps == 0 or state.step == state.config.train.max_steps:
+                end_generation(state, emit)
+            if stop.signal is not None and state.step < state.config.train.max_steps:
                 stopped = "interrupted"
-                if step % G:  # a generation boundary has just saved
-                    save()
+                if state.step % settings.generation_steps:  # a generation boundary has just saved
+                    save(state, emit)
                 break
+    return finish(state, stopped, emit)
 
-    log.close()
-    lineage.close()
-    seconds = elapsed_before + time.monotonic() - t0
-    best_member = ranking(scores)[0]
+
+def refuse_unsupported(config: Config, settings: EvolveSettings) -> None:
+    settings.check()
+    if config.train.optimizer != "adamw":
+        raise CodelingError(f"A population trains with AdamW (its members share one batched AdamW step); "
+                            f"drop train.optimizer={config.train.optimizer}.")
+    if config.data.curriculum:
+        raise CodelingError("A population trains on data.dir alone (no curriculum yet); "
+                            "drop data.curriculum and data.curriculum_steps.")
+
+
+def start_population(config: Config, settings: EvolveSettings, run_dir: Path, resume: bool, emit: Emit,
+                     space: dict[str, Range] | None, clock: Callable[[], float]) -> PopulationState:
+    """Prepare the data, build (or restore) the population, and open the run directory."""
+    refuse_unsupported(config, settings)
+    data = skeleton.prepare_data(config)
+    config, tcfg = data.config, data.config.train
+    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit,
+                                      occupied=(run_dir / "lineage.jsonl").exists())
+    device = pick_device(tcfg.device, World())
+    autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
+    if needs_scaler:
+        raise CodelingError("Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); "
+                            "set train.precision=bf16 or fp32.")
+    seeds = [tcfg.seed + i for i in range(settings.population)]
+    population = Population(config.model, seeds, device)
+    space = space or default_space(tcfg)
+    saved = {"hypers": initial_hypers(Hyper.of(tcfg), space, settings.population, tcfg.seed), "step": 0,
+             "generation": 0, "scores": [math.nan] * settings.population}
+    if found is not None:
+        saved = restore(found, population, settings, data)
+    split = skeleton.split_batch(config, World())
+    val = BatchSampler(data.shards.split("val"), config.model.block_size, tcfg.seed)
+    resume_step = saved["step"] if found is not None else None
+    state = PopulationState(
+        config, settings, run_dir, data, population, saved["hypers"], space, autocast, split,
+        [BatchSampler(data.shards.split("train"), config.model.block_size, seed) for seed in seeds],
+        [val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(tcfg.eval_batches)],
+        skeleton.open_run_dir(run_dir, config, resume_step, LogConfig(every_steps=config.log.every_steps, tensorboard=False)),
+        JsonlLog(run_dir / "lineage.jsonl", resume_step), clock,
+        saved["step"], saved["generation"], saved["scores"], saved.get("seconds", 0.0), clock(),
+    )
+    atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
+    if found is None:
+        for i, h in enumerate(state.hypers):
+            state.lineage.write({"generation": 0, "step": 0, "member": i, "parent": None, "action": "init",
+                                 "hyper": asdict(h), "score": None})
+    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, "population": settings.population,
+                                     "mode": settings.mode, "device": str(device), "precision": precision,
+                                     "params": population.template.num_params(), "tokens_per_step": state.tokens_per_step()}))
+    return state
+
+
+def restore(found: Path, population: Population, settings: EvolveSettings, data: RunData) -> dict:
+    """Load a population checkpoint into `population`; return its state (hypers as Hyper)."""
+    _, saved_settings, saved = pckpt.read_population(found)
+    if saved_settings["population"] != settings.population:
+        raise CodelingError(f"{found} holds a population of {saved_settings['population']}, not "
+                            f"{settings.population}; resume with --population {saved_settings['population']}.")
+    data.shards.check_tokenizer(load_tokenizer(found / "tokenizer.json").identity())
+    population.load_state_dict(saved)
+    ckpt.set_rng_state(saved["rng"])
+    return {**saved, "hypers": [Hyper(**h) for h in saved["hypers"]], "scores": list(saved["scores"])}
+
+
+def population_step(state: PopulationState, emit: Emit) -> None:
+    """One batched AdamW step of every member, each on its own batch, learning rate and clipping."""
+    began, tcfg, split = state.clock(), state.config.train, state.split
+    cfgs = state.member_train_configs()
+    lrs = torch.tensor([learning_rate(state.step, c) for c in cfgs], dtype=torch.float64)
+    losses = torch.zeros(state.population.size)
+    global_batch = split.micro_batch * split.local_accum
+    for m in range(split.local_accum):
+        rows = slice(m * split.micro_batch, (m + 1) * split.micro_batch)
+        xs, ys = zip(*(s.batch(s.offsets(state.step, global_batch)[rows]) for s in state.batches))
+        losses += state.population.forward_backward(torch.stack(xs), torch.stack(ys), 1.0 / split.local_accum,
+                                                    state.autocast).float().cpu() / split.local_accum
+    if not torch.isfinite(losses).any():
+        state.log.close()
+        state.lineage.close()
+        raise CodelingError(f"Every member's training loss became non-finite at step {state.step + 1}; lower train.lr "
+                            "or raise train.warmup_steps, then --resume from the last population checkpoint.")
+    norms = state.population.clip_grads(torch.tensor([c.grad_clip if c.grad_clip > 0 else math.inf for c in cfgs]))
+    state.population.adamw_step(lrs, torch.tensor([c.weight_decay for c in cfgs], dtype=torch.float64),
+                                tcfg.beta1, tcfg.beta2)
+    state.step += 1
+    if state.step % state.config.log.every_steps == 0 or state.step == tcfg.max_steps:
+        for i in range(state.population.size):
+            state.log.log({"step": state.step, "split": "train", "loss": float(losses[i]), "lr": float(lrs[i]),
+                           "tokens": state.step * state.tokens_per_step(), "time": state.seconds(), "member": i,
+                           "grad_norm": float(norms[i])})
+    emit(Event("step", state.step, {"losses": losses.tolist(), "lrs": lrs.tolist(), "tokens_per_s":
+                                    state.population.size * state.tokens_per_step() / (state.clock() - began)}))
+
+
+def end_generation(state: PopulationState, emit: Emit) -> None:
+    """Score every member on the same val batches, then select, clone and mutate, record, save."""
+    tcfg, settings = state.config.train, state.settings
+    lrs = [learning_rate(state.step - 1, c) for c in state.member_train_configs()]
+    state.scores = state.population.val_losses(state.val_batches, state.autocast).tolist()
+    for i, score in enumerate(state.scores):
+        state.log.log({"step": state.step, "split": "val", "loss": score, "lr": lrs[i],
+                       "tokens": state.step * state.tokens_per_step(), "time": state.seconds(), "member": i})
+    state.generation += 1
+    rng = generation_rng(tcfg.seed, state.generation)
+    mode = settings.mode if state.step < tcfg.max_steps else "none"  # no evolving after the last evaluation
+    decisions = select(mode, state.scores, state.hypers, state.space, rng, settings.fraction,
+                       settings.resample_probability, settings.mutate)
+    state.population.take([d.parent for d in decisions])
+    clones = [d.member for d in decisions if d.action == "clone"]
+    if clones and settings.noise_scale > 0:
+        noise = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        state.population.add_noise(clones, settings.noise_scale, noise)
+    state.hypers = [d.hyper for d in decisions]
+    for d in decisions:
+        state.lineage.write({"generation": state.generation, "step": state.step, "member": d.member, "parent": d.parent,
+                             "action": d.action, "hyper": asdict(d.hyper), "score": state.scores[d.member]})
+    emit(Event("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions}))
+    save(state, emit)
+
+
+def save(state: PopulationState, emit: Emit) -> Path:
+    saved = {"step": state.step, "generation": state.generation, "hypers": [asdict(h) for h in state.hypers],
+             "scores": state.scores, "rng": ckpt.rng_state(), "seconds": state.seconds()}
+    path = pckpt.save_population(state.run_dir, state.population, state.config, state.settings, state.data.tokenizer, saved)
+    emit(Event("checkpoint", state.step, {"path": str(path)}))
+    return path
+
+
+def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
+    """Close the logs; a finished run also writes its best member as an ordinary checkpoint."""
+    state.log.close()
+    state.lineage.close()
+    seconds = state.seconds()
+    best_member = ranking(state.scores)[0]
     best = None
     if stopped == "finished":
-        member_cfg = config.model_copy(deep=True)
-        member_cfg.train = member_cfgs()[best_member]
-        best = pckpt.save_member(run_dir / "best", population, best_member, member_cfg, tokenizer,
-                                 {"step": step, "best_val": scores[best_member], "best_step": step, "seconds": seconds,
-                                  "member": best_member, "generation": generation})
-    emit(Event("end", step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
-    return EvolveResult(run_dir, step, generation, stopped, scores, hypers, best_member, scores[best_member], best, seconds,
-                        lineage.rows)
+        member_cfg = state.config.model_copy(deep=True)
+        member_cfg.train = state.member_train_configs()[best_member]
+        best = pckpt.save_member(state.run_dir / "best", state.population, best_member, member_cfg, state.data.tokenizer,
+                                 {"step": state.step, "best_val": state.scores[best_member], "best_step": state.step,
+                                  "seconds": seconds, "member": best_member, "generation": state.generation})
+    emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
+    return EvolveResult(state.run_dir, state.step, state.generation, stopped, state.scores, state.hypers, best_member,
+                        state.scores[best_member], best, seconds, read_jsonl(state.lineage.path))

@@ -88,7 +88,7 @@ class Population:
         return losses.detach()
 
     @torch.no_grad()
-    def evaluate(self, batches: list[tuple[torch.Tensor, torch.Tensor]], autocast) -> torch.Tensor:
+    def val_losses(self, batches: list[tuple[torch.Tensor, torch.Tensor]], autocast) -> torch.Tensor:
         """Mean loss (P,) of every member over the same batches (B, T)."""
         total = torch.zeros(self.size, device=self.device)
         with autocast:

@@ -23,15 +23,15 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
-from codeling.config import Config, validate
-from codeling.data.shards import Shards
+from codeling import atomic
+from codeling.config import Config, to_yaml, validate
 from codeling.errors import CodelingError
 from codeling.evolve.loop import EvolveResult, EvolveSettings
 from codeling.evolve.pbt import Decision, Hyper, Range, default_space, initial_hypers, ranking
 from codeling.train import checkpoint as ckpt
-from codeling.train.trainer import Event
+from codeling.train import rundir, skeleton
+from codeling.train.skeleton import Emit, Event
 
 HYPERS = tuple(Hyper.__dataclass_fields__)
 
@@ -42,16 +42,15 @@ def _member(trial_id: str) -> int:
 
 def _install(donor: Path, run_dir: Path, config: Config) -> tuple[int, int]:
     """Make the donor's checkpoint this trial's only one, with this trial's hyperparameters; (step, donor member)."""
-    from codeling.train.checkpoint import load_checkpoint, save_checkpoint
-
-    loaded = load_checkpoint(donor, with_state=True)
+    loaded = ckpt.load_checkpoint(donor, with_state=True)
     state = loaded.trainer_state
     # AdamW.load_state_dict restores each group's weight decay; the explored value must win.
     for group in state["optimizer"]["param_groups"]:
         if group["weight_decay"] > 0:
             group["weight_decay"] = config.train.weight_decay
     shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-    save_checkpoint(run_dir / "checkpoints" / ckpt.step_dir_name(state["step"]), loaded.model, config, loaded.tokenizer, state)
+    target = run_dir / "checkpoints" / rundir.step_dir_name(state["step"])
+    ckpt.save_checkpoint(target, loaded.model, config, loaded.tokenizer, state)
     origin = json.loads((donor / "member.json").read_text())["member"]
     return state["step"], origin
 
@@ -127,7 +126,7 @@ def train_population_ray(
     settings: EvolveSettings,
     run_dir: str | Path,
     address: str | None = None,
-    on_event: Callable[[Event], None] | None = None,
+    on_event: Emit | None = None,
     space: dict[str, Range] | None = None,
     gpus_per_trial: float = 0.0,
 ) -> EvolveResult:
@@ -137,95 +136,117 @@ def train_population_ray(
     try:
         import ray
         from ray import tune
-        from ray.tune.schedulers import PopulationBasedTraining
     except ImportError:
         raise CodelingError("The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local.") from None
-    from codeling import atomic
-    from codeling.config import to_yaml
-    from codeling.train.checkpoint import load_checkpoint, save_checkpoint
-
     settings.check()
     if settings.mode not in ("pbt", "none"):
-        raise CodelingError(f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; use --backend local for evolve.")
+        raise CodelingError(f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
+                            "use --backend local for evolve.")
     run_dir = Path(run_dir).resolve()
-    if (run_dir / "lineage.jsonl").exists():
+    emit = on_event or skeleton.ignore
+    if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
         raise CodelingError(f"{run_dir} already holds a population run; choose another --out.")
-    emit = on_event or (lambda event: None)
-    if config.data.dir is None:
-        raise CodelingError("No training data given; pass --data DIR (make one with `codeling data text` or `codeling tinypy data`).")
+    config = skeleton.prepare_data(config).config
     config.data.dir = str(Path(config.data.dir).resolve())  # trials run in other working directories
-    tokenizer = Shards(config.data.dir).tokenizer()
-    if config.model.vocab_size == 0:
-        config.model.vocab_size = tokenizer.vocab_size
     tcfg, P, G = config.train, settings.population, settings.generation_steps
     space = space or default_space(tcfg)
     first = initial_hypers(Hyper.of(tcfg), space, P, tcfg.seed)
     reports = run_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    param_space = {
-        "config": config.model_dump(),
-        "reports": str(reports),
-        "generation_steps": G,
-        "member": tune.grid_search(list(range(P))),
-        "seed": tune.sample_from(lambda c: tcfg.seed + c["member"]),
-        **{name: tune.sample_from(lambda c, name=name: asdict(first[c["member"]])[name]) for name in HYPERS},
-    }
-    scheduler = None
-    if settings.mode == "pbt":
-        scheduler = PopulationBasedTraining(
-            time_attr="training_iteration",
-            perturbation_interval=1,
-            hyperparam_mutations={name: _domain(space[name]) for name in HYPERS},
-            quantile_fraction=settings.fraction,
-            resample_probability=settings.resample_probability,
-            perturbation_factors=(1.2, 0.8),
-            custom_explore_fn=lambda c: {**c, **{n: space[n].clamp(c[n]) for n in HYPERS}},
-            synch=True,
-        )
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    emit(Event("start", 0, {"max_steps": tcfg.max_steps, "population": P, "mode": f"{settings.mode} on ray", "device": "ray",
-                            "precision": tcfg.precision, "params": 0, "tokens_per_step": config.data.batch_size * config.model.block_size}))
+    emit(Event("start", 0, {"max_steps": tcfg.max_steps, "population": P, "mode": f"{settings.mode} on ray",
+                            "device": "ray", "precision": tcfg.precision, "params": 0,
+                            "tokens_per_step": config.data.batch_size * config.model.block_size}))
     t0 = time.monotonic()
     tuner = tune.Tuner(
         tune.with_resources(_trainable, {"cpu": 1, "gpu": gpus_per_trial}),
-        param_space=param_space,
-        tune_config=tune.TuneConfig(metric="val_loss", mode="min", scheduler=scheduler, reuse_actors=False),
+        param_space=_param_space(config, G, first, reports),
+        tune_config=tune.TuneConfig(metric="val_loss", mode="min", scheduler=_scheduler(settings, space),
+                                    reuse_actors=False),
         # Stopping at the last generation keeps PBT from exploiting after the final evaluation.
-        run_config=tune.RunConfig(name="ray", storage_path=str(run_dir), verbose=0, stop={"training_iteration": math.ceil(tcfg.max_steps / G)},
+        run_config=tune.RunConfig(name="ray", storage_path=str(run_dir), verbose=0,
+                                  stop={"training_iteration": math.ceil(tcfg.max_steps / G)},
                                   checkpoint_config=tune.CheckpointConfig(num_to_keep=3)),
     )
     grid = tuner.fit()
     for result in grid:
         if result.error is not None:
             raise CodelingError(f"A Ray trial failed ({result.error}); see {result.path} for its log.")
-    histories = {}
-    for m in range(P):
-        by_step = {}  # a trial restored from a checkpoint may report a step again; the last report stands
-        for line in (reports / f"member-{m}.jsonl").read_text().splitlines():
-            row = json.loads(line)
-            by_step[row["step"]] = row
-        histories[m] = [by_step[k] for k in sorted(by_step)]
+    histories = _histories(reports, P)
     lineage, metrics = _lineage(histories, first, G)
     scores = [histories[m][-1]["val_loss"] for m in range(P)]
     best_member = ranking(scores)[0]
-    # A trial's directory is named _trainable_<experiment>_<5-digit index>_...
-    best_result = next(r for r in grid if int(re.search(r"_trainable_[0-9a-f]+_(\d{5})_", Path(r.path).name).group(1)) == best_member)
-    with best_result.checkpoint.as_directory() as directory:
-        loaded = load_checkpoint(directory, with_state=True)
-        best = save_checkpoint(run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state)
+    best = _save_best(grid, best_member, run_dir)
     atomic.write_text(run_dir / "config.yaml", to_yaml(config))
     atomic.write_text(run_dir / "evolve.json", json.dumps({**asdict(settings), "backend": "ray"}, indent=2) + "\n")
     atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in metrics))
     atomic.write_text(run_dir / "lineage.jsonl", "".join(json.dumps(r) + "\n" for r in lineage))
+    generations = _replay_generations(lineage, emit)
+    seconds = time.monotonic() - t0
+    emit(Event("end", tcfg.max_steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
+    hypers = [Hyper(**{name: histories[m][-1][name] for name in HYPERS}) for m in range(P)]
+    finite = [s if math.isfinite(s) else math.inf for s in scores]
+    return EvolveResult(run_dir, tcfg.max_steps, generations, "finished", scores, hypers, best_member,
+                        finite[best_member], best, seconds, lineage)
+
+
+def _param_space(config: Config, G: int, first: list[Hyper], reports: Path) -> dict:
+    """Member m starts with seed train.seed + m and the hyperparameters the local backend draws for it."""
+    from ray import tune
+
+    seed = config.train.seed
+    return {
+        "config": config.model_dump(),
+        "reports": str(reports),
+        "generation_steps": G,
+        "member": tune.grid_search(list(range(len(first)))),
+        "seed": tune.sample_from(lambda c: seed + c["member"]),
+        **{name: tune.sample_from(lambda c, name=name: asdict(first[c["member"]])[name]) for name in HYPERS},
+    }
+
+
+def _scheduler(settings: EvolveSettings, space: dict[str, Range]):
+    if settings.mode != "pbt":
+        return None
+    from ray.tune.schedulers import PopulationBasedTraining
+
+    return PopulationBasedTraining(
+        time_attr="training_iteration",
+        perturbation_interval=1,
+        hyperparam_mutations={name: _domain(space[name]) for name in HYPERS},
+        quantile_fraction=settings.fraction,
+        resample_probability=settings.resample_probability,
+        perturbation_factors=(1.2, 0.8),
+        custom_explore_fn=lambda c: {**c, **{n: space[n].clamp(c[n]) for n in HYPERS}},
+        synch=True,
+    )
+
+
+def _histories(reports: Path, P: int) -> dict[int, list[dict]]:
+    """Each member's reports in step order; a trial restored from a checkpoint may report a step
+    again, and the last report stands."""
+    histories = {}
+    for m in range(P):
+        by_step = {row["step"]: row for row in rundir.read_jsonl(reports / f"member-{m}.jsonl")}
+        histories[m] = [by_step[k] for k in sorted(by_step)]
+    return histories
+
+
+def _save_best(grid, best_member: int, run_dir: Path) -> Path:
+    # A trial's directory is named _trainable_<experiment>_<5-digit index>_...
+    trial = re.compile(r"_trainable_[0-9a-f]+_(\d{5})_")
+    best_result = next(r for r in grid if int(trial.search(Path(r.path).name).group(1)) == best_member)
+    with best_result.checkpoint.as_directory() as directory:
+        loaded = ckpt.load_checkpoint(directory, with_state=True)
+        return ckpt.save_checkpoint(run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state)
+
+
+def _replay_generations(lineage: list[dict], emit: Emit) -> int:
+    """Report each generation's decisions as the local backend does while it runs; the number of generations."""
     generations = max(r["generation"] for r in lineage)
     for g in range(1, generations + 1):
         rows = [r for r in lineage if r["generation"] == g]
         decisions = [Decision(r["member"], r["parent"], r["action"], Hyper(**r["hyper"])) for r in rows]
         emit(Event("eval", rows[0]["step"], {"generation": g, "scores": [r["score"] for r in rows], "decisions": decisions}))
-    seconds = time.monotonic() - t0
-    emit(Event("end", tcfg.max_steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
-    hypers = [Hyper(**{name: histories[m][-1][name] for name in HYPERS}) for m in range(P)]
-    finite = [s if math.isfinite(s) else math.inf for s in scores]
-    return EvolveResult(run_dir, tcfg.max_steps, generations, "finished", scores, hypers, best_member, finite[best_member],
-                        best, seconds, lineage)
+    return generations

@@ -15,9 +15,7 @@ its manifest is skipped in favour of the one before it.
 from __future__ import annotations
 
 import json
-import os
 import random
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,20 +23,14 @@ import numpy as np
 import torch
 from safetensors.torch import load_model, save_model
 
-from codeling import atomic
 from codeling.config import Config, validate
-from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer, load_tokenizer
+from codeling.train import rundir
 
 WEIGHTS = "model.safetensors"
 STATE = "trainer_state.pt"
-FILES = ("config.json", WEIGHTS, "tokenizer.json")
-
-
-def step_dir_name(step: int) -> str:
-    return f"step-{step:06d}"
 
 
 def rng_state() -> dict:
@@ -73,72 +65,23 @@ def save_checkpoint(
 ) -> Path:
     """Write one checkpoint directory at `target` atomically and return its path."""
     target = Path(target)
-    with atomic.atomic_directory(target, overwrite=True) as tmp:
+    with rundir.checked_directory(target, "codeling-checkpoint") as tmp:
         (tmp / "config.json").write_text(json.dumps(config.model_dump(), indent=2) + "\n")
         save_model(model, str(tmp / WEIGHTS))
         tokenizer.save(tmp / "tokenizer.json")
-        names = list(FILES)
         if trainer_state is not None:
             torch.save(trainer_state, tmp / STATE)
-            names.append(STATE)
-        manifest = {"format": "codeling-checkpoint", "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return target
-
-
-def verify(path: Path) -> str | None:
-    """None if the checkpoint's files match its manifest, else what is wrong."""
-    manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
-        return "no manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError:
-        return "manifest.json is not valid JSON"
-    for name, digest in manifest.get("sha256", {}).items():
-        if not (path / name).is_file():
-            return f"{name} is missing"
-        if sha256_file(path / name) != digest:
-            return f"{name} does not match its sha256 in the manifest"
-    return None
-
-
-def point(run_dir: Path, name: str, checkpoint: Path) -> None:
-    """Make run_dir/name a symlink to checkpoint, replacing any old one atomically."""
-    link = run_dir / name
-    tmp = run_dir / f".{name}.tmp-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(os.path.relpath(checkpoint, run_dir))
-    os.replace(tmp, link)
-    atomic.fsync_dir(run_dir)
 
 
 def list_checkpoints(run_dir: Path) -> list[Path]:
     """Checkpoint directories of a run, oldest first."""
-    folder = Path(run_dir) / "checkpoints"
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-"))
+    return rundir.step_dirs(Path(run_dir) / "checkpoints")
 
 
 def latest_valid(run_dir: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
     """The newest checkpoint whose files match its manifest, and the newer ones skipped (with why)."""
-    skipped = []
-    for path in reversed(list_checkpoints(run_dir)):
-        problem = verify(path)
-        if problem is None:
-            return path, skipped
-        skipped.append((path, problem))
-    return None, skipped
-
-
-def prune(run_dir: Path, keep_last: int) -> None:
-    """Delete all but the newest keep_last checkpoints, never the one `best` points to."""
-    best = (run_dir / "best").resolve() if (run_dir / "best").is_symlink() else None
-    for path in list_checkpoints(run_dir)[:-keep_last]:
-        if best is None or path.resolve() != best:
-            shutil.rmtree(path, ignore_errors=True)
+    return rundir.newest_valid(Path(run_dir) / "checkpoints")
 
 
 def resolve(path: str | Path) -> Path:
@@ -168,7 +111,7 @@ class Loaded:
 
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu", with_state: bool = False) -> Loaded:
     path = resolve(path)
-    problem = verify(path)
+    problem = rundir.verify(path)
     if problem is not None:
         raise CodelingError(f"Checkpoint {path} is damaged ({problem}); use an earlier checkpoint.")
     config = validate(json.loads((path / "config.json").read_text()))

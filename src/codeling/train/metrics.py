@@ -3,7 +3,6 @@ asked; plus model FLOPs utilisation against the device's peak."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import torch
 
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
+from codeling.train.rundir import JsonlLog, read_jsonl
 
 # Dense bf16/fp16 tensor-core peaks in TFLOP/s, without sparsity, by a substring of the device name.
 PEAK_TFLOPS = {
@@ -43,25 +43,15 @@ def read_metrics(run_dir: str | Path) -> list[dict]:
     path = Path(run_dir) / "metrics.jsonl"
     if not path.is_file():
         raise CodelingError(f"{path} does not exist; pass a run directory that `codeling train` wrote.")
-    rows = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            rows.append(json.loads(line))
-    return rows
+    return read_jsonl(path)
 
 
 class MetricsLog:
-    """Appends one JSON object a line; on resume, rows past the resumed step are dropped first, so
-    the file reads as if the run had never stopped."""
+    """metrics.jsonl (a JsonlLog: on resume, rows past the resumed step are dropped first), mirrored
+    to TensorBoard and wandb when asked."""
 
     def __init__(self, run_dir: Path, cfg: LogConfig, resume_step: int | None, run_name: str, config_dump: dict):
-        self.path = run_dir / "metrics.jsonl"
-        if resume_step is None:
-            self.path.write_text("")
-        elif self.path.exists():
-            kept = [r for r in self.path.read_text().splitlines() if r.strip() and json.loads(r)["step"] <= resume_step]
-            self.path.write_text("".join(r + "\n" for r in kept))
-        self.file = open(self.path, "a", buffering=1)
+        self.jsonl = JsonlLog(run_dir / "metrics.jsonl", resume_step)
         self.tb = None
         if cfg.tensorboard:
             from torch.utils.tensorboard import SummaryWriter
@@ -78,7 +68,7 @@ class MetricsLog:
             self.wandb = wandb.init(project=cfg.wandb_project, name=run_name, dir=str(run_dir), config=config_dump, resume="allow")
 
     def log(self, row: dict) -> None:
-        self.file.write(json.dumps(row) + "\n")
+        self.jsonl.write(row)
         split, step = row["split"], row["step"]
         scalars = {k: v for k, v in row.items() if k not in ("step", "split") and isinstance(v, (int, float))}
         if self.tb is not None:
@@ -88,7 +78,7 @@ class MetricsLog:
             self.wandb.log({f"{split}/{k}": v for k, v in scalars.items()}, step=step)
 
     def close(self) -> None:
-        self.file.close()
+        self.jsonl.close()
         if self.tb is not None:
             self.tb.close()
         if self.wandb is not None:

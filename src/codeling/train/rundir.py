@@ -1,0 +1,126 @@
+"""The run-directory library: every directory and log a training loop leaves behind goes through here.
+
+    checked directory    written under a temporary name, fsynced, renamed into place, with a
+                         manifest.json holding the sha256 of each file (model checkpoints,
+                         population checkpoints, the best member)
+    step directories     step-000500/ ... inside one folder; the newest that matches its manifest
+                         wins, and pruning never deletes what a pointer (latest, best) names
+    pointers             RUN/latest, RUN/best: symlinks swapped atomically
+    JsonlLog             one JSON object a line (metrics.jsonl, lineage.jsonl); a resumed run first
+                         drops the rows past the step it resumes from, so the file reads as if the
+                         run had never stopped
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from codeling import atomic
+from codeling.digest import sha256_file
+
+MANIFEST = "manifest.json"
+POINTERS = ("latest", "best")
+
+
+def step_dir_name(step: int) -> str:
+    return f"step-{step:06d}"
+
+
+@contextlib.contextmanager
+def checked_directory(target: Path, kind: str) -> Iterator[Path]:
+    """Yield a temporary directory to fill; then hash its files into manifest.json and move it to `target`.
+
+    `kind` names the format ("codeling-checkpoint", "codeling-population") for readers of the manifest."""
+    with atomic.atomic_directory(target, overwrite=True) as tmp:
+        yield tmp
+        names = sorted(p.name for p in tmp.iterdir() if p.is_file() and p.name != MANIFEST)
+        manifest = {"format": kind, "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def verify(path: Path) -> str | None:
+    """None if the directory's files match its manifest, else what is wrong."""
+    manifest_path = path / MANIFEST
+    if not manifest_path.is_file():
+        return f"no {MANIFEST}"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError:
+        return f"{MANIFEST} is not valid JSON"
+    for name, digest in manifest.get("sha256", {}).items():
+        if not (path / name).is_file():
+            return f"{name} is missing"
+        if sha256_file(path / name) != digest:
+            return f"{name} does not match its sha256 in the manifest"
+    return None
+
+
+def step_dirs(folder: Path) -> list[Path]:
+    """The step-NNNNNN directories in `folder`, oldest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-"))
+
+
+def newest_valid(folder: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
+    """The newest step directory whose files match its manifest, and the newer ones skipped (with why)."""
+    skipped = []
+    for path in reversed(step_dirs(folder)):
+        problem = verify(path)
+        if problem is None:
+            return path, skipped
+        skipped.append((path, problem))
+    return None, skipped
+
+
+def point(run_dir: Path, name: str, target: Path) -> None:
+    """Make run_dir/name a symlink to target, replacing any old one atomically."""
+    link = run_dir / name
+    tmp = run_dir / f".{name}.tmp-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(os.path.relpath(target, run_dir))
+    os.replace(tmp, link)
+    atomic.fsync_dir(run_dir)
+
+
+def prune(folder: Path, keep_last: int, run_dir: Path | None = None) -> None:
+    """Delete all but the newest keep_last step directories, never one that run_dir's pointers name."""
+    protected = set()
+    for name in POINTERS if run_dir is not None else ():
+        if (run_dir / name).is_symlink():
+            protected.add((run_dir / name).resolve())
+    for path in step_dirs(folder)[:-keep_last]:
+        if path.resolve() not in protected:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+class JsonlLog:
+    """Append-only JSON lines. Each record is one write of one whole line, flushed at once, so a
+    crash leaves whole records; `resume_step` keeps only the rows up to that step (None: start empty)."""
+
+    def __init__(self, path: Path, resume_step: int | None):
+        self.path = Path(path)
+        kept = []
+        if resume_step is not None and self.path.exists():
+            kept = [row for row in read_jsonl(self.path) if row["step"] <= resume_step]
+        atomic.write_text(self.path, "".join(json.dumps(row) + "\n" for row in kept))
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+
+    def write(self, row: dict) -> None:
+        os.write(self.fd, (json.dumps(row) + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
