@@ -1,13 +1,23 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both do their own set-up.
+# Set-up installs the versions in constraints.txt. `UNPINNED=1 make test` tries the newest releases
+# instead, in a venv of its own (.venv-unpinned) that is upgraded on every run.
+ifeq ($(UNPINNED),1)
+VENV ?= .venv-unpinned
+else
 VENV ?= .venv
+endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.codeling-installed
 
-.PHONY: demo test setup sysdeps clean
+.PHONY: demo test lint constraints setup sysdeps clean
 
-$(STAMP): pyproject.toml scripts/setup.sh
-	bash scripts/setup.sh
+$(STAMP): pyproject.toml constraints.txt scripts/setup.sh
+	VENV=$(VENV) UNPINNED=$(UNPINNED) bash scripts/setup.sh
 	touch $(STAMP)
+
+ifeq ($(UNPINNED),1)
+.PHONY: $(STAMP)
+endif
 
 setup: $(STAMP)
 
@@ -22,6 +32,14 @@ demo: $(STAMP)
 
 test: $(STAMP) sysdeps
 	$(PY) -m pytest tests
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+
+# Record the versions installed now (run it after `make test` passed, e.g. with UNPINNED=1).
+constraints: $(STAMP)
+	$(PY) scripts/constraints.py > constraints.txt
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -20,13 +20,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
-from train_throughput import step_fn  # noqa: E402
-
 from codeling.config import load_config  # noqa: E402
 from codeling.model import GPT  # noqa: E402
-from codeling.tinypy.demo import FULL  # noqa: E402
+from codeling.tinypy.recipes import FULL  # noqa: E402
 from codeling.tokenizers.tinypy import TinyPyTokenizer  # noqa: E402
 from codeling.train.optim import make_optimizer  # noqa: E402
+from train_throughput import step_fn  # noqa: E402
 
 
 def main() -> None:
@@ -43,7 +42,11 @@ def main() -> None:
     batch = (x[:, :-1].contiguous(), x[:, 1:].contiguous())
     bf16 = torch.autocast(device.type, dtype=torch.bfloat16)
     steps = {}
-    for name, autocast, compiled in (("fp32", contextlib.nullcontext(), False), ("bf16", bf16, False), ("compile", contextlib.nullcontext(), True)):
+    for name, autocast, compiled in (
+        ("fp32", contextlib.nullcontext(), False),
+        ("bf16", bf16, False),
+        ("compile", contextlib.nullcontext(), True),
+    ):
         torch.manual_seed(0)
         model = GPT(cfg.model).to(device)
         runner = torch.compile(model) if compiled else model
@@ -59,8 +62,15 @@ def main() -> None:
     results = alternate({name: seconds_per_step(step) for name, step in steps.items()}, args.rounds)
     median = {name: statistics.median(values) for name, values in results.items()}
     ratios = {name: median["fp32"] / median[name] for name in ("bf16", "compile")}
-    path = save("demo_step_precision", {"config": vars(args) | {"device": str(device), "batch": [batch_size, seq]},
-                                        "seconds_per_step": results, "median_seconds_per_step": median, "ratio": ratios})
+    path = save(
+        "demo_step_precision",
+        {
+            "config": vars(args) | {"device": str(device), "batch": [batch_size, seq]},
+            "seconds_per_step": results,
+            "median_seconds_per_step": median,
+            "ratio": ratios,
+        },
+    )
     print(f"TinyPy demo model, batch {batch_size} x {seq}, {device}; results in {path}")
     for name, m in median.items():
         print(f"{name:>8}: {m * 1000:.0f} ms a step (median of {args.rounds})")

@@ -24,8 +24,8 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
-from _common import alternate, save, timed
 
+from _common import alternate, save, timed
 from codeling.config import PRESETS, Config, ModelConfig
 from codeling.export import export_hf
 from codeling.generate import Sampling, generate_ids
@@ -58,7 +58,9 @@ def main() -> None:
     from transformers import AutoModelForCausalLM
 
     torch.set_num_threads(args.threads)
-    loaded = load_checkpoint(args.checkpoint) if args.checkpoint else random_model(args.preset, args.vocab_size, args.seed)
+    loaded = (
+        load_checkpoint(args.checkpoint) if args.checkpoint else random_model(args.preset, args.vocab_size, args.seed)
+    )
     ours = loaded.model.eval()
     with tempfile.TemporaryDirectory() as scratch:
         hf_dir = export_hf(loaded, Path(scratch) / "hf")
@@ -98,25 +100,42 @@ def main() -> None:
             "ratio_codeling_vs_transformers": round(median["codeling"] / median["transformers"], 3),
             "rows_with_identical_tokens": same_rows,
         }
-        print(f"batch {batch}: codeling {median['codeling']:.0f} tok/s, transformers {median['transformers']:.0f} tok/s", flush=True)
+        print(
+            f"batch {batch}: codeling {median['codeling']:.0f} tok/s, transformers {median['transformers']:.0f} tok/s",
+            flush=True,
+        )
 
     import transformers
 
     c = ours.config
     payload = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "model": {"source": str(args.checkpoint) if args.checkpoint else f"random {args.preset}", "n_layer": c.n_layer,
-                  "n_head": c.n_head, "n_embd": c.n_embd, "vocab_size": c.vocab_size, "params": ours.num_params()},
+        "model": {
+            "source": str(args.checkpoint) if args.checkpoint else f"random {args.preset}",
+            "n_layer": c.n_layer,
+            "n_head": c.n_head,
+            "n_embd": c.n_embd,
+            "vocab_size": c.vocab_size,
+            "params": ours.num_params(),
+        },
         "transformers": transformers.__version__,
-        "settings": {"new_tokens": args.new_tokens, "prompt_len": args.prompt_len, "rounds": args.rounds,
-                     "threads": args.threads, "greedy": True, "device": "cpu"},
+        "settings": {
+            "new_tokens": args.new_tokens,
+            "prompt_len": args.prompt_len,
+            "rounds": args.rounds,
+            "threads": args.threads,
+            "greedy": True,
+            "device": "cpu",
+        },
         "load_average_1min": round(os.getloadavg()[0], 2),
         "results": results,
         "target_ratio": 1.5,
     }
     path = save("generate_throughput", payload)
     print(f"wrote {path}")
-    ratios = ", ".join(f"{r['ratio_codeling_vs_transformers']:.2f}x at {k.replace('_', ' ')}" for k, r in results.items())
+    ratios = ", ".join(
+        f"{r['ratio_codeling_vs_transformers']:.2f}x at {k.replace('_', ' ')}" for k, r in results.items()
+    )
     print(f"codeling vs transformers greedy generation tokens/s on CPU: {ratios} (target >= 1.5x)")
 
 

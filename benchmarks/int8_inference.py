@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from _common import alternate, save, timed
 
+from _common import alternate, save, timed
 from codeling.data.shards import Shards
 from codeling.evals.bpb import score_tokens
 from codeling.generate import Sampling, generate_ids
@@ -56,8 +56,12 @@ def main() -> None:
     losses = {}
     for name, model in (("fp32", fp32), ("int8", int8), ("int8_float_head", int8_float_head)):
         score = score_tokens(model, loaded.tokenizer, val, block, max_tokens=args.eval_tokens)
-        losses[name] = {"loss": round(score.loss, 5), "bits_per_byte": round(score.bits_per_byte, 5),
-                        "tokens": score.tokens, "bytes": score.bytes}
+        losses[name] = {
+            "loss": round(score.loss, 5),
+            "bits_per_byte": round(score.bits_per_byte, 5),
+            "tokens": score.tokens,
+            "bytes": score.bytes,
+        }
         print(f"{name}: val loss {score.loss:.4f}, {score.bits_per_byte:.4f} bits/byte", flush=True)
 
     sampling = Sampling(max_new_tokens=args.new_tokens, temperature=0)
@@ -84,11 +88,25 @@ def main() -> None:
     c = loaded.config.model
     payload = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "model": {"checkpoint": str(loaded.path), "n_layer": c.n_layer, "n_head": c.n_head, "n_embd": c.n_embd,
-                  "vocab_size": c.vocab_size, "params": fp32.num_params()},
-        "quantisation": "torch.ao.quantization.quantize_dynamic, qint8 per-channel weights, every nn.Linear incl. the tied lm_head",
-        "settings": {"eval_tokens": args.eval_tokens, "new_tokens": args.new_tokens, "prompt_len": args.prompt_len,
-                     "rounds": args.rounds, "threads": args.threads, "greedy": True},
+        "model": {
+            "checkpoint": str(loaded.path),
+            "n_layer": c.n_layer,
+            "n_head": c.n_head,
+            "n_embd": c.n_embd,
+            "vocab_size": c.vocab_size,
+            "params": fp32.num_params(),
+        },
+        "quantisation": (
+            "torch.ao.quantization.quantize_dynamic, qint8 per-channel weights, every nn.Linear incl. the tied lm_head"
+        ),
+        "settings": {
+            "eval_tokens": args.eval_tokens,
+            "new_tokens": args.new_tokens,
+            "prompt_len": args.prompt_len,
+            "rounds": args.rounds,
+            "threads": args.threads,
+            "greedy": True,
+        },
         "load_average_1min": round(os.getloadavg()[0], 2),
         "val": losses,
         "loss_change_int8": round(losses["int8"]["loss"] - losses["fp32"]["loss"], 5),
@@ -98,8 +116,10 @@ def main() -> None:
     path = save("int8_inference", payload)
     print(f"wrote {path}")
     ups = ", ".join(f"{s['speedup_int8_vs_fp32']:.2f}x at {k.replace('_', ' ')}" for k, s in speed.items())
-    print(f"int8 vs fp32 generation on CPU: {ups}; val loss {payload['loss_change_int8']:+.4f} nats/token "
-          f"({losses['fp32']['bits_per_byte']:.4f} -> {losses['int8']['bits_per_byte']:.4f} bits/byte)")
+    print(
+        f"int8 vs fp32 generation on CPU: {ups}; val loss {payload['loss_change_int8']:+.4f} nats/token "
+        f"({losses['fp32']['bits_per_byte']:.4f} -> {losses['int8']['bits_per_byte']:.4f} bits/byte)"
+    )
 
 
 if __name__ == "__main__":

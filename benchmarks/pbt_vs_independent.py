@@ -8,7 +8,7 @@ and that figure is the one compared. Data: character shards of Python's own stan
 source (recorded in the JSON). Writes benchmarks/results/pbt_vs_independent.json.
 
     .venv/bin/python benchmarks/pbt_vs_independent.py [--seeds 3] [--population 8] [--steps 300] [--generation-steps 30] [--threads 1]
-"""
+"""  # noqa: E501 (the usage line above is one command)
 
 from __future__ import annotations
 
@@ -31,9 +31,27 @@ from codeling.data.text import text_to_shards
 from codeling.evolve.loop import EvolveSettings, train_population
 from codeling.train.checkpoint import load_checkpoint
 
-STDLIB_FILES = ["argparse.py", "ast.py", "bisect.py", "calendar.py", "csv.py", "dataclasses.py", "heapq.py", "textwrap.py"]
-MODEL = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
-         "train.warmup_steps=10", "train.eval_batches=4", "log.tensorboard=false", "log.every_steps=10"]
+STDLIB_FILES = [
+    "argparse.py",
+    "ast.py",
+    "bisect.py",
+    "calendar.py",
+    "csv.py",
+    "dataclasses.py",
+    "heapq.py",
+    "textwrap.py",
+]
+MODEL = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=8",
+    "train.warmup_steps=10",
+    "train.eval_batches=4",
+    "log.tensorboard=false",
+    "log.every_steps=10",
+]
 
 
 def held_out_loss(checkpoint: Path, data: Path, batches: int = 40) -> float:
@@ -42,7 +60,10 @@ def held_out_loss(checkpoint: Path, data: Path, batches: int = 40) -> float:
     sampler = BatchSampler(Shards(data).split("val"), cfg.model.block_size, seed=10_000)
     loaded.model.eval()
     with torch.no_grad():
-        losses = [loaded.model(*sampler.batch(sampler.offsets(k, cfg.data.batch_size, stream=2)))[1].item() for k in range(batches)]
+        losses = [
+            loaded.model(*sampler.batch(sampler.offsets(k, cfg.data.batch_size, stream=2)))[1].item()
+            for k in range(batches)
+        ]
     return sum(losses) / len(losses)
 
 
@@ -52,7 +73,9 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=8)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--generation-steps", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (1: steadiest on a shared 2-core machine)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch threads (1: steadiest on a shared 2-core machine)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -64,17 +87,34 @@ def main() -> None:
     arms: dict[str, list[dict]] = {"pbt": [], "independent": []}
     for seed in range(args.seeds):
         for arm, mode in (("pbt", "pbt"), ("independent", "none")):
-            config = load_config(preset="tiny", overrides=[f"data.dir={root / 'data'}", *MODEL, f"train.max_steps={args.steps}",
-                                                           f"train.seed={1000 * (seed + 1)}"])
-            settings = EvolveSettings(population=args.population, mode=mode, generation_steps=args.generation_steps, fraction=0.25)
+            config = load_config(
+                preset="tiny",
+                overrides=[
+                    f"data.dir={root / 'data'}",
+                    *MODEL,
+                    f"train.max_steps={args.steps}",
+                    f"train.seed={1000 * (seed + 1)}",
+                ],
+            )
+            settings = EvolveSettings(
+                population=args.population, mode=mode, generation_steps=args.generation_steps, fraction=0.25
+            )
             run_dir = root / f"{arm}-{seed}"
             result = train_population(config, settings, run_dir)
-            row = {"seed": config.train.seed, "best_val_loss": result.best_val_loss, "best_member": result.best_member,
-                   "held_out_loss": held_out_loss(run_dir / "best", root / "data"), "mean_val_loss": statistics.fmean(result.scores),
-                   "seconds": result.seconds}
+            row = {
+                "seed": config.train.seed,
+                "best_val_loss": result.best_val_loss,
+                "best_member": result.best_member,
+                "held_out_loss": held_out_loss(run_dir / "best", root / "data"),
+                "mean_val_loss": statistics.fmean(result.scores),
+                "seconds": result.seconds,
+            }
             arms[arm].append(row)
-            print(f"seed {seed} {arm}: best val {row['best_val_loss']:.4f}, held-out {row['held_out_loss']:.4f}, "
-                  f"{row['seconds']:.0f} s", flush=True)
+            print(
+                f"seed {seed} {arm}: best val {row['best_val_loss']:.4f}, held-out {row['held_out_loss']:.4f}, "
+                f"{row['seconds']:.0f} s",
+                flush=True,
+            )
 
     def mean(arm, key):
         return statistics.fmean(r[key] for r in arms[arm])
@@ -98,9 +138,14 @@ def main() -> None:
         "pbt_wins": f"{wins}/{args.seeds}",
         "held_out_gap_nats": gap,
     }
-    atomic.write_text(Path(__file__).parent / "results" / "pbt_vs_independent.json", json.dumps(result, indent=2) + "\n")
-    print(f"best held-out loss: PBT {mean('pbt', 'held_out_loss'):.4f} vs independent {mean('independent', 'held_out_loss'):.4f} "
-          f"(PBT better by {gap:.4f} nats; PBT wins {wins}/{args.seeds} seeds)")
+    atomic.write_text(
+        Path(__file__).parent / "results" / "pbt_vs_independent.json", json.dumps(result, indent=2) + "\n"
+    )
+    print(
+        f"best held-out loss: PBT {mean('pbt', 'held_out_loss'):.4f} "
+        f"vs independent {mean('independent', 'held_out_loss'):.4f} "
+        f"(PBT better by {gap:.4f} nats; PBT wins {wins}/{args.seeds} seeds)"
+    )
 
 
 if __name__ == "__main__":

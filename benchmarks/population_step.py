@@ -33,7 +33,7 @@ from codeling.train.trainer import make_optimizer
 
 
 def parse_shapes(text: str) -> list[tuple[int, int]]:
-    """"32x256,4x128" -> [(32, 256), (4, 128)]: per-member batch size x sequence length."""
+    """ "32x256,4x128" -> [(32, 256), (4, 128)]: per-member batch size x sequence length."""
     try:
         shapes = [tuple(int(n) for n in item.lower().split("x")) for item in text.split(",")]
     except ValueError:
@@ -51,7 +51,10 @@ def measure(config, P: int, B: int, T: int, rounds: int, steps: int, device: tor
     y = torch.randint(0, vocab, (P, B, T), generator=gen).to(device)
 
     population = Population(config.model, list(range(P)), device)
-    lrs, decays = torch.full((P,), tcfg.lr, dtype=torch.float64), torch.full((P,), tcfg.weight_decay, dtype=torch.float64)
+    lrs, decays = (
+        torch.full((P,), tcfg.lr, dtype=torch.float64),
+        torch.full((P,), tcfg.weight_decay, dtype=torch.float64),
+    )
     clips = torch.full((P,), tcfg.grad_clip)
     models = [GPT(config.model).to(device) for _ in range(P)]
     optimizers = [make_optimizer(m, tcfg, device) for m in models]
@@ -91,7 +94,9 @@ def measure(config, P: int, B: int, T: int, rounds: int, steps: int, device: tor
     for r in range(rounds):
         for name, fn in contenders.items():
             times[name].append(timed(fn))
-        print(f"{B}x{T} round {r + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True)
+        print(
+            f"{B}x{T} round {r + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True
+        )
     best = {name: min(t) for name, t in times.items()}
     ratio_single = best["vectorised"] / best["single"]
     return {
@@ -110,9 +115,12 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=2, help="timed steps per measurement")
-    parser.add_argument("--shapes", default="32x256,8x64,2x64,2x32",
-                        help="per-member batches to time, BATCHxLENGTH separated by commas (default: the tiny "
-                             "preset's 32x256, then smaller ones)")
+    parser.add_argument(
+        "--shapes",
+        default="32x256,8x64,2x64,2x32",
+        help="per-member batches to time, BATCHxLENGTH separated by commas (default: the tiny "
+        "preset's 32x256, then smaller ones)",
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
 
@@ -128,7 +136,10 @@ def main() -> None:
     result = {
         "benchmark": "population_step",
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()} {platform.processor() or platform.platform()}, torch threads {torch.get_num_threads()}",
+        "machine": (
+            f"{platform.machine()} {platform.processor() or platform.platform()}, "
+            f"torch threads {torch.get_num_threads()}"
+        ),
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
         "torch": torch.__version__,
         "command": " ".join(["python", *sys.argv]),
@@ -146,9 +157,12 @@ def main() -> None:
     atomic.write_text(Path(__file__).parent / "results" / "population_step.json", json.dumps(result, indent=2) + "\n")
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     for r in results:
-        print(f"P={P} at {r['batch_size']}x{r['block_size']} per member: vectorised step = "
-              f"{r['vectorised_over_sequential']:.2f}x P models one after another; = {r['vectorised_over_single']:.2f}x one "
-              f"model (target <= {target}x: {'met' if r['meets_target'] else 'missed'})")
+        print(
+            f"P={P} at {r['batch_size']}x{r['block_size']} per member: vectorised step = "
+            f"{r['vectorised_over_sequential']:.2f}x P models one after another; "
+            f"= {r['vectorised_over_single']:.2f}x one "
+            f"model (target <= {target}x: {'met' if r['meets_target'] else 'missed'})"
+        )
 
 
 if __name__ == "__main__":

@@ -143,8 +143,10 @@ def main() -> None:
     out = Path(__file__).parent / "results" / "tinypy_generate.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"load average (1 min) before/after: {result['load_average_1min']}; per CPU-second codeling is "
-          f"{result['ratio_per_cpu_s']}x the baseline")
+    print(
+        f"load average (1 min) before/after: {result['load_average_1min']}; per CPU-second codeling is "
+        f"{result['ratio_per_cpu_s']}x the baseline"
+    )
     print(
         f"codeling {best_ours:,.0f} programs/s = {best_ours / best_peer:.1f}x the exec baseline "
         f"({best_peer:,.0f}/s) and {best_ours / PUBLIC_RATE:.1f}x the public generator's 3,400/s"

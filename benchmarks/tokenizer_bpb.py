@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 from _common import alternate, save, timed
-
 from codeling.corpus import CorpusSettings, Source, build_corpus, iter_texts, read_manifest
 from codeling.tokenizers import BPETokenizer, CharTokenizer
 
@@ -31,7 +30,9 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="corpus directory (default: build one from the stdlib)")
     parser.add_argument("--vocab-size", type=int, default=8192)
     parser.add_argument("--max-files", type=int, default=3000, help="stdlib files for the default corpus")
-    parser.add_argument("--train-chars", type=int, default=30_000_000, help="train-split characters the BPEs learn from")
+    parser.add_argument(
+        "--train-chars", type=int, default=30_000_000, help="train-split characters the BPEs learn from"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
@@ -47,7 +48,9 @@ def main() -> None:
 
         def train(indent_rule: bool) -> tuple[BPETokenizer, float]:
             start = time.perf_counter()
-            tok = BPETokenizer.train(iter_texts(corpus, "train", args.train_chars), args.vocab_size, indent_rule=indent_rule)
+            tok = BPETokenizer.train(
+                iter_texts(corpus, "train", args.train_chars), args.vocab_size, indent_rule=indent_rule
+            )
             return tok, time.perf_counter() - start
 
         code_bpe, code_seconds = train(True)
@@ -55,7 +58,12 @@ def main() -> None:
         # Fitted on val too, so it never meets an unknown character: the kindest setting for it.
         char = CharTokenizer.fit(list(iter_texts(corpus, "train", args.train_chars)) + val)
         tokenizers = {"code_bpe": code_bpe, "plain_bpe": plain_bpe, "char": char}
-        tokens = {name: sum(len(ids) for ids in (tok.encode_batch(val) if hasattr(tok, "encode_batch") else map(tok.encode, val))) for name, tok in tokenizers.items()}
+        tokens = {
+            name: sum(
+                len(ids) for ids in (tok.encode_batch(val) if hasattr(tok, "encode_batch") else map(tok.encode, val))
+            )
+            for name, tok in tokenizers.items()
+        }
         for tok in (code_bpe, plain_bpe):
             assert all(tok.decode(tok.encode(t)) == t for t in val), "a BPE failed to round-trip the val split"
 
@@ -67,8 +75,12 @@ def main() -> None:
     bpt = {name: val_bytes / count for name, count in tokens.items()}
     payload = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "corpus": {"path": str(corpus) if args.corpus else f"stdlib, first {args.max_files} files", "train_documents": manifest["splits"]["train"]["documents"],
-                   "val_documents": len(val), "val_bytes": val_bytes},
+        "corpus": {
+            "path": str(corpus) if args.corpus else f"stdlib, first {args.max_files} files",
+            "train_documents": manifest["splits"]["train"]["documents"],
+            "val_documents": len(val),
+            "val_bytes": val_bytes,
+        },
         "vocab_size": args.vocab_size,
         "val_tokens": tokens,
         "bytes_per_token": {k: round(v, 4) for k, v in bpt.items()},
@@ -79,12 +91,15 @@ def main() -> None:
     }
     path = save("tokenizer_bpb", payload)
     print(f"wrote {path}")
-    print(f"val split: {len(val):,} files, {val_bytes:,} bytes; encode MB/s (per call, one text at a time): "
-          f"code BPE {max(mb_per_s['code_bpe']):.2f}, plain BPE {max(mb_per_s['plain_bpe']):.2f}")
-    print(f"bytes per token on held-out code (vocab {args.vocab_size}): code BPE {bpt['code_bpe']:.3f}, "
-          f"plain BPE {bpt['plain_bpe']:.3f}, char {bpt['char']:.3f}; code BPE / plain BPE = "
-          f"{payload['ratio_code_bpe_vs_plain_bpe']:.3f}x, code BPE / char = {payload['ratio_code_bpe_vs_char']:.2f}x")
-
+    print(
+        f"val split: {len(val):,} files, {val_bytes:,} bytes; encode MB/s (per call, one text at a time): "
+        f"code BPE {max(mb_per_s['code_bpe']):.2f}, plain BPE {max(mb_per_s['plain_bpe']):.2f}"
+    )
+    print(
+        f"bytes per token on held-out code (vocab {args.vocab_size}): code BPE {bpt['code_bpe']:.3f}, "
+        f"plain BPE {bpt['plain_bpe']:.3f}, char {bpt['char']:.3f}; code BPE / plain BPE = "
+        f"{payload['ratio_code_bpe_vs_plain_bpe']:.3f}x, code BPE / char = {payload['ratio_code_bpe_vs_char']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
-
 from codeling.config import load_config  # noqa: E402
 from codeling.model import GPT  # noqa: E402
 from codeling.train.metrics import peak_flops  # noqa: E402
@@ -29,9 +28,18 @@ from codeling.train.metrics import peak_flops  # noqa: E402
 def hf_model(cfg):
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    hf_cfg = GPT2Config(vocab_size=cfg.vocab_size, n_positions=cfg.block_size, n_embd=cfg.n_embd, n_layer=cfg.n_layer,
-                        n_head=cfg.n_head, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
-                        activation_function="gelu_new", tie_word_embeddings=True)
+    hf_cfg = GPT2Config(
+        vocab_size=cfg.vocab_size,
+        n_positions=cfg.block_size,
+        n_embd=cfg.n_embd,
+        n_layer=cfg.n_layer,
+        n_head=cfg.n_head,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        activation_function="gelu_new",
+        tie_word_embeddings=True,
+    )
     try:
         return GPT2LMHeadModel._from_config(hf_cfg, attn_implementation="sdpa")
     except (TypeError, ValueError):
@@ -66,7 +74,9 @@ def main() -> None:
     args = parser.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    cfg = load_config(preset=args.preset, overrides=[f"model.vocab_size={args.vocab}", f"model.block_size={args.seq}"]).model
+    cfg = load_config(
+        preset=args.preset, overrides=[f"model.vocab_size={args.vocab}", f"model.block_size={args.seq}"]
+    ).model
     torch.manual_seed(0)
     ours = GPT(cfg).to(device)
     theirs = hf_model(cfg).to(device)
@@ -76,8 +86,12 @@ def main() -> None:
     batch = (x[:, :-1].contiguous(), x[:, 1:].contiguous())
     runner_ours = torch.compile(ours) if args.compile else ours
     steps = {
-        "codeling": step_fn(runner_ours, torch.optim.AdamW(ours.parameters(), lr=1e-4, fused=fused), batch, autocast, False),
-        "transformers": step_fn(theirs, torch.optim.AdamW(theirs.parameters(), lr=1e-4, fused=fused), batch, autocast, True),
+        "codeling": step_fn(
+            runner_ours, torch.optim.AdamW(ours.parameters(), lr=1e-4, fused=fused), batch, autocast, False
+        ),
+        "transformers": step_fn(
+            theirs, torch.optim.AdamW(theirs.parameters(), lr=1e-4, fused=fused), batch, autocast, True
+        ),
     }
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     for step in steps.values():  # warm-up: allocator, kernels, compilation

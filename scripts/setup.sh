@@ -6,6 +6,11 @@
 # Otherwise we install TORCH_SPEC, by default the CPU build torch==2.13.0, so a machine without
 # CUDA never downloads GBs of CUDA wheels. On a CUDA machine set TORCH_SPEC="torch>=2.4" (and
 # TORCH_INDEX if your site needs a particular wheel index).
+#
+# Everything else is installed at the exact versions in constraints.txt (what CI tests), so a fresh
+# machine gets no version a test run has not seen. UNPINNED=1 instead upgrades every package to its
+# newest release (torch excepted), to try what users installing from the ranges in pyproject.toml get;
+# `make constraints` then records a set that passed.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
@@ -31,4 +36,15 @@ else
     "${PIP[@]}" install "$TORCH_SPEC"
   fi
 fi
-"${PIP[@]}" install -e ".[${EXTRAS}]"
+if [ "${UNPINNED:-0}" = 1 ]; then
+  echo "setup: UNPINNED=1, installing the newest releases (constraints.txt not used)"
+  # Hold torch where it is: an eager upgrade would otherwise replace the CPU build with a CUDA one.
+  held=$(mktemp)
+  trap 'rm -f "$held"' EXIT
+  "$VENV/bin/python" -c 'import torch; print("torch==" + torch.__version__)' > "$held"
+  "${PIP[@]}" install --upgrade --upgrade-strategy eager -c "$held" -e ".[${EXTRAS}]"
+elif ! "${PIP[@]}" install -c constraints.txt -e ".[${EXTRAS}]"; then
+  echo "setup: the versions pinned in constraints.txt could not be installed here (another Python version?);" \
+       "UNPINNED=1 make ... installs the newest releases instead." >&2
+  exit 1
+fi

@@ -32,7 +32,9 @@ class ModelConfig(_Section):
     positions: Literal["learned", "rotary"] = "learned"
     n_memory: int = Field(0, ge=0, description="learned memory slots every position attends to")
     mlp_ratio: int = Field(4, ge=1, description="the MLP's hidden width, in multiples of n_embd")
-    qk_norm: float = Field(0.0, ge=0.0, description="0: off; else the attention logit scale for RMS-normalised queries and keys")
+    qk_norm: float = Field(
+        0.0, ge=0.0, description="0: off; else the attention logit scale for RMS-normalised queries and keys"
+    )
     gradient_checkpointing: bool = False
 
     @model_validator(mode="after")
@@ -48,13 +50,24 @@ class DataConfig(_Section):
     dir: str | None = None
     batch_size: int = Field(32, ge=1, description="sequences per micro-step")
     grad_accum: int = Field(1, ge=1, description="micro-steps per optimizer step")
-    curriculum: str | None = Field(None, description="a data directory (same tokenizer) whose train split gives the first curriculum_steps batches: easy examples first")
-    curriculum_steps: int = Field(0, ge=0, description="how many steps draw their batches from data.curriculum before data.dir takes over")
+    curriculum: str | None = Field(
+        None,
+        description=(
+            "a data directory (same tokenizer) whose train split gives the first "
+            "curriculum_steps batches: easy examples first"
+        ),
+    )
+    curriculum_steps: int = Field(
+        0, ge=0, description="how many steps draw their batches from data.curriculum before data.dir takes over"
+    )
 
     @model_validator(mode="after")
     def _curriculum_has_both(self):
         if bool(self.curriculum) != bool(self.curriculum_steps):
-            raise ValueError("data.curriculum and data.curriculum_steps go together: set both (a directory and a step count > 0) or neither")
+            raise ValueError(
+                "data.curriculum and data.curriculum_steps go together: "
+                "set both (a directory and a step count > 0) or neither"
+            )
         return self
 
 
@@ -66,9 +79,15 @@ class TrainConfig(_Section):
     warmup_steps: int = Field(100, ge=0)
     decay_steps: int | None = Field(None, ge=1, description="cosine decay length; default max_steps")
     schedule: Literal["steps", "time"] = Field(
-        "steps", description="time: the cosine decay also follows the share of max_minutes spent, so a time-budgeted run ends its schedule when its time ends, on any machine"
+        "steps",
+        description=(
+            "time: the cosine decay also follows the share of max_minutes spent, "
+            "so a time-budgeted run ends its schedule when its time ends, on any machine"
+        ),
     )
-    optimizer: Literal["adamw", "muon"] = Field("adamw", description="muon: Muon for the matrices inside the blocks, AdamW for the rest")
+    optimizer: Literal["adamw", "muon"] = Field(
+        "adamw", description="muon: Muon for the matrices inside the blocks, AdamW for the rest"
+    )
     weight_decay: float = Field(0.1, ge=0)
     beta1: float = Field(0.9, ge=0, lt=1)
     beta2: float = Field(0.95, ge=0, lt=1)

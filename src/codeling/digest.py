@@ -1,4 +1,5 @@
-"""Content hashes for manifests: shards, checkpoints and populations all record sha256 per file."""
+"""Content hashes, one place for all of them: manifests (shards, checkpoints, populations), corpus
+documents, tokenizer identities and task ids are all sha256."""
 
 import hashlib
 from pathlib import Path
@@ -10,3 +11,13 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """The hex sha256 of text encoded as UTF-8."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_stream():
+    """A running sha256 (update(bytes), hexdigest()) for data hashed as it is written."""
+    return hashlib.sha256()

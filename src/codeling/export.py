@@ -6,9 +6,13 @@ head), so export is a renaming of weights plus two GPT-2 quirks: the checkpoint'
 transpose of torch's nn.Linear. Options GPT-2 has no slot for (rotary positions, memory tokens, QK-norm) are
 refused; `bias=False` is exported as zero biases, which compute the same thing.
 
-The tokenizer travels as a `tokenizers` tokenizer.json that `PreTrainedTokenizerFast` loads: BPE
-tokenizers are already in that format; codeling's char and TinyPy tokenizers are rebuilt as a
-WordLevel model behind a Split pre-tokenizer that cuts text the same way, so the ids are the same.
+The tokenizer travels as a `tokenizers` tokenizer.json that `PreTrainedTokenizerFast` loads, made by
+the tokenizer itself (`Tokenizer.to_hf`): BPE tokenizers are already in that format; codeling's char
+and TinyPy tokenizers are rebuilt as a WordLevel model behind a Split pre-tokenizer that cuts text
+the same way, so the ids are the same.
+Where codeling starts every sequence with a BOS token, the exported tokenizer's post-processor puts
+it first too, so `tokenizer(prompt)`, `model.generate` and `pipeline("text-generation")` see what
+`codeling generate` feeds the model and greedy decoding agrees.
 
 Nothing here needs `transformers` installed: config.json and the weights are written directly.
 """
@@ -16,22 +20,18 @@ Nothing here needs `transformers` installed: config.json and the weights are wri
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
-from tokenizers import Regex, decoders, models, pre_tokenizers
 from tokenizers import Tokenizer as HFTokenizer
+from tokenizers import processors
 
 from codeling import atomic
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer
-from codeling.tokenizers.bpe import BPETokenizer
-from codeling.tokenizers.char import CharTokenizer
-from codeling.tokenizers.tinypy import SPECIALS, TinyPyTokenizer
 from codeling.train.checkpoint import Loaded, load_checkpoint
 
 # GPT-2's Conv1D layers hold their weight as (in_features, out_features).
@@ -102,28 +102,14 @@ def hf_config(config: ModelConfig, tokenizer: Tokenizer) -> dict:
     }
 
 
-def _word_level(vocabulary: list[str], split_pattern: str) -> HFTokenizer:
-    # No unknown token: like codeling's tokenizers, encoding a character outside the vocabulary fails.
-    hf = HFTokenizer(models.WordLevel({token: i for i, token in enumerate(vocabulary)}, unk_token=None))
-    hf.pre_tokenizer = pre_tokenizers.Split(Regex(split_pattern), behavior="isolated")
-    hf.decoder = decoders.Fuse()  # tokens are pieces of text: decoding is concatenation
-    return hf
-
-
-def hf_tokenizer(tokenizer: Tokenizer) -> HFTokenizer:
-    """A `tokenizers` Tokenizer that gives the same ids as `tokenizer` on any text it can encode."""
-    if isinstance(tokenizer, BPETokenizer):
-        return HFTokenizer.from_str(tokenizer.to_json())
-    if isinstance(tokenizer, CharTokenizer):
-        return _word_level(tokenizer.chars, r"[\s\S]")  # every character alone, newlines included
-    if isinstance(tokenizer, TinyPyTokenizer):
-        # The same longest-first alternation codeling's TinyPy tokenizer matches with Python's re;
-        # Oniguruma also takes the first alternative that matches, so the cuts agree.
-        text_tokens = sorted((t for t in tokenizer.tokens if t not in SPECIALS), key=len, reverse=True)
-        hf = _word_level(tokenizer.tokens, "|".join(re.escape(t) for t in text_tokens))
-        hf.add_special_tokens(list(SPECIALS))
-        return hf
-    raise CodelingError(f"Export does not know how to convert a {tokenizer.kind!r} tokenizer; export supports bpe, char and tinypy.")
+def add_bos(hf: HFTokenizer, tokenizer: Tokenizer) -> None:
+    """Make encoding (with special tokens, transformers' default) put BOS first, as codeling does."""
+    if tokenizer.bos_id is None:
+        return
+    bos = hf.id_to_token(tokenizer.bos_id)
+    hf.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A", pair=f"{bos} $A $B", special_tokens=[(bos, tokenizer.bos_id)]
+    )
 
 
 def _token(hf: HFTokenizer, token_id: int | None) -> str | None:
@@ -152,7 +138,8 @@ def export_hf(checkpoint: str | Path | Loaded, out_dir: str | Path, overwrite: b
     config, tokenizer = loaded.config.model, loaded.tokenizer
     check_gpt2_compatible(config)
     weights = hf_state_dict(loaded.model)
-    hf = hf_tokenizer(tokenizer)
+    hf = tokenizer.to_hf()
+    add_bos(hf, tokenizer)
     with atomic.atomic_directory(out_dir, overwrite=overwrite) as tmp:
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         (tmp / "config.json").write_text(json.dumps(hf_config(config, tokenizer), indent=2) + "\n")

@@ -7,8 +7,8 @@ batched row decodes exactly as it would alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import torch
 
@@ -145,6 +145,22 @@ def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
     return (text[:cut], True) if cut >= 0 else (text, False)
 
 
+def prompt_ids(tokenizer: Tokenizer, prompt: str) -> list[int]:
+    """What a prompt is decoded from: BOS first where the tokenizer has one, as in training. Without
+    a BOS, an empty prompt (an unconditional sample) starts from a newline, as nanoGPT's sample.py does."""
+    ids = tokenizer.encode(prompt)
+    if tokenizer.bos_id is not None:
+        return [tokenizer.bos_id, *ids]
+    if not ids:
+        try:
+            ids = tokenizer.encode("\n")
+        except CodelingError:
+            raise CodelingError(
+                "The prompt is empty and this tokenizer has no BOS token or newline to start from; pass --prompt TEXT."
+            ) from None
+    return ids
+
+
 def generate_text(
     model: GPT,
     tokenizer: Tokenizer,
@@ -155,12 +171,7 @@ def generate_text(
 ) -> list[str]:
     """Completions for each prompt (num_samples per prompt, prompt-major order), stopped at EOS or
     at any of sampling.stop. `on_text(texts_so_far)` streams the decoded completions."""
-    encoded = []
-    for p in prompts:
-        ids = tokenizer.encode(p)
-        if tokenizer.bos_id is not None:
-            ids = [tokenizer.bos_id] + ids
-        encoded.extend([ids] * num_samples)
+    encoded = [prompt_ids(tokenizer, p) for p in prompts for _ in range(num_samples)]
     stop_ids = [tokenizer.eos_id] if tokenizer.eos_id is not None else []
 
     def on_step(outputs: list[list[int]]) -> bool:

@@ -228,7 +228,9 @@ class GPT(nn.Module):
         if positions is None:
             positions = torch.arange(past, past + T, device=idx.device).expand(B, T)
         if cache is not None and past + T > cache.max_len:
-            raise CodelingError(f"Decoding past {cache.max_len} positions overflows the cache; ask for fewer new tokens.")
+            raise CodelingError(
+                f"Decoding past {cache.max_len} positions overflows the cache; ask for fewer new tokens."
+            )
         x = self.wte(idx)
         if self.wpe is not None:
             if T and int(positions.max()) >= self.config.block_size:

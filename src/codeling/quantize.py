@@ -28,7 +28,9 @@ def quantize_int8(model: GPT, lm_head: bool = True) -> GPT:
         raise CodelingError("int8 dynamic quantisation runs on CPU only; load the checkpoint with device cpu.")
     engines = [e for e in torch.backends.quantized.supported_engines if e != "none"]
     if not engines:
-        raise CodelingError("This torch build has no quantised CPU engine (fbgemm, x86 or qnnpack); use a standard CPU build of torch.")
+        raise CodelingError(
+            "This torch build has no quantised CPU engine (fbgemm, x86 or qnnpack); use a standard CPU build of torch."
+        )
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     model = copy.deepcopy(model).float().eval()
@@ -37,7 +39,7 @@ def quantize_int8(model: GPT, lm_head: bool = True) -> GPT:
     if not lm_head:
         spec.pop("lm_head")
     with warnings.catch_warnings():
-        # Recent torch warns that quantised tensors will move to torchao (pytorch issue 184982);
+        # Recent torch warns that quantised tensors will move to torchao;
         # they still work, and docs/EXPORT.md says so once rather than every load.
         warnings.filterwarnings("ignore", message=r"torch\.quantize_per_tensor, torch\.quantize_per_channel")
         warnings.filterwarnings("ignore", message=r"torch\.ao\.quantization is deprecated", category=DeprecationWarning)

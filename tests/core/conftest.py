@@ -10,7 +10,12 @@ def make_text(n_lines: int = 2000, seed: int = 0) -> str:
     """A small text with learnable structure: repeated words, sentences, punctuation."""
     rng = random.Random(seed)
     words = "the quick brown fox jumps over a lazy dog while birds sing songs of summer rain".split()
-    return "\n".join(" ".join(rng.choice(words) for _ in range(rng.randint(3, 9))).capitalize() + "." for _ in range(n_lines)) + "\n"
+    return (
+        "\n".join(
+            " ".join(rng.choice(words) for _ in range(rng.randint(3, 9))).capitalize() + "." for _ in range(n_lines)
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture(scope="session")

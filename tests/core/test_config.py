@@ -13,8 +13,13 @@ def block_params(m: dict, vocab: int) -> int:
 
 @pytest.mark.parametrize(
     "name,vocab,low,high",
-    [("tiny", 100, 0.6e6, 1.5e6), ("datahack", 100, 13e6, 16e6), ("era", 100, 10e6, 12e6),
-     ("small", 8192, 85e6, 115e6), ("medium", 8192, 300e6, 400e6)],
+    [
+        ("tiny", 100, 0.6e6, 1.5e6),
+        ("datahack", 100, 13e6, 16e6),
+        ("era", 100, 10e6, 12e6),
+        ("small", 8192, 85e6, 115e6),
+        ("medium", 8192, 300e6, 400e6),
+    ],
 )
 def test_preset_sizes(name, vocab, low, high):
     cfg = load_config(preset=name)

@@ -15,7 +15,11 @@ def example_shards(tmp_path):
     for i in range(50):
         prompt, target = tok.encode("abc="), tok.encode("defg;"[: 2 + i % 3])
         examples.append((prompt + target, [0] * len(prompt) + [1] * len(target)))
-    write_shards(tmp_path / "d", {"train": SplitArrays.from_examples(examples), "val": SplitArrays.from_examples(examples[:5])}, tok)
+    write_shards(
+        tmp_path / "d",
+        {"train": SplitArrays.from_examples(examples), "val": SplitArrays.from_examples(examples[:5])},
+        tok,
+    )
     return Shards(tmp_path / "d"), tok
 
 

@@ -15,7 +15,10 @@ def model_and_tokenizer(**kw):
 
 def test_seeded_sampling_is_reproducible_and_seed_matters():
     model, tok = model_and_tokenizer()
-    run = lambda seed: generate_text(model, tok, ["abc"], Sampling(30, temperature=1.0, seed=seed))
+
+    def run(seed):
+        return generate_text(model, tok, ["abc"], Sampling(30, temperature=1.0, seed=seed))
+
     assert run(3) == run(3)
     assert run(3) != run(4)
 

@@ -12,8 +12,15 @@ def small(**kw) -> GPT:
     return GPT(cfg).eval()
 
 
-VARIANTS = [{}, {"positions": "rotary"}, {"n_memory": 4}, {"positions": "rotary", "n_memory": 3, "bias": False},
-            {"positions": "rotary", "qk_norm": 0.7}, {"qk_norm": 1.0, "n_memory": 2}, {"mlp_ratio": 2}]
+VARIANTS = [
+    {},
+    {"positions": "rotary"},
+    {"n_memory": 4},
+    {"positions": "rotary", "n_memory": 3, "bias": False},
+    {"positions": "rotary", "qk_norm": 0.7},
+    {"qk_norm": 1.0, "n_memory": 2},
+    {"mlp_ratio": 2},
+]
 
 
 @pytest.mark.parametrize("kw", VARIANTS)

@@ -1,4 +1,6 @@
 import json
+import os
+import signal
 
 import pytest
 import torch
@@ -10,8 +12,17 @@ from codeling.train.optim import Chained, make_optimizer
 from codeling.train.schedule import learning_rate
 from codeling.train.trainer import train
 
-TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
-        "train.warmup_steps=5", "train.eval_batches=4", "log.tensorboard=false", "log.every_steps=1"]
+TINY = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=8",
+    "train.warmup_steps=5",
+    "train.eval_batches=4",
+    "log.tensorboard=false",
+    "log.every_steps=1",
+]
 
 
 def small_model() -> GPT:
@@ -46,16 +57,31 @@ def test_chained_state_round_trips_and_refuses_another_optimizers_state():
     state = optimizer.state_dict()
     again = make_optimizer(model, cfg, torch.device("cpu"))
     again.load_state_dict(state)
-    buffer = lambda opt: opt.optimizers[0].state_dict()["state"][0]["momentum_buffer"]
+
+    def buffer(opt):
+        return opt.optimizers[0].state_dict()["state"][0]["momentum_buffer"]
+
     assert torch.equal(buffer(again), buffer(optimizer))
+    for group in again.param_groups:  # a resumed run's learning rate still reaches both optimizers
+        group["lr"] = 0.456
+    assert [g["lr"] for opt in again.optimizers for g in opt.param_groups] == [0.456] * len(again.param_groups)
     adamw_state = make_optimizer(model, TrainConfig(), torch.device("cpu")).state_dict()
     with pytest.raises(CodelingError, match="another train.optimizer"):
         again.load_state_dict(adamw_state)
 
 
 def test_training_with_muon_lowers_val_loss_and_resumes(text_data, tmp_path):
-    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.optimizer=muon",
-                                                "train.max_steps=60", "train.eval_every=30", "train.lr=3e-3"])
+    cfg = load_config(
+        preset="tiny",
+        overrides=[
+            f"data.dir={text_data}",
+            *TINY,
+            "train.optimizer=muon",
+            "train.max_steps=60",
+            "train.eval_every=30",
+            "train.lr=3e-3",
+        ],
+    )
     train(cfg, tmp_path / "run")
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     first_train = next(r["loss"] for r in rows if r["split"] == "train")
@@ -64,6 +90,25 @@ def test_training_with_muon_lowers_val_loss_and_resumes(text_data, tmp_path):
     cfg.train.max_steps = 70
     result = train(cfg, tmp_path / "run", resume=True)
     assert result.step == 70
+
+
+def test_a_muon_run_stopped_and_resumed_logs_the_losses_of_one_never_stopped(text_data, tmp_path):
+    cfg = load_config(
+        preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.optimizer=muon", "train.max_steps=12"]
+    )
+
+    def interrupt_after_step_5(event):
+        if event.kind == "step" and event.step == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    train(cfg, tmp_path / "straight")
+    assert train(cfg, tmp_path / "stopped", on_event=interrupt_after_step_5).step == 6
+    train(cfg, tmp_path / "stopped", resume=True)
+    losses = [
+        [(r["step"], r["loss"]) for r in map(json.loads, (tmp_path / run / "metrics.jsonl").read_text().splitlines())]
+        for run in ("straight", "stopped")
+    ]
+    assert losses[0] == losses[1]  # the schedule's learning rate reaches both optimizers after the resume
 
 
 def test_time_schedule_ends_with_the_budget():
@@ -84,12 +129,27 @@ def test_time_schedule_needs_a_budget_and_muon_refuses_fsdp():
 
 
 def test_time_scheduled_run_decays_to_min_lr_as_its_budget_runs_out(text_data, tmp_path, clock):
-    cfg = load_config(preset="tiny", overrides=[f"data.dir={text_data}", *TINY, "train.schedule=time", "train.max_minutes=0.5",
-                                                "train.max_steps=1000000", "train.eval_every=100000", "train.lr=1e-3",
-                                                "train.min_lr=1e-4", "train.warmup_steps=0"])
+    cfg = load_config(
+        preset="tiny",
+        overrides=[
+            f"data.dir={text_data}",
+            *TINY,
+            "train.schedule=time",
+            "train.max_minutes=0.5",
+            "train.max_steps=1000000",
+            "train.eval_every=100000",
+            "train.lr=1e-3",
+            "train.min_lr=1e-4",
+            "train.warmup_steps=0",
+        ],
+    )
     result = train(cfg, tmp_path / "run", on_event=clock.on_event, clock=clock)  # one second a step
     assert result.stopped == "time budget" and result.step == 32  # 31 s > the 30 s budget
-    lrs = [json.loads(line)["lr"] for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines() if '"train"' in line]
+    lrs = [
+        json.loads(line)["lr"]
+        for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+        if '"train"' in line
+    ]
     # Step k (1-based) runs at the share (k - 2) / 30 of the budget agreed at the step before it.
     assert lrs == pytest.approx([learning_rate(k - 1, cfg.train, max(k - 2, 0) / 30) for k in range(1, 33)])
     assert lrs[0] == pytest.approx(1e-3) and lrs[-1] < 1e-4 + 0.01 * (1e-3 - 1e-4)

@@ -8,8 +8,17 @@ from codeling.errors import CodelingError
 from codeling.train import skeleton
 from codeling.train.distributed import World
 
-TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=4",
-        "train.warmup_steps=2", "train.eval_batches=2", "train.eval_every=2", "log.tensorboard=false"]
+TINY = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=4",
+    "train.warmup_steps=2",
+    "train.eval_batches=2",
+    "train.eval_every=2",
+    "log.tensorboard=false",
+]
 PIECES = ("prepare_data", "resume_or_refuse", "precision_context", "split_batch", "open_run_dir")
 
 

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,17 @@ from codeling.train import checkpoint as ckpt
 from codeling.train import rundir
 from codeling.train.trainer import train
 
-TINY = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=8",
-        "train.warmup_steps=5", "train.eval_batches=4", "log.tensorboard=false", "log.every_steps=1"]
+TINY = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=8",
+    "train.warmup_steps=5",
+    "train.eval_batches=4",
+    "log.tensorboard=false",
+    "log.every_steps=1",
+]
 
 
 def config(data, *extra):
@@ -43,14 +51,18 @@ def test_training_lowers_val_loss(text_data, tmp_path):
 
 def signal_at(step: int, signum=signal.SIGTERM):
     """An event hook that sends this process `signum` when the given step is done: a deterministic Ctrl+C."""
+
     def on_event(event):
         if event.kind == "step" and event.step == step:
             os.kill(os.getpid(), signum)
+
     return on_event
 
 
 def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path):
-    cfg = config(text_data, "train.max_steps=40", "model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000")
+    cfg = config(
+        text_data, "train.max_steps=40", "model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000"
+    )
     train(cfg, tmp_path / "straight")
     stopped = train(cfg, tmp_path / "stopped", on_event=signal_at(12))
     # The signal lands between steps 12 and 13; step 13 is finished, saved, and the run returns.
@@ -135,8 +147,12 @@ def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
     weights = newest / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-100])  # truncated
     events = []
-    result = train(config(text_data, "train.max_steps=8", "checkpoint.every_steps=3", "train.eval_every=100"), run,
-                   resume=True, on_event=events.append)
+    result = train(
+        config(text_data, "train.max_steps=8", "checkpoint.every_steps=3", "train.eval_every=100"),
+        run,
+        resume=True,
+        on_event=events.append,
+    )
     skipped = [e for e in events if e.kind == "skipped"]
     assert skipped and "sha256" in skipped[0].data["problem"]
     assert [e for e in events if e.kind == "start"][0].step == 3
@@ -147,8 +163,19 @@ def test_nonfinite_loss_stops_and_keeps_last_good_checkpoint(text_data, tmp_path
     run = tmp_path / "run"
     train(config(text_data, "train.max_steps=4", "checkpoint.every_steps=2", "train.eval_every=100"), run)
     with pytest.raises(CodelingError, match="loss became nan at step (\\d+).*last good checkpoint") as caught:
-        train(config(text_data, "train.max_steps=10", "train.lr=1e30", "train.warmup_steps=0", "train.grad_clip=0",
-                     "checkpoint.every_steps=1", "train.eval_every=100"), run, resume=True)
+        train(
+            config(
+                text_data,
+                "train.max_steps=10",
+                "train.lr=1e30",
+                "train.warmup_steps=0",
+                "train.grad_clip=0",
+                "checkpoint.every_steps=1",
+                "train.eval_every=100",
+            ),
+            run,
+            resume=True,
+        )
     failed_at = int(caught.value.args[0].split("at step ")[1].split(",")[0])
     good = ckpt.latest_valid(run)[0]
     assert good.name == rundir.step_dir_name(failed_at - 1) and good.name in str(caught.value)
@@ -180,8 +207,12 @@ def test_cli_errors_exit_2_with_one_sentence(args, needle, tmp_path):
 
 
 def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path, clock):
-    result = train(config(text_data, "train.max_steps=100000", "train.max_minutes=0.5", "train.eval_every=100000"),
-                   tmp_path / "run", on_event=clock.on_event, clock=clock)
+    result = train(
+        config(text_data, "train.max_steps=100000", "train.max_minutes=0.5", "train.eval_every=100000"),
+        tmp_path / "run",
+        on_event=clock.on_event,
+        clock=clock,
+    )
     # Step k is checked at clock time k - 1, so the 30 s budget is over at step 32 (31 s > 30 s).
     assert result.stopped == "time budget" and result.step == 32
     assert result.best_val_loss is not None
@@ -208,11 +239,16 @@ def _same(a: dict, b: dict) -> bool:
 
 def test_curriculum_steps_draw_from_the_curriculum_data(text_data, curriculum_data, tmp_path):
     steps = ["train.max_steps=12", "train.eval_every=1000"]
-    train(config(text_data, *steps, f"data.curriculum={curriculum_data}", "data.curriculum_steps=12"), tmp_path / "all-first")
+    train(
+        config(text_data, *steps, f"data.curriculum={curriculum_data}", "data.curriculum_steps=12"),
+        tmp_path / "all-first",
+    )
     train(config(curriculum_data, *steps), tmp_path / "first-only")
     train(config(text_data, *steps), tmp_path / "main-only")
     train(config(text_data, *steps, f"data.curriculum={curriculum_data}", "data.curriculum_steps=6"), tmp_path / "half")
-    all_first, first_only, main_only, half = (_final_weights(tmp_path / n) for n in ("all-first", "first-only", "main-only", "half"))
+    all_first, first_only, main_only, half = (
+        _final_weights(tmp_path / n) for n in ("all-first", "first-only", "main-only", "half")
+    )
     assert _same(all_first, first_only)  # every step inside the curriculum trains on its data alone
     assert not _same(all_first, main_only)
     assert not _same(half, first_only) and not _same(half, main_only)  # then data.dir takes over
@@ -224,7 +260,10 @@ def test_curriculum_needs_the_same_tokenizer_and_both_keys(text_data, tmp_path):
     (other / "input.txt").write_text("0123456789 ,;:!?\n" * 50)
     text_to_shards(other / "input.txt", other / "data")
     with pytest.raises(CodelingError, match="tokenized differently"):
-        train(config(text_data, "train.max_steps=2", f"data.curriculum={other / 'data'}", "data.curriculum_steps=1"), tmp_path / "run")
+        train(
+            config(text_data, "train.max_steps=2", f"data.curriculum={other / 'data'}", "data.curriculum_steps=1"),
+            tmp_path / "run",
+        )
     assert not (tmp_path / "run").exists()  # refused before anything is written
     with pytest.raises(CodelingError, match="go together"):
         config(text_data, f"data.curriculum={other / 'data'}")

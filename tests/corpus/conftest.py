@@ -1,7 +1,6 @@
 """Fixtures for the corpus tests."""
 
 import pytest
-
 from corpus_samples import module
 
 

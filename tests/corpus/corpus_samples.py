@@ -3,6 +3,7 @@ something to tell apart."""
 
 import textwrap
 
+
 def module(name: str, n_functions: int = 12) -> str:
     """A plausible module whose body depends on `name`, so two names give two unrelated files."""
     parts = [f'"""The {name} module."""\n\nimport os\n']

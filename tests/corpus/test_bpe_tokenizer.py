@@ -1,11 +1,10 @@
 import pytest
+from corpus_samples import module
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers, trainers
 
 from codeling.errors import CodelingError
 from codeling.tokenizers import BPETokenizer, load_tokenizer, tokenizer_from_json
-
-from corpus_samples import module
 
 TRICKY = [
     "def f(x):\n\tif x:\n\t\treturn '\\t'\n",
@@ -61,7 +60,10 @@ def test_a_gpt2_style_hugging_face_tokenizer_loads(tmp_path):
     hf = HFTokenizer(models.BPE())
     hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     hf.decoder = decoders.ByteLevel()
-    hf.train_from_iterator(["hello world, hello code"] * 20, trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+    hf.train_from_iterator(
+        ["hello world, hello code"] * 20,
+        trainers.BpeTrainer(vocab_size=300, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False),
+    )
     hf.add_special_tokens(["<|endoftext|>"])
     hf.save(str(tmp_path / "tokenizer.json"))
     tok = load_tokenizer(tmp_path / "tokenizer.json")

@@ -1,12 +1,11 @@
 import json
 
 import pytest
+from corpus_samples import module
 
 from codeling.corpus import CorpusSettings, Source, build_corpus, iter_records, iter_texts
 from codeling.corpus.filters import strip_licence_header
 from codeling.errors import CodelingError
-
-from corpus_samples import module
 
 
 def _build(out, root, **settings):
@@ -49,7 +48,9 @@ def test_exact_normalized_and_near_duplicates_are_removed(tmp_path):
     original = module("orig", 20)
     (root / "a_original.py").write_text(original)
     (root / "b_copy.py").write_text(original)
-    (root / "c_reformatted.py").write_text(original.replace("    # scale", "        # another comment\n    # scale").replace(" = []", "=[]"))
+    (root / "c_reformatted.py").write_text(
+        original.replace("    # scale", "        # another comment\n    # scale").replace(" = []", "=[]")
+    )
     (root / "d_edited.py").write_text(original.replace("orig_step_3(", "renamed_step(", 1))
     (root / "e_other.py").write_text(module("other", 20))
     report = _build(tmp_path / "corpus", root, val_fraction=0.0)

@@ -2,11 +2,10 @@ import csv
 import json
 
 import pytest
+from corpus_samples import module
 
 from codeling.corpus import CorpusSettings, build_corpus, iter_records, resolve_source, resolve_sources
 from codeling.errors import CodelingError
-
-from corpus_samples import module
 
 
 def _build(out, *specs, **settings):
@@ -30,7 +29,10 @@ def test_jsonl_rows_with_path_column_and_bad_lines(tmp_path):
     ]
     data.write_text("\n".join(rows) + "\n")
     report = _build(tmp_path / "corpus", data)
-    assert _kept(tmp_path / "corpus") == {"code.jsonl#0:a/one.py": module("one"), "code.jsonl#5:a/four.py": module("four")}
+    assert _kept(tmp_path / "corpus") == {
+        "code.jsonl#0:a/one.py": module("one"),
+        "code.jsonl#5:a/four.py": module("four"),
+    }
     assert report.rejected == {"bad_record": 2, "syntax_error": 1}
 
 
@@ -63,7 +65,13 @@ def test_parquet_and_arrow_files_like_hugging_face_datasets(tmp_path):
     import pyarrow.ipc
     import pyarrow.parquet as pq
 
-    table = pa.table({"repo_name": ["r/x", "r/y", "r/z"], "path": ["x.py", "y.py", "z.py"], "content": [module("x"), module("y"), "x = (\n"]})
+    table = pa.table(
+        {
+            "repo_name": ["r/x", "r/y", "r/z"],
+            "path": ["x.py", "y.py", "z.py"],
+            "content": [module("x"), module("y"), "x = (\n"],
+        }
+    )
     folder = tmp_path / "hub" / "data"
     folder.mkdir(parents=True)
     pq.write_table(table, folder / "train-00000-of-00001.parquet", row_group_size=2)
@@ -71,7 +79,10 @@ def test_parquet_and_arrow_files_like_hugging_face_datasets(tmp_path):
     saved = tmp_path / "saved" / "train"
     saved.mkdir(parents=True)
     other = pa.table({"text": [module("w"), module("x")]})
-    with pa.OSFile(str(saved / "data-00000-of-00001.arrow"), "wb") as sink, pyarrow.ipc.new_stream(sink, other.schema) as writer:
+    with (
+        pa.OSFile(str(saved / "data-00000-of-00001.arrow"), "wb") as sink,
+        pyarrow.ipc.new_stream(sink, other.schema) as writer,
+    ):
         writer.write_table(other)
     report = _build(tmp_path / "corpus", tmp_path / "hub", tmp_path / "saved")
     kept = _kept(tmp_path / "corpus")
@@ -83,7 +94,13 @@ def test_parquet_and_arrow_files_like_hugging_face_datasets(tmp_path):
     assert report.rejected == {"exact_duplicate": 1, "syntax_error": 1}
     # A parquet file named directly works too, and the row count feeds the progress total.
     seen = []
-    build_corpus(tmp_path / "direct", [resolve_source(str(folder / "train-00000-of-00001.parquet"))], CorpusSettings(), progress=seen.append, workers=1)
+    build_corpus(
+        tmp_path / "direct",
+        [resolve_source(str(folder / "train-00000-of-00001.parquet"))],
+        CorpusSettings(),
+        progress=seen.append,
+        workers=1,
+    )
     assert seen[-1].seen == seen[-1].total == 3
 
 

@@ -2,14 +2,13 @@ import json
 
 import numpy as np
 import pytest
+from corpus_samples import module
 
 from codeling.cli import main
 from codeling.corpus import CorpusSettings, Source, build_corpus, iter_texts, tokenize_corpus
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import BPETokenizer, CharTokenizer, load_tokenizer
-
-from corpus_samples import module
 
 
 @pytest.fixture
@@ -35,8 +34,10 @@ def test_shards_hold_every_file_followed_by_end_of_text(tmp_path, corpus):
         tokens = shards.split(split).tokens
         assert np.array_equal(tokens, expected)
         assert int((tokens == tok.eos_id).sum()) == len(texts)
-        assert tok.decode(tokens[: len(tok.encode(texts[0]))].tolist()) == texts[0] if split == "train" else True
-    assert seen[-1].documents == seen[-1].total == 24 and seen[-1].tokens == sum(i["tokens"] for i in manifest["splits"].values())
+        assert tok.decode(tokens[: len(tok.encode(texts[0]))].tolist()) == texts[0]
+    assert seen[-1].documents == seen[-1].total == 24 and seen[-1].tokens == sum(
+        i["tokens"] for i in manifest["splits"].values()
+    )
     assert manifest["provenance"]["corpus_splits"]["train"]["documents"] == len(list(iter_texts(corpus, "train")))
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # scratch files are gone
 
@@ -50,13 +51,37 @@ def test_a_tokenizer_without_end_of_text_is_refused(tmp_path, corpus):
 
 def test_command_line_builds_trains_and_tokenizes(tmp_path, corpus, capsys):
     src = tmp_path / "src"
-    main(["corpus", "build", str(src), "--out", str(tmp_path / "cli-corpus"), "--workers", "1", "--val-fraction", "0.2"])
+    main(
+        ["corpus", "build", str(src), "--out", str(tmp_path / "cli-corpus"), "--workers", "1", "--val-fraction", "0.2"]
+    )
     assert (tmp_path / "cli-corpus" / "train.jsonl").read_bytes() == (corpus / "train.jsonl").read_bytes()
     main(["tokenizer", "train", "--corpus", str(corpus), "--vocab-size", "300", "--out", str(tmp_path / "tok.json")])
     tok = load_tokenizer(tmp_path / "tok.json")
     assert tok.vocab_size == 300 and json.loads((tmp_path / "tok.json").read_text())["model"]["type"] == "BPE"
-    main(["corpus", "tokenize", "--corpus", str(corpus), "--tokenizer", str(tmp_path / "tok.json"), "--out", str(tmp_path / "shards")])
+    main(
+        [
+            "corpus",
+            "tokenize",
+            "--corpus",
+            str(corpus),
+            "--tokenizer",
+            str(tmp_path / "tok.json"),
+            "--out",
+            str(tmp_path / "shards"),
+        ]
+    )
     assert Shards(tmp_path / "shards").manifest["tokenizer"] == tok.identity()
     with pytest.raises(SystemExit) as exit_info:
-        main(["corpus", "tokenize", "--corpus", str(corpus), "--tokenizer", str(tmp_path / "tok.json"), "--out", str(tmp_path / "shards")])
+        main(
+            [
+                "corpus",
+                "tokenize",
+                "--corpus",
+                str(corpus),
+                "--tokenizer",
+                str(tmp_path / "tok.json"),
+                "--out",
+                str(tmp_path / "shards"),
+            ]
+        )
     assert exit_info.value.code == 2 and "already holds files" in capsys.readouterr().err

@@ -14,7 +14,11 @@ def code_text_data(tmp_path_factory) -> Path:
     lines = []
     for _ in range(1200):
         a, b = rng.sample(names, 2)
-        lines.append(rng.choice([f"{a} = {b} + {rng.randint(0, 9)}", f"for {a} in range({b}):", f"    print({a})", f"if {a} > {b}:"]))
+        lines.append(
+            rng.choice(
+                [f"{a} = {b} + {rng.randint(0, 9)}", f"for {a} in range({b}):", f"    print({a})", f"if {a} > {b}:"]
+            )
+        )
     root = tmp_path_factory.mktemp("code")
     (root / "input.txt").write_text("\n".join(lines) + "\n")
     text_to_shards(root / "input.txt", root / "data")

@@ -19,14 +19,18 @@ def model_config(*extra):
     return load_config(preset="tiny", overrides=[*SMALL, *extra]).model
 
 
-@pytest.mark.parametrize("extra", [[], ["model.bias=false"], ["model.positions=rotary"], ["model.n_memory=4"], ["model.mlp_ratio=2"]])
+@pytest.mark.parametrize(
+    "extra", [[], ["model.bias=false"], ["model.positions=rotary"], ["model.n_memory=4"], ["model.mlp_ratio=2"]]
+)
 def test_parameter_and_optimizer_bytes_equal_a_real_models(extra):
     cfg = load_config(preset="tiny", overrides=[*SMALL, *extra])
     model = GPT(cfg.model)
     counts = count_parameters(cfg.model)
     assert counts.total == model.num_params()
     assert counts.matrices == sum(
-        m.weight.numel() + (m.bias.numel() if m.bias is not None else 0) for m in model.modules() if isinstance(m, torch.nn.Linear)
+        m.weight.numel() + (m.bias.numel() if m.bias is not None else 0)
+        for m in model.modules()
+        if isinstance(m, torch.nn.Linear)
     )
     optimizer = make_optimizer(model, cfg.train, torch.device("cpu"))
     x = torch.randint(0, 500, (2, 16))
@@ -88,7 +92,9 @@ def test_peak_of_a_training_step_is_near_the_plan(checkpointing):
     step()
     model.zero_grad(set_to_none=True)  # the measured step allocates its gradients, as the plan counts them
     activities = [torch.profiler.ProfilerActivity.CPU]
-    with torch.profiler.profile(activities=activities, profile_memory=True, record_shapes=True, with_stack=True) as prof:
+    with torch.profiler.profile(
+        activities=activities, profile_memory=True, record_shapes=True, with_stack=True
+    ) as prof:
         step()
     _, sizes = MemoryProfileTimeline(prof._memory_profile())._coalesce_timeline(torch.device("cpu"))
     measured = max(sum(at) for at in sizes)
@@ -111,13 +117,33 @@ def test_plan_orders_strategies_and_finds_the_largest_micro_batch():
 
 
 def test_plan_cli_prints_both_strategies_and_the_presets():
-    proc = subprocess.run([sys.executable, "-m", "codeling", "plan", "--preset", "medium", "--batch", "8", "--seq", "1024",
-                           "--gpu-gb", "16", "--gpus", "2"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "codeling",
+            "plan",
+            "--preset",
+            "medium",
+            "--batch",
+            "8",
+            "--seq",
+            "1024",
+            "--gpu-gb",
+            "16",
+            "--gpus",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     for needle in ("DDP+ckpt", "FSDP+ckpt", "activ.", "largest micro-batch"):
         assert needle in proc.stdout
     proc = subprocess.run([sys.executable, "-m", "codeling", "plan"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert all(name in proc.stdout for name in ("tiny", "small", "medium"))
-    proc = subprocess.run([sys.executable, "-m", "codeling", "plan", "--preset", "huge"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeling", "plan", "--preset", "huge"], capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "Unknown preset" in proc.stderr

@@ -22,10 +22,22 @@ from codeling.train.trainer import train
 
 # The schedule is pinned to 6 steps (decay_steps) so that a run stopped at 3 and resumed to 6 sees
 # the same learning rates as one that ran 6 straight.
-SETTINGS = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=4",
-            "data.grad_accum=2", "train.warmup_steps=2", "train.decay_steps=6", "train.eval_batches=2",
-            "train.eval_every=3", "log.tensorboard=false", "log.every_steps=1", "checkpoint.every_steps=1",
-            "checkpoint.keep_last=10"]
+SETTINGS = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=4",
+    "data.grad_accum=2",
+    "train.warmup_steps=2",
+    "train.decay_steps=6",
+    "train.eval_batches=2",
+    "train.eval_every=3",
+    "log.tensorboard=false",
+    "log.every_steps=1",
+    "checkpoint.every_steps=1",
+    "checkpoint.keep_last=10",
+]
 RTOL = 1e-5
 
 
@@ -58,7 +70,9 @@ def torchrun(data, out, *args) -> subprocess.CompletedProcess:
     """`torchrun --standalone --nproc_per_node=2 -m codeling train ...`: standalone binds its own free
     port on this machine, so no port is picked here that another process could take first."""
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    return subprocess.run([*launcher, *train_command(data, out, *args)], env=ENV, capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [*launcher, *train_command(data, out, *args)], env=ENV, capture_output=True, text=True, timeout=240
+    )
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +151,24 @@ def two_machines(command: list[str]) -> list[tuple[int, str]]:
             s.bind(("127.0.0.1", 0))
             endpoint = f"127.0.0.1:{s.getsockname()[1]}"
         agents = [
-            subprocess.Popen([sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1",
-                              f"--node_rank={node}", "--rdzv_backend=c10d", f"--rdzv_endpoint={endpoint}", "--rdzv_id=nan",
-                              *command], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "torch.distributed.run",
+                    "--nnodes=2",
+                    "--nproc_per_node=1",
+                    f"--node_rank={node}",
+                    "--rdzv_backend=c10d",
+                    f"--rdzv_endpoint={endpoint}",
+                    "--rdzv_id=nan",
+                    *command,
+                ],
+                env=ENV,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for node in (0, 1)
         ]
         results = [(agent.communicate(timeout=240)[1], agent.returncode) for agent in agents]
@@ -149,8 +178,18 @@ def two_machines(command: list[str]) -> list[tuple[int, str]]:
 
 
 def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_path):
-    command = train_command(code_text_data, tmp_path / "nan", "--max-steps", "6", "--set", "train.lr=1e30", "--set",
-                            "train.warmup_steps=0", "--set", "train.grad_clip=0")
+    command = train_command(
+        code_text_data,
+        tmp_path / "nan",
+        "--max-steps",
+        "6",
+        "--set",
+        "train.lr=1e30",
+        "--set",
+        "train.warmup_steps=0",
+        "--set",
+        "train.grad_clip=0",
+    )
     steps = set()
     for code, stderr in two_machines(command):  # returning at all: no rank was left waiting
         assert code != 0
@@ -166,5 +205,6 @@ def test_a_preset_with_one_accumulation_step_runs_under_torchrun(code_text_data,
     run = tmp_path / "ddp"
     proc = torchrun(code_text_data, run, "--max-steps", "2", "--set", "data.grad_accum=1", "--set", "data.batch_size=8")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "each takes 4 of every micro-batch's 8 rows" in proc.stdout + proc.stderr
+    said = " ".join((proc.stdout + proc.stderr).split())  # rich wraps long lines
+    assert "each takes 4 of every micro-batch's 8 rows; the global batch stays 8" in said
     assert_close(metrics(run, "train"), metrics(single, "train"))

@@ -44,12 +44,29 @@ def test_tasks_with_a_tiny_model(tmp_path):
     config = Config(model=ModelConfig(vocab_size=tokenizer.vocab_size, block_size=64, n_layer=1, n_head=2, n_embd=16))
     torch.manual_seed(0)
     ckpt = save_checkpoint(tmp_path / "ckpt", GPT(config.model), config, tokenizer)
-    args = ["eval", "tasks", str(ckpt), "--split", "test", "--per-kind", "3", "--limit", "4", "--n", "2",
-            "--max-new-tokens", "8", "--timeout", "5", "--json", str(tmp_path / "t.json")]
+    args = [
+        "eval",
+        "tasks",
+        str(ckpt),
+        "--split",
+        "test",
+        "--per-kind",
+        "3",
+        "--limit",
+        "4",
+        "--n",
+        "2",
+        "--max-new-tokens",
+        "8",
+        "--timeout",
+        "5",
+        "--json",
+        str(tmp_path / "t.json"),
+    ]
     main(args)
     summary = json.loads((tmp_path / "t.json").read_text())
     assert summary["overall"]["problems"] == 4 and summary["overall"]["samples"] == 2
-    assert set(summary["overall"]["pass_at_k"]) == {"1"}
+    assert summary["overall"]["pass_at_k"] == {"1": 0.0}  # 8 characters of an untrained model solve nothing
     assert set(summary["by_group"]) == {"family", "level"}
     samples = [json.loads(line) for line in (tmp_path / "t.samples.jsonl").read_text().splitlines()]
     assert len(samples) == 8 and all(s["outcome"] in OUTCOMES for s in samples)
@@ -67,8 +84,23 @@ def test_contamination_cli_warns(tmp_path, capsys):
     src.mkdir()
     leak = load_humaneval(limit=1)[0]
     (src / "leak.py").write_text(leak.prompt + leak.canonical_solution)
-    build_corpus(tmp_path / "corpus", resolve_sources([str(src)]), CorpusSettings(val_fraction=0.0, near_threshold=None), workers=1)
-    main(["eval", "contamination", "--corpus", str(tmp_path / "corpus"), "--no-tasks", "--json", str(tmp_path / "c.json")])
+    build_corpus(
+        tmp_path / "corpus",
+        resolve_sources([str(src)]),
+        CorpusSettings(val_fraction=0.0, near_threshold=None),
+        workers=1,
+    )
+    main(
+        [
+            "eval",
+            "contamination",
+            "--corpus",
+            str(tmp_path / "corpus"),
+            "--no-tasks",
+            "--json",
+            str(tmp_path / "c.json"),
+        ]
+    )
     assert "WARNING: 1 of 164 humaneval items" in capsys.readouterr().out.replace("\n", " ")
     report = json.loads((tmp_path / "c.json").read_text())
     assert report["benchmarks"]["humaneval"]["flagged_names"] == ["HumanEval/0"]

@@ -32,7 +32,12 @@ def test_corpus_directory(tmp_path, planted):
     src.mkdir()
     (src / "clean.py").write_text(CLEAN)
     (src / "leak.py").write_text("# copied from a benchmark\n" + planted.prompt + planted.canonical_solution)
-    build_corpus(tmp_path / "corpus", resolve_sources([str(src)]), CorpusSettings(val_fraction=0.0, near_threshold=None), workers=1)
+    build_corpus(
+        tmp_path / "corpus",
+        resolve_sources([str(src)]),
+        CorpusSettings(val_fraction=0.0, near_threshold=None),
+        workers=1,
+    )
     report = contamination(tmp_path / "corpus", _refs(), n=13, threshold=0.5)
     assert report.kind == "corpus" and report.documents == 2
     by_name = {i.name: i for i in report.items}
@@ -50,7 +55,11 @@ def test_shard_directory(tmp_path, planted):
     write_shards(tmp_path / "shards", {"train": SplitArrays(tokens), "val": SplitArrays(tokens[:10])}, tokenizer)
     report = contamination(tmp_path / "shards", _refs(), n=13, threshold=0.9)
     leaked = {i.name: i for i in report.items}["HumanEval/1"]
-    assert report.kind == "shards" and 0.4 < leaked.fraction < 0.9  # half the solution was copied
+    # The copy is the first words of the item, whole: every 13-gram inside them is found, none past them.
+    item, copied = (planted.prompt + planted.canonical_solution).split(), texts[1].split()
+    assert copied == item[: len(copied)] and len(copied) < len(item)
+    assert report.kind == "shards" and (leaked.ngrams, leaked.found) == (len(item) - 12, len(copied) - 12)
+    assert leaked.fraction == (len(copied) - 12) / (len(item) - 12)
     assert report.warnings == []
 
 

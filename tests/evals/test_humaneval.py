@@ -5,7 +5,7 @@ import time
 import pytest
 
 from codeling.evals.humaneval import load_humaneval
-from codeling.evals.run import execute, score
+from codeling.evals.run import execute, score_pass_at_k
 from codeling.sandbox import Limits
 
 pytestmark = pytest.mark.usefixtures("bwrap")
@@ -30,14 +30,14 @@ def test_canonical_solutions_score_100_percent(problems):
     elapsed = time.perf_counter() - start
     failures = [(r.task_id, r.status, r.exception) for r in results if not r.passed]
     assert failures == []
-    assert score(results).overall.pass_at_k == {1: 1.0}
+    assert score_pass_at_k(results).overall.pass_at_k == {1: 1.0}
     print(f"164 canonical solutions through the sandbox in {elapsed:.1f}s")
 
 
 def test_empty_bodies_score_0_percent(problems):
     results = execute([p.problem() for p in problems], [[""] for p in problems], LIMITS)
     assert [r.task_id for r in results if r.passed] == []
-    assert score(results).overall.pass_at_k == {1: 0.0}
+    assert score_pass_at_k(results).overall.pass_at_k == {1: 0.0}
     assert all(r.outcome in ("failed_test", "runtime_error") for r in results)
 
 
@@ -49,4 +49,4 @@ def test_planted_wrong_solutions_fail(problems):
     planted = [[first.canonical_solution, "    return False\n"], ["    return strings[-1] if strings else None\n"]]
     results = execute([first.problem(), longest.problem()], planted, LIMITS)
     assert [r.outcome for r in results] == ["passed", "failed_test", "failed_test"]
-    assert score(results).overall.pass_at_k == {1: pytest.approx(0.25)}
+    assert score_pass_at_k(results).overall.pass_at_k == {1: pytest.approx(0.25)}

@@ -7,16 +7,19 @@ from codeling.errors import CodelingError
 from codeling.evals.passk import mean_pass_at_k, pass_at_k
 
 
-@pytest.mark.parametrize("n, c, k, expected", [
-    (1, 1, 1, 1.0),
-    (1, 0, 1, 0.0),
-    (10, 1, 1, 0.1),
-    (10, 1, 10, 1.0),  # every draw of 10 out of 10 includes the correct one
-    (5, 2, 2, 0.7),  # 1 - C(3,2)/C(5,2) = 1 - 3/10
-    (20, 3, 10, 1 - 720 / 6840),  # 1 - C(17,10)/C(20,10) = 1 - (10*9*8)/(20*19*18)
-    (200, 0, 100, 0.0),
-    (100, 1, 1, 0.01),
-])
+@pytest.mark.parametrize(
+    "n, c, k, expected",
+    [
+        (1, 1, 1, 1.0),
+        (1, 0, 1, 0.0),
+        (10, 1, 1, 0.1),
+        (10, 1, 10, 1.0),  # every draw of 10 out of 10 includes the correct one
+        (5, 2, 2, 0.7),  # 1 - C(3,2)/C(5,2) = 1 - 3/10
+        (20, 3, 10, 1 - 720 / 6840),  # 1 - C(17,10)/C(20,10) = 1 - (10*9*8)/(20*19*18)
+        (200, 0, 100, 0.0),
+        (100, 1, 1, 0.01),
+    ],
+)
 def test_hand_computed_values(n, c, k, expected):
     assert pass_at_k(n, c, k) == pytest.approx(expected, abs=1e-12)
 

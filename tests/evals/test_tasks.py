@@ -1,14 +1,26 @@
 """The procedural suite: deterministic, reference solutions right (checked against independent
 oracles), tests with teeth, splits that never share a task."""
 
+import dataclasses
 import re
 
 import pytest
 
 from codeling.errors import CodelingError
 from codeling.evals.run import execute
-from codeling.evals.tasks import (FAMILIES, KINDS, LEVELS, MIN_TESTS, SuiteSettings, check_reference, generate_tasks,
-                                  load_split, read_jsonl, split_of, write_jsonl)
+from codeling.evals.tasks import (
+    FAMILIES,
+    KINDS,
+    LEVELS,
+    MIN_TESTS,
+    SuiteSettings,
+    check_reference,
+    generate_tasks,
+    load_split,
+    read_jsonl,
+    split_of,
+    write_jsonl,
+)
 from codeling.sandbox import Limits
 
 
@@ -71,8 +83,9 @@ def test_splits_are_disjoint_and_hold_out_whole_families(suite):
     train_7 = {t.task_id for t in load_split("train", other)}
     assert train_7 and not train_7 & ids["test"]
     # And no prompt (the same function asked twice) straddles train and test.
-    assert not {t.prompt.split('"""')[1].split(">>>")[0] for t in splits["train"]} & \
-        {t.prompt.split('"""')[1].split(">>>")[0] for t in splits["test"]}
+    assert not {t.prompt.split('"""')[1].split(">>>")[0] for t in splits["train"]} & {
+        t.prompt.split('"""')[1].split(">>>")[0] for t in splits["test"]
+    }
 
 
 def test_load_split_filters_and_limits():
@@ -98,7 +111,9 @@ def test_jsonl_round_trip(tmp_path, suite):
 def test_reference_solutions_pass_in_the_sandbox(suite):
     chosen = [t for i, t in enumerate(sorted(suite, key=lambda t: t.task_id)) if i % 12 == 0]  # ~1 in 12, every family
     assert {t.family for t in chosen} == set(FAMILIES)
-    results = execute([t.problem() for t in chosen], [[t.reference, "    return None\n"] for t in chosen], Limits(timeout_s=10))
+    results = execute(
+        [t.problem() for t in chosen], [[t.reference, "    return None\n"] for t in chosen], Limits(timeout_s=10)
+    )
     outcomes = [(r.task_id, r.sample, r.outcome) for r in results]
     assert [o for o in outcomes if o[1] == 0 and o[2] != "passed"] == []
     assert [o for o in outcomes if o[1] == 1 and o[2] == "passed"] == []
@@ -111,6 +126,21 @@ def test_settings_are_checked():
             generate_tasks(bad)
 
 
+# Recorded once: a task keeps its split from run to run and release to release, or a model could be
+# trained on tasks an earlier run scored it on. The last two ids sit either side of the 20% line.
+KNOWN_SPLITS = {
+    "arithmetic/is_multiple/80a335bfaac9": "train",
+    "arithmetic/is_multiple/de46f11b5c87": "train",
+    "arithmetic/is_multiple/1eafeb6ae4cd": "test",
+    "arithmetic/is_multiple/1811dc7a7f4f": "test",
+    "dicts/lookup/5edd83fb295a": "heldout",
+    "arithmetic/is_multiple/333333333333": "test",  # 0x333333333333 / 16**12 is just under 0.2
+    "arithmetic/is_multiple/333333333334": "train",
+}
+
+
 def test_split_of_is_stable(suite):
     settings = SuiteSettings(per_kind=40)
-    assert [split_of(t, settings) for t in suite] == [split_of(t, settings) for t in suite]
+    for task_id, split in KNOWN_SPLITS.items():
+        task = dataclasses.replace(suite[0], task_id=task_id, family=task_id.split("/")[0])
+        assert split_of(task, settings) == split, task_id

@@ -7,9 +7,18 @@ import pytest
 from codeling.config import load_config
 from codeling.data.text import text_to_shards
 
-SMALL = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32", "data.batch_size=4",
-         "train.warmup_steps=3", "train.eval_batches=2", "log.tensorboard=false", "log.every_steps=1",
-         "checkpoint.every_steps=1000"]
+SMALL = [
+    "model.n_layer=2",
+    "model.n_head=2",
+    "model.n_embd=32",
+    "model.block_size=32",
+    "data.batch_size=4",
+    "train.warmup_steps=3",
+    "train.eval_batches=2",
+    "log.tensorboard=false",
+    "log.every_steps=1",
+    "checkpoint.every_steps=1000",
+]
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,25 @@ from .conftest import SMALL
 
 def evolve(data, out, *extra):
     sets = [arg for s in SMALL for arg in ("--set", s)]
-    main(["evolve", "--preset", "tiny", *sets, "--data", str(data), "--out", str(out), "--population", "3",
-          "--max-steps", "6", "--generation-steps", "3", *extra])
+    main(
+        [
+            "evolve",
+            "--preset",
+            "tiny",
+            *sets,
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--population",
+            "3",
+            "--max-steps",
+            "6",
+            "--generation-steps",
+            "3",
+            *extra,
+        ]
+    )
 
 
 def test_evolve_writes_a_run_that_other_verbs_read(code_data, tmp_path, capsys):

@@ -21,7 +21,9 @@ def population_run(code_data, tmp_path_factory):
     # Tight clipping ranges so the per-member clipping is really exercised (member 0 keeps clip 1.0).
     space = {**default_space(config.train), "grad_clip": Range(0.05, 0.2)}
     run_dir = tmp_path_factory.mktemp("pop") / "run"
-    result = train_population(config, EvolveSettings(population=3, mode="none", generation_steps=1000), run_dir, space=space)
+    result = train_population(
+        config, EvolveSettings(population=3, mode="none", generation_steps=1000), run_dir, space=space
+    )
     return config, run_dir, result
 
 
@@ -35,8 +37,10 @@ def val_loss(model, config) -> float:
     sampler = BatchSampler(Shards(config.data.dir).split("val"), config.model.block_size, config.train.seed)
     model.eval()
     with torch.no_grad():
-        losses = [model(*sampler.batch(sampler.offsets(k, config.data.batch_size, stream=1)))[1].item()
-                  for k in range(config.train.eval_batches)]
+        losses = [
+            model(*sampler.batch(sampler.offsets(k, config.data.batch_size, stream=1)))[1].item()
+            for k in range(config.train.eval_batches)
+        ]
     return sum(losses) / len(losses)
 
 
@@ -55,7 +59,9 @@ def test_member_matches_single_model_training(population_run, tmp_path, member):
     assert [lr for _, _, lr in mine] == pytest.approx([lr for _, _, lr in theirs], rel=1e-12)
     assert [loss for _, loss, _ in mine] == pytest.approx([loss for _, loss, _ in theirs], rel=1e-4, abs=1e-5)
     # The population scores every member on the same val batches (those of the base seed).
-    assert result.scores[member] == pytest.approx(val_loss(ckpt.load_checkpoint(single.checkpoint).model, config), rel=1e-4)
+    assert result.scores[member] == pytest.approx(
+        val_loss(ckpt.load_checkpoint(single.checkpoint).model, config), rel=1e-4
+    )
 
     if member == result.best_member:
         best = ckpt.load_checkpoint(run_dir / "best", with_state=True)

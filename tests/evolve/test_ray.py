@@ -22,9 +22,15 @@ def test_ray_pbt_two_members_two_generations(local_ray, code_data, tmp_path, mon
     from codeling.evolve.ray_backend import train_population_ray
 
     prepared = []  # the driver prepares the data through the same skeleton piece as the other loops
-    monkeypatch.setattr(skeleton, "prepare_data", lambda config, _original=skeleton.prepare_data: prepared.append(1) or _original(config))
+    monkeypatch.setattr(
+        skeleton,
+        "prepare_data",
+        lambda config, _original=skeleton.prepare_data: prepared.append(1) or _original(config),
+    )
     config = small_config(code_data, "train.max_steps=8")
-    result = train_population_ray(config, EvolveSettings(population=2, mode="pbt", generation_steps=4, fraction=0.5), tmp_path / "run")
+    result = train_population_ray(
+        config, EvolveSettings(population=2, mode="pbt", generation_steps=4, fraction=0.5), tmp_path / "run"
+    )
     assert prepared == [1] and config.model.vocab_size == 0  # and the caller's config is left as it was
 
     assert result.generation == 2 and len(result.scores) == 2

@@ -39,7 +39,9 @@ def test_resume_reproduces_the_uninterrupted_run(code_data, tmp_path, mode):
     assert resumed.stopped == "finished" and resumed.step == STEPS
 
     for name in ("metrics.jsonl", "lineage.jsonl"):
-        assert without_time(read_rows(tmp_path / "stopped", name)) == without_time(read_rows(tmp_path / "straight", name))
+        assert without_time(read_rows(tmp_path / "stopped", name)) == without_time(
+            read_rows(tmp_path / "straight", name)
+        )
     assert resumed.scores == straight.scores and resumed.hypers == straight.hypers
     a, b = ckpt.load_checkpoint(tmp_path / "straight" / "best"), ckpt.load_checkpoint(tmp_path / "stopped" / "best")
     for (name, p), (_, q) in zip(a.model.named_parameters(), b.model.named_parameters()):

@@ -45,7 +45,9 @@ def test_pbt_perturbs_by_the_factors_or_resamples():
         h = explore(parent, SPACE, rng, resample_probability=0.0)
         assert h.lr in (pytest.approx(0.8e-3), pytest.approx(1.2e-3))
         assert h.warmup_steps in (40, 60)
-    edge = Hyper(lr=SPACE["lr"].high, weight_decay=SPACE["weight_decay"].high, warmup_steps=0, grad_clip=SPACE["grad_clip"].low)
+    edge = Hyper(
+        lr=SPACE["lr"].high, weight_decay=SPACE["weight_decay"].high, warmup_steps=0, grad_clip=SPACE["grad_clip"].low
+    )
     for _ in range(200):
         assert in_space(explore(edge, SPACE, rng, resample_probability=0.3))
 
@@ -77,7 +79,9 @@ def test_decisions_are_a_function_of_seed_and_generation():
 
 
 def test_population_take_copies_weights_and_moments_and_noise_hits_only_clones():
-    cfg = load_config(preset="tiny", overrides=["model.vocab_size=20", "model.n_layer=1", "model.n_embd=16", "model.n_head=2"]).model
+    cfg = load_config(
+        preset="tiny", overrides=["model.vocab_size=20", "model.n_layer=1", "model.n_embd=16", "model.n_head=2"]
+    ).model
     pop = Population(cfg, [0, 1, 2])
     for name in pop.exp_avg:
         pop.exp_avg[name].normal_()

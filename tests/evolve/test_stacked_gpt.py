@@ -13,20 +13,32 @@ from codeling.model import GPT
 P, B, T, VOCAB = 3, 4, 16, 20
 
 
-@pytest.mark.parametrize("features", [
-    [],
-    ["model.positions=rotary"],
-    ["model.n_memory=3"],
-    ["model.bias=false"],
-    ["model.positions=rotary", "model.qk_norm=0.7", "model.mlp_ratio=2"],
-    ["model.gradient_checkpointing=true", "model.positions=rotary", "model.n_memory=2"],
-    ["bf16"],
-])
+@pytest.mark.parametrize(
+    "features",
+    [
+        [],
+        ["model.positions=rotary"],
+        ["model.n_memory=3"],
+        ["model.bias=false"],
+        ["model.positions=rotary", "model.qk_norm=0.7", "model.mlp_ratio=2"],
+        ["model.gradient_checkpointing=true", "model.positions=rotary", "model.n_memory=2"],
+        ["bf16"],
+    ],
+)
 def test_member_losses_and_gradients_match_gpt(features):
     precision = torch.autocast("cpu", dtype=torch.bfloat16) if "bf16" in features else contextlib.nullcontext()
     features = [f for f in features if f != "bf16"]
-    config = load_config(preset="tiny", overrides=[f"model.vocab_size={VOCAB}", "model.n_layer=2", "model.n_embd=32",
-                                                   "model.n_head=4", f"model.block_size={T}", *features]).model
+    config = load_config(
+        preset="tiny",
+        overrides=[
+            f"model.vocab_size={VOCAB}",
+            "model.n_layer=2",
+            "model.n_embd=32",
+            "model.n_head=4",
+            f"model.block_size={T}",
+            *features,
+        ],
+    ).model
     members = []
     for seed in range(P):
         torch.manual_seed(seed)
@@ -51,8 +63,17 @@ def test_member_losses_and_gradients_match_gpt(features):
 
 
 def test_dropout_draws_each_member_its_own_masks():
-    config = load_config(preset="tiny", overrides=[f"model.vocab_size={VOCAB}", "model.n_layer=1", "model.n_embd=16",
-                                                   "model.n_head=2", f"model.block_size={T}", "model.dropout=0.5"]).model
+    config = load_config(
+        preset="tiny",
+        overrides=[
+            f"model.vocab_size={VOCAB}",
+            "model.n_layer=1",
+            "model.n_embd=16",
+            "model.n_head=2",
+            f"model.block_size={T}",
+            "model.dropout=0.5",
+        ],
+    ).model
     torch.manual_seed(0)
     model = GPT(config)
     params = stack([model, model])  # two identical members on one batch differ only by their masks

@@ -11,13 +11,13 @@ from codeling.config import Config, ModelConfig
 from codeling.model import GPT
 from codeling.train.checkpoint import save_checkpoint
 
-CODE = '''def fib(n):
+CODE = """def fib(n):
 \tif n < 2:
 \t\treturn n  # base case
     return fib(n - 1) + fib(n - 2)
 
 print("héllo", fib(10), [x ** 2 for x in range(3)])
-'''
+"""
 
 
 def make_checkpoint(path, tokenizer, seed: int = 0, **model_options):

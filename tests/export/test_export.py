@@ -13,7 +13,9 @@ from codeling.train.checkpoint import load_checkpoint
 
 from .conftest import CODE
 
-transformers = pytest.importorskip("transformers", reason="export round trips need transformers (pip install -e '.[hf]')")
+transformers = pytest.importorskip(
+    "transformers", reason="export round trips need transformers (pip install -e '.[hf]')"
+)
 
 TINYPY = "x = 12\nif x <= 30:\n    print(x * 2)\nelse:\n\tprint(x)\n# output\n24\n"
 
@@ -30,7 +32,7 @@ def round_trip(checkpoint, out, text):
     hf_model = transformers.AutoModelForCausalLM.from_pretrained(out).eval()
     hf_tok = transformers.AutoTokenizer.from_pretrained(out)
     ids = loaded.tokenizer.encode(text)
-    hf_ids = hf_tok(text)["input_ids"]
+    hf_ids = hf_tok(text, add_special_tokens=False)["input_ids"]  # the BOS it adds is tested in tests/cli/test_usage.py
     x = torch.tensor([ids])
     with torch.no_grad():
         ours = loaded.model.eval()(x)[0]
@@ -41,7 +43,9 @@ def round_trip(checkpoint, out, text):
 @pytest.mark.parametrize("options", [{"bias": True}, {"bias": False}, {"mlp_ratio": 2}])
 def test_char_round_trip(checkpoint_factory, tmp_path, options):
     tok = CharTokenizer.fit([CODE])
-    ours, theirs, ids, hf_ids, hf_model, hf_tok, _ = round_trip(checkpoint_factory(tok, **options), tmp_path / "hf", CODE)
+    ours, theirs, ids, hf_ids, hf_model, hf_tok, _ = round_trip(
+        checkpoint_factory(tok, **options), tmp_path / "hf", CODE
+    )
     assert hf_ids == ids
     assert hf_tok.decode(hf_ids) == CODE
     assert ours.shape == theirs.shape
@@ -62,9 +66,15 @@ def test_bpe_round_trip_and_greedy_generation(checkpoint_factory, tmp_path):
 
     prompt = ids[:10]
     mine = generate_ids(loaded.model, [prompt], Sampling(max_new_tokens=20, temperature=0))[0]
-    hf_out = hf_model.generate(torch.tensor([prompt]), max_new_tokens=20, do_sample=False, eos_token_id=None,
-                               pad_token_id=tok.pad_id, attention_mask=torch.ones(1, len(prompt), dtype=torch.long))
-    assert hf_out[0, len(prompt):].tolist() == mine
+    hf_out = hf_model.generate(
+        torch.tensor([prompt]),
+        max_new_tokens=20,
+        do_sample=False,
+        eos_token_id=None,
+        pad_token_id=tok.pad_id,
+        attention_mask=torch.ones(1, len(prompt), dtype=torch.long),
+    )
+    assert hf_out[0, len(prompt) :].tolist() == mine
 
 
 def test_tinypy_round_trip(checkpoint_factory, tmp_path):
@@ -96,7 +106,11 @@ def test_export_files_are_gpt2_and_deterministic(checkpoint_factory, tmp_path):
 
 @pytest.mark.parametrize(
     "options, words",
-    [({"positions": "rotary"}, "rotary positions"), ({"n_memory": 2}, "2 memory tokens"), ({"qk_norm": 0.7}, "model.qk_norm")],
+    [
+        ({"positions": "rotary"}, "rotary positions"),
+        ({"n_memory": 2}, "2 memory tokens"),
+        ({"qk_norm": 0.7}, "model.qk_norm"),
+    ],
 )
 def test_export_refuses_what_gpt2_cannot_express(checkpoint_factory, tmp_path, options, words):
     ckpt = checkpoint_factory(CharTokenizer.fit([CODE]), **options)

@@ -36,8 +36,12 @@ def _processes() -> dict[int, tuple[int, int, str, str]]:
         try:
             with open(f"/proc/{entry}/status") as f:
                 fields = dict(line.split(":", 1) for line in f if ":" in line)
-            found[int(entry)] = (int(fields["PPid"]), int(fields["Uid"].split()[0]), fields["Name"].strip(),
-                                 fields["State"].split()[0])
+            found[int(entry)] = (
+                int(fields["PPid"]),
+                int(fields["Uid"].split()[0]),
+                fields["Name"].strip(),
+                fields["State"].split()[0],
+            )
         except (OSError, KeyError, ValueError):
             continue  # it exited while we looked
     return found
@@ -61,8 +65,11 @@ def leftovers(before: set[int], wait_s: float = 2.0) -> list[tuple[int, str]]:
         for pid, (ppid, _, _, state) in new.items():
             if ppid == me and state == "Z":  # an orphan re-parented to us that already died
                 os.waitpid(pid, os.WNOHANG)
-        extra = [(pid, name) for pid, (ppid, uid, name, state) in new.items() if state != "Z"
-                 and (ppid == me or (uid == SANDBOX_UID and os.geteuid() == 0))]
+        extra = [
+            (pid, name)
+            for pid, (ppid, uid, name, state) in new.items()
+            if state != "Z" and (ppid == me or (uid == SANDBOX_UID and os.geteuid() == 0))
+        ]
         if not extra or time.monotonic() > deadline:
             return extra
         time.sleep(0.05)

@@ -49,15 +49,21 @@ def attack(name, source, statuses, **kw) -> Attack:
 
 
 ATTACKS = [
-    attack("fork_bomb", """
+    attack(
+        "fork_bomb",
+        """
 import os
 while True:
     try:
         os.fork()
     except OSError:
         pass
-""", "timeout"),
-    attack("setsid_daemon_outlives_run", """
+""",
+        "timeout",
+    ),
+    attack(
+        "setsid_daemon_outlives_run",
+        """
 import os, time
 if os.fork() == 0:
     os.setsid()
@@ -66,19 +72,34 @@ if os.fork() == 0:
         open("{outside_dir}/daemon-was-here", "w").write("x")
     os._exit(0)
 print("parent done")
-""", "ok"),
-    attack("memory_bomb", """
+""",
+        "ok",
+    ),
+    attack(
+        "memory_bomb",
+        """
 chunks = []
 while True:
     chunks.append(bytearray(10 ** 7))
-""", "memory", limit="memory"),
-    attack("busy_loop_ignoring_sigxcpu", """
+""",
+        "memory",
+        limit="memory",
+    ),
+    attack(
+        "busy_loop_ignoring_sigxcpu",
+        """
 import signal
 signal.signal(signal.SIGXCPU, signal.SIG_IGN)
 while True:
     pass
-""", "timeout", limits=Limits(timeout_s=8.0, cpu_s=1), limit="cpu"),
-    attack("sleep_forever_ignoring_signals", """
+""",
+        "timeout",
+        limits=Limits(timeout_s=8.0, cpu_s=1),
+        limit="cpu",
+    ),
+    attack(
+        "sleep_forever_ignoring_signals",
+        """
 import signal, time
 for s in signal.valid_signals():
     try:
@@ -87,44 +108,79 @@ for s in signal.valid_signals():
         pass
 while True:
     time.sleep(1)
-""", "timeout", limit="wall"),
-    attack("unbounded_stdout", """
+""",
+        "timeout",
+        limit="wall",
+    ),
+    attack(
+        "unbounded_stdout",
+        """
 while True:
     print("x" * 1000)
-""", "output_limit", limit="output"),
-    attack("unbounded_stderr", """
+""",
+        "output_limit",
+        limit="output",
+    ),
+    attack(
+        "unbounded_stderr",
+        """
 import sys
 while True:
     sys.stderr.write("y" * 1000)
-""", "output_limit", limit="output"),
-    attack("huge_file_write", """
+""",
+        "output_limit",
+        limit="output",
+    ),
+    attack(
+        "huge_file_write",
+        """
 with open("big", "wb") as f:
     while True:
         f.write(b"z" * (1 << 20))
-""", "killed error"),
-    attack("fill_work_dir_with_files", """
+""",
+        "killed error",
+    ),
+    attack(
+        "fill_work_dir_with_files",
+        """
 i = 0
 while True:
     with open(f"f{{i}}", "wb") as f:
         f.write(b"z" * (8 << 20))
     i += 1
-""", "killed error"),
-    attack("read_planted_secret_file", """
+""",
+        "killed error",
+    ),
+    attack(
+        "read_planted_secret_file",
+        """
 print(open("{secret_file}").read())
-""", "error"),
-    attack("read_secret_in_home", """
+""",
+        "error",
+    ),
+    attack(
+        "read_secret_in_home",
+        """
 import os
 print(os.listdir(os.path.expanduser("~")) if os.path.expanduser("~") != "~" else "no home")
 print(open("{home_secret}").read())
-""", "error"),
-    attack("read_environment", """
+""",
+        "error",
+    ),
+    attack(
+        "read_environment",
+        """
 import os
 print(dict(os.environ))
 for pid in ("1", "self"):
     print(open(f"/proc/{{pid}}/environ", "rb").read())
 print(os.environ.get("{secret_env}"))
-""", "ok"),
-    attack("write_outside_work_dir", """
+""",
+        "ok",
+    ),
+    attack(
+        "write_outside_work_dir",
+        """
 import os
 for path in ("{outside_dir}/pwned", "/pwned", "/usr/lib/pwned", "/dev/shm/pwned", "/dev/pwned",
              os.path.expanduser("~/pwned")):
@@ -133,8 +189,13 @@ for path in ("{outside_dir}/pwned", "/pwned", "/usr/lib/pwned", "/dev/shm/pwned"
         print("WROTE", path)
     except OSError as e:
         print("blocked", path, type(e).__name__)
-""", "ok", must_not_print=("WROTE",)),
-    attack("network_connect_to_host_loopback", """
+""",
+        "ok",
+        must_not_print=("WROTE",),
+    ),
+    attack(
+        "network_connect_to_host_loopback",
+        """
 import socket
 s = socket.socket()
 s.settimeout(1)
@@ -144,55 +205,101 @@ try:
     print("CONNECTED")
 except OSError as e:
     print("blocked", type(e).__name__)
-""", "ok", must_not_print=("CONNECTED",)),
-    attack("os_system", """
+""",
+        "ok",
+        must_not_print=("CONNECTED",),
+    ),
+    attack(
+        "os_system",
+        """
 import os
 print(os.system("echo PWNED; touch {outside_dir}/pwned"))
-""", "ok", must_not_print=("PWNED",)),
-    attack("subprocess_shell", """
+""",
+        "ok",
+        must_not_print=("PWNED",),
+    ),
+    attack(
+        "subprocess_shell",
+        """
 import subprocess
 print(subprocess.run(["/bin/sh", "-c", "echo PWNED"], capture_output=True).stdout)
-""", "error", must_not_print=("PWNED",)),
-    attack("ctypes_libc_system", """
+""",
+        "error",
+        must_not_print=("PWNED",),
+    ),
+    attack(
+        "ctypes_libc_system",
+        """
 import ctypes
 print(ctypes.CDLL(None).system(b"echo PWNED > {outside_dir}/pwned"))
-""", "ok", must_not_print=("PWNED",)),
-    attack("posix_fork_children", """
+""",
+        "ok",
+        must_not_print=("PWNED",),
+    ),
+    attack(
+        "posix_fork_children",
+        """
 import posix, time
 kids = [posix.fork() for _ in range(3)]
 time.sleep(30)
-""", "timeout"),
-    attack("kill_everything", """
+""",
+        "timeout",
+    ),
+    attack(
+        "kill_everything",
+        """
 import os, signal
 try:
     os.kill(-1, signal.SIGKILL)
 except ProcessLookupError:
     print("nothing else to kill")
-""", "killed ok"),
-    attack("kill_parent", """
+""",
+        "killed ok",
+    ),
+    attack(
+        "kill_parent",
+        """
 import os, signal, time
 os.kill(os.getppid(), signal.SIGKILL)
 time.sleep(30)
-""", "killed timeout"),
-    attack("read_stdin_forever", """
+""",
+        "killed timeout",
+    ),
+    attack(
+        "read_stdin_forever",
+        """
 import sys
 while True:
     sys.stdin.read()
-""", "timeout", stdin="some input\n"),
-    attack("close_stdout_then_linger", """
+""",
+        "timeout",
+        stdin="some input\n",
+    ),
+    attack(
+        "close_stdout_then_linger",
+        """
 import os, time
 os.close(1)
 os.close(2)
 time.sleep(30)
-""", "timeout", limit="wall"),
-    attack("recursion_bomb", """
+""",
+        "timeout",
+        limit="wall",
+    ),
+    attack(
+        "recursion_bomb",
+        """
 import sys
 sys.setrecursionlimit(10 ** 8)
 def f(n):
     return f(n + 1)
 f(0)
-""", "killed memory error timeout"),
-    attack("deep_import_of_heavy_modules", """
+""",
+        "killed memory error timeout",
+    ),
+    attack(
+        "deep_import_of_heavy_modules",
+        """
 import importlib, pkgutil
 for m in pkgutil.iter_modules():
     if m.name not in ("antigravity", "this", "idlelib", "turtledemo"):
@@ -201,22 +308,38 @@ for m in pkgutil.iter_modules():
         except BaseException:
             pass
 print("imported")
-""", "ok timeout"),
-    attack("thread_bomb", """
+""",
+        "ok timeout",
+    ),
+    attack(
+        "thread_bomb",
+        """
 import threading, time
 while True:
     threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
-""", "error timeout"),
-    attack("nested_user_namespace", """
+""",
+        "error timeout",
+    ),
+    attack(
+        "nested_user_namespace",
+        """
 import ctypes
 CLONE_NEWUSER = 0x10000000
 print("UNSHARED" if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWUSER) == 0 else "refused")
-""", "ok", must_not_print=("UNSHARED",)),
-    attack("mount_tmpfs", """
+""",
+        "ok",
+        must_not_print=("UNSHARED",),
+    ),
+    attack(
+        "mount_tmpfs",
+        """
 import ctypes
 r = ctypes.CDLL(None, use_errno=True).mount(b"none", b"/tmp", b"tmpfs", 0, None)
 print("MOUNTED" if r == 0 else "refused")
-""", "ok", must_not_print=("MOUNTED",)),
+""",
+        "ok",
+        must_not_print=("MOUNTED",),
+    ),
 ]
 
 
@@ -248,8 +371,14 @@ def host(tmp_path, monkeypatch):
     stop = threading.Event()
     server = threading.Thread(target=serve, daemon=True)
     server.start()
-    fill = dict(secret_file=secret_file, secret_env=env_name, secret_value=value, home_secret=home_secret,
-                outside_dir=outside, port=listener.getsockname()[1])
+    fill = dict(
+        secret_file=secret_file,
+        secret_env=env_name,
+        secret_value=value,
+        home_secret=home_secret,
+        outside_dir=outside,
+        port=listener.getsockname()[1],
+    )
     yield fill, accepted, outside
     stop.set()
     server.join()
@@ -277,7 +406,6 @@ def test_attack_is_contained(case: Attack, host, no_leftovers):
 
 def test_suite_has_at_least_twenty_attacks():
     assert len({a.name for a in ATTACKS}) == len(ATTACKS) >= 20
-
 
 
 def test_the_leftover_check_catches_an_escaped_daemon(watch_processes):

@@ -10,11 +10,14 @@ from codeling.cli.sandbox import EXIT_CODES, app
 pytestmark = pytest.mark.usefixtures("bwrap")
 
 
-@pytest.mark.parametrize("source, status", [
-    ("print(input() * 2)", "ok"),
-    ("raise ValueError('bad')", "error"),
-    ("while True:\n    pass", "timeout"),
-])
+@pytest.mark.parametrize(
+    "source, status",
+    [
+        ("print(input() * 2)", "ok"),
+        ("raise ValueError('bad')", "error"),
+        ("while True:\n    pass", "timeout"),
+    ],
+)
 def test_run_prints_output_and_exits_with_the_status(tmp_path, source, status):
     program = tmp_path / "prog.py"
     program.write_text(source)

@@ -10,8 +10,10 @@ import pytest
 from codeling.sandbox import Limits, SandboxConfig
 from codeling.sandbox.worker import Worker
 
-pytestmark = [pytest.mark.usefixtures("bwrap"),
-              pytest.mark.skipif(platform.machine() != "x86_64", reason="syscall numbers below are x86_64's")]
+pytestmark = [
+    pytest.mark.usefixtures("bwrap"),
+    pytest.mark.skipif(platform.machine() != "x86_64", reason="syscall numbers below are x86_64's"),
+]
 
 LIMITS = Limits(timeout_s=5.0)
 
@@ -62,8 +64,9 @@ def test_a_program_finds_nothing_of_the_one_before_in_the_same_warm_sandbox():
 
 def test_sysv_ipc_left_behind_gets_the_next_program_a_fresh_sandbox():
     with Worker(SandboxConfig()) as worker:
-        leaver = worker.run({"main.py": "import ctypes\nprint(ctypes.CDLL(None).shmget(0x5EED, 4096, 0o1600) >= 0)"},
-                            b"", LIMITS)
+        leaver = worker.run(
+            {"main.py": "import ctypes\nprint(ctypes.CDLL(None).shmget(0x5EED, 4096, 0o1600) >= 0)"}, b"", LIMITS
+        )
         finder = worker.run({"main.py": FINDER}, b"", LIMITS)
         assert leaver.stdout == "True\n"
         assert finder.stdout == "[]\n", finder.stderr
@@ -83,7 +86,10 @@ def test_ordinary_programs_share_one_sandbox_and_limits_replace_it():
 
 def test_a_program_that_kills_its_worker_is_reported_and_the_next_one_runs():
     with Worker(SandboxConfig()) as worker:
-        killer = worker.run({"main.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
-                                        "import time\ntime.sleep(5)"}, b"", LIMITS)
+        killer = worker.run(
+            {"main.py": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nimport time\ntime.sleep(5)"},
+            b"",
+            LIMITS,
+        )
         assert killer.status == "killed"
         assert worker.run({"main.py": "print('next')"}, b"", LIMITS).stdout == "next\n"

@@ -29,8 +29,15 @@ def _examples(split):
 @pytest.mark.parametrize("trace", [False, True])
 def test_splits_are_disjoint_and_masks_cover_exactly_the_target(tmp_path, trace):
     result = generate(600, "ALL", seed=1, trace=trace, workers=1)
-    report = build_dataset(tmp_path / "d", result.samples, {"source": {"generator": result.settings()}},
-                           trace=trace, seed=3, val_frac=0.1, test_n=100)
+    report = build_dataset(
+        tmp_path / "d",
+        result.samples,
+        {"source": {"generator": result.settings()}},
+        trace=trace,
+        seed=3,
+        val_frac=0.1,
+        test_n=100,
+    )
     assert report.counts == {"test": 100, "val": 50, "train": 450}
     shards = Shards(tmp_path / "d")
     tok = shards.tokenizer()
@@ -43,7 +50,7 @@ def test_splits_are_disjoint_and_masks_cover_exactly_the_target(tmp_path, trace)
             assert ids[0] == tok.bos_id and ids[-1] == tok.eos_id
             prompt, target = tok.decode(ids[mask == 0]), tok.decode(ids[mask == 1])
             assert mask[0] == 0 and mask[-1] == 1 and (np.diff(mask) >= 0).all()  # one prompt, then one target
-            program = prompt.split("\n# output\n")[0] if not trace else prompt[len("# code\n"):-1]
+            program = prompt.split("\n# output\n")[0] if not trace else prompt[len("# code\n") : -1]
             sample = by_program[program]
             assert prompt == prompt_text(program, trace)
             assert target == target_text(sample.output, sample.trace if trace else None)
@@ -119,7 +126,24 @@ def test_cli_generate_and_data(tmp_path, capsys):
 def test_exclude_leaves_out_what_another_directory_holds_out(tmp_path, trace):
     # A small program space (level 1.1, literals 0-1, two variables), so that independent sets overlap.
     small = ["--levels", "1.1", "--literals", "0-1", "--variables", "2", *(["--trace"] if trace else [])]
-    main(["tinypy", "data", "--n", "300", "--test-n", "40", "--val-frac", "0.2", "--seed", "1", *small, "--out", str(tmp_path / "all")])
+    main(
+        [
+            "tinypy",
+            "data",
+            "--n",
+            "300",
+            "--test-n",
+            "40",
+            "--val-frac",
+            "0.2",
+            "--seed",
+            "1",
+            *small,
+            "--out",
+            str(tmp_path / "all"),
+        ]
+    )
+
     def programs(out, splits=("train", "val", "test")):
         shards, found = Shards(out), set()
         tokenizer = shards.tokenizer()
@@ -146,6 +170,19 @@ def test_exclude_leaves_out_what_another_directory_holds_out(tmp_path, trace):
 
 def test_exclude_of_a_missing_directory_is_one_clear_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
-        main(["tinypy", "data", "--n", "50", "--test-n", "5", "--exclude", str(tmp_path / "nothing"), "--out", str(tmp_path / "d")])
+        main(
+            [
+                "tinypy",
+                "data",
+                "--n",
+                "50",
+                "--test-n",
+                "5",
+                "--exclude",
+                str(tmp_path / "nothing"),
+                "--out",
+                str(tmp_path / "d"),
+            ]
+        )
     assert info.value.code == 2 and "no manifest.json" in capsys.readouterr().err
     assert not (tmp_path / "d").exists()

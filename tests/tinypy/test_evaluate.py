@@ -1,13 +1,16 @@
+import hashlib
 import json
 import subprocess
 import sys
+from collections import Counter
 
 import torch
 
 from codeling.config import load_config
 from codeling.model import GPT
-from codeling.tinypy.evaluate import evaluate, load_samples, score
 from codeling.tinypy.dataset import target_text
+from codeling.tinypy.evaluate import evaluate_tinypy, load_samples, score_generations
+from codeling.tinypy.reader import read_file
 from codeling.tokenizers.tinypy import TinyPyTokenizer
 from codeling.train.checkpoint import save_checkpoint
 
@@ -28,7 +31,7 @@ for c in range(0, 2) :
 # output
 # 0
 # 1
-"""
+"""  # noqa: W291 (an empty output is written "# " with its space)
 
 
 def test_known_scores_on_a_hand_made_file(tmp_path):
@@ -37,12 +40,12 @@ def test_known_scores_on_a_hand_made_file(tmp_path):
     samples, info = load_samples(path, trace=False)
     assert [s.output for s in samples] == [["7"], [], ["0", "1"]]
     right = ["# 7\n", "# \n", "# 0\n# 1\n"]
-    overall, levels, failures, _ = score(samples, right, trace=False)
+    overall, levels, failures, _ = score_generations(samples, right, trace=False)
     assert (overall.n, overall.output) == (3, 3) and not failures
     # One wrong line, one missing line, one extra line: each sample counts as wrong.
-    overall, _, failures, _ = score(samples, ["# 8\n", "# \n", "# 0\n"], trace=False)
+    overall, _, failures, _ = score_generations(samples, ["# 8\n", "# \n", "# 0\n"], trace=False)
     assert overall.output == 1 and len(failures) == 2
-    overall, _, _, _ = score(samples, ["# 7\n# 7\n", "# 1\n", ""], trace=False)
+    overall, _, _, _ = score_generations(samples, ["# 7\n# 7\n", "# 1\n", ""], trace=False)
     assert overall.output == 0
 
 
@@ -51,18 +54,21 @@ def test_trace_scores_hard_and_soft(tmp_path):
     path.write_text(HAND_MADE)
     samples, _ = load_samples(path, trace=True)
     exact = [target_text(s.output, s.trace) for s in samples]
-    overall, _, _, _ = score(samples, exact, trace=True)
+    overall, _, _, _ = score_generations(samples, exact, trace=True)
     assert (overall.output, overall.hard, overall.soft) == (3, 3, 3)
     # Keep only the last line: soft (and output) still right, hard wrong.
     last_only = [t.rstrip("\n").split("\n")[-1] for t in exact]
-    overall, _, _, _ = score(samples, last_only, trace=True)
+    overall, _, _, _ = score_generations(samples, last_only, trace=True)
     assert (overall.output, overall.hard, overall.soft) == (3, 0, 3)
 
 
 def always_wrong_checkpoint(tmp_path):
     """A model whose only answer is EOS: it claims no output at all."""
     tok = TinyPyTokenizer()
-    cfg = load_config(preset="tiny", overrides=[f"model.vocab_size={tok.vocab_size}", "model.n_layer=1", "model.n_embd=32", "model.n_head=2"])
+    cfg = load_config(
+        preset="tiny",
+        overrides=[f"model.vocab_size={tok.vocab_size}", "model.n_layer=1", "model.n_embd=32", "model.n_head=2"],
+    )
     model = GPT(cfg.model)
     # Final LayerNorm emits the unit vector e0 everywhere; the (tied) output matrix is zero except
     # EOS's first entry, so EOS has the top logit at every position.
@@ -79,12 +85,26 @@ def always_wrong_checkpoint(tmp_path):
 def test_always_wrong_model_scores_zero_end_to_end(tmp_path):
     (tmp_path / "hand.txt").write_text(HAND_MADE)
     ckpt = always_wrong_checkpoint(tmp_path)
-    report = evaluate(ckpt, tmp_path / "hand.txt")
+    report = evaluate_tinypy(ckpt, tmp_path / "hand.txt")
     assert report.overall.n == 3 and report.overall.output == 0
     assert all(f.generated == "" for f in report.failures)
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "codeling", "tinypy", "eval", str(ckpt), "--data", str(tmp_path / "hand.txt"),
-                           "--json", str(out)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "codeling",
+            "tinypy",
+            "eval",
+            str(ckpt),
+            "--data",
+            str(tmp_path / "hand.txt"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     saved = json.loads(out.read_text())
     assert saved["overall"]["output"] == 0.0 and saved["overall"]["n"] == 3 and saved["data"]["samples"] == 3
@@ -92,5 +112,9 @@ def test_always_wrong_model_scores_zero_end_to_end(tmp_path):
 
 def test_public_sample_file_evaluates(tmp_path, public_sample):
     ckpt = always_wrong_checkpoint(tmp_path)
-    report = evaluate(ckpt, public_sample, limit=40)
-    assert report.overall.n == 40 and report.data["sha256"]
+    report = evaluate_tinypy(ckpt, public_sample, limit=40)
+    assert (report.overall.n, report.overall.output) == (40, 0)
+    assert report.data["sha256"] == hashlib.sha256(public_sample.read_bytes()).hexdigest()
+    # Each of the first 40 samples is scored under the level the reader gives it.
+    expected = Counter(s.level for s in read_file(public_sample).samples[:40])
+    assert {level: score.n for level, score in report.levels.items()} == dict(expected)

@@ -13,7 +13,9 @@ from codeling.tinypy.parser import parse
 def test_same_seed_same_samples_whatever_the_worker_count():
     one = generate(1500, "ALL", seed=7, workers=1)
     two = generate(1500, "ALL", seed=7, workers=2)
-    assert [(s.program, s.output, s.level) for s in one.samples] == [(s.program, s.output, s.level) for s in two.samples]
+    assert [(s.program, s.output, s.level) for s in one.samples] == [
+        (s.program, s.output, s.level) for s in two.samples
+    ]
     other = generate(1500, "ALL", seed=8, workers=1)
     assert [s.program for s in other.samples] != [s.program for s in one.samples]
 

@@ -46,7 +46,11 @@ def test_outputs_equal_cpython_out_of_distribution():
         ("q = (2 + 3)+(0 * 1)/(5 / 1)/(4 - 2)*(1 - 6)\nprint(q)", ["5.0"]),
         ("w = 8\nfor w in range(8, 1) :\n\tprint(w)", []),
         ("b = 1\nwhile b < 6 :\n\tprint(b)\n\tb = b + 2", ["1", "3", "5"]),
-        ("x = 7\nif  x == 1 :\n\tprint(x)\nelif not ( x >= 3) or (x > 5) and (x < 9) :\n\tprint(x * 2)\nelse :\n\tprint(0)", ["14"]),
+        (
+            "x = 7\nif  x == 1 :\n\tprint(x)\n"
+            "elif not ( x >= 3) or (x > 5) and (x < 9) :\n\tprint(x * 2)\nelse :\n\tprint(0)",
+            ["14"],
+        ),
     ],
 )
 def test_known_programs(text, printed):

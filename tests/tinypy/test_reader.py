@@ -9,7 +9,7 @@ from codeling.tinypy.sample import format_samples
 
 def test_public_sample_file_reads_whole_and_matches_the_interpreter(public_sample):
     result = read_file(public_sample)
-    assert len(result.samples) == 300 and result.problems == []
+    assert len(result.samples) == 300 and result.skipped == []
     assert output_mismatches(result.samples) == []
     assert all(s.level in LEVELS for s in result.samples)  # the classifier places every one
     assert {"1.1", "2.1", "2.2", "3.1"} <= {s.level for s in result.samples}
@@ -19,7 +19,7 @@ def test_generated_files_read_back_exactly():
     samples = generate(700, "ALL", seed=2, workers=1).samples
     for tagged in (False, True):
         back = read_text(format_samples(samples, level_tag=tagged))
-        assert back.problems == []
+        assert back.skipped == []
         assert [(s.program, s.output) for s in back.samples] == [(s.program, s.output) for s in samples]
         if tagged:
             assert [s.level for s in back.samples] == [s.level for s in samples]
@@ -35,7 +35,7 @@ QUIRKY = (
 
 def test_quirks_are_accepted_and_kept():
     result = read_text(QUIRKY)
-    assert result.problems == []
+    assert result.skipped == []
     assert [s.output for s in result.samples] == [[], ["6"], ["64.0"], []]
     assert [s.line for s in result.samples] == [1, 8, 17, 24]
     assert result.samples[0].program == "n = 7\nv = 7 - 9\nif not ( n == n) :\n\tprint(v)"
@@ -54,9 +54,9 @@ def test_malformed_samples_are_reported_by_line_and_skipped():
     )
     result = read_text(text)
     assert [s.program for s in result.samples] == ["a = 1\nprint(a)", "e = 5\nprint(e)"]
-    assert [p.line for p in result.problems] == [6, 10, 14]
-    assert "no `# output`" in result.problems[0].message
-    assert "not a TinyPy program" in result.problems[1].message
+    assert [p.line for p in result.skipped] == [6, 10, 14]
+    assert "no `# output`" in result.skipped[0].message
+    assert "not a TinyPy program" in result.skipped[1].message
 
 
 def test_wrong_recorded_output_is_found():

@@ -1,8 +1,8 @@
 import pytest
 
 from codeling.errors import CodelingError
-from codeling.tinypy.generator import generate
 from codeling.tinypy.builder import Knobs
+from codeling.tinypy.generator import generate
 from codeling.tinypy.reader import read_file
 from codeling.tinypy.sample import format_sample
 from codeling.tokenizers import CharTokenizer, load_tokenizer
@@ -31,8 +31,35 @@ def test_round_trip_on_the_public_file(tokenizer, public_sample):
 
 def test_greedy_longest_match(tokenizer):
     pieces = [tokenizer.tokens[i] for i in tokenizer.encode("if  x <= 10 :\n\tprint(x / 3)\n# output\n# 0.5")]
-    assert pieces == ["if", "  ", "x", " ", "<=", " ", "1", "0", " ", ":", "\n", "\t", "print", "(", "x", " ", "/",
-                      " ", "3", ")", "\n", "# output", "\n", "# ", "0", ".", "5"]
+    assert pieces == [
+        "if",
+        "  ",
+        "x",
+        " ",
+        "<=",
+        " ",
+        "1",
+        "0",
+        " ",
+        ":",
+        "\n",
+        "\t",
+        "print",
+        "(",
+        "x",
+        " ",
+        "/",
+        " ",
+        "3",
+        ")",
+        "\n",
+        "# output",
+        "\n",
+        "# ",
+        "0",
+        ".",
+        "5",
+    ]
 
 
 def test_fewer_tokens_than_characters(tokenizer):

@@ -60,8 +60,17 @@ def test_loop_headers_and_else_lines():
     text = "a = 3\nfor a in range(1, 3) :\n\tif a > 1 :\n\t\tprint(a)\n\telse :\n\t\tprint(0)"
     trace = trace_text(parse(text))
     marked = [line.split("$")[0] for line in trace.split("\n") if line.startswith("@")]
-    assert marked == ["@a = 3", "@for a in range(1, 3) :", "@\tif a > 1 :", "@\t\tprint(0)",
-                      "@for a in range(1, 3) :", "@\tif a > 1 :", "@\t\tprint(a)", "@for a in range(1, 3) :", "@^"]
+    assert marked == [
+        "@a = 3",
+        "@for a in range(1, 3) :",
+        "@\tif a > 1 :",
+        "@\t\tprint(0)",
+        "@for a in range(1, 3) :",
+        "@\tif a > 1 :",
+        "@\t\tprint(a)",
+        "@for a in range(1, 3) :",
+        "@^",
+    ]
 
 
 def test_output_from_trace():

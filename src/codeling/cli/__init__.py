@@ -1,7 +1,9 @@
 """The `codeling` command: one thin verb per capability. Each verb parses its arguments, calls the
 library, and prints; a CodelingError becomes one sentence on stderr and exit status 2.
 
-Verbs live in one module per capability (core.py, tinypy.py, sandbox.py, ...) and are mounted here.
+Every verb has a module named after it: `codeling train` is cli/train.py, `codeling tinypy datahack`
+cli/datahack.py, `codeling eval tinypy` a command in cli/evals.py. Shared options come from
+cli/options.py and every progress bar from cli/progress.py.
 """
 
 from __future__ import annotations
@@ -22,48 +24,67 @@ app = typer.Typer(
 
 
 def _mount() -> None:
+    if app.registered_commands:  # main() may run many times in one process (tests do)
+        return
     # Imported here so that `import codeling.cli` stays cheap and free of cycles.
-    from codeling.cli import core
+    from codeling.cli import (
+        corpus,
+        data,
+        demo,
+        evals,
+        evolve,
+        export,
+        generate,
+        info,
+        plan,
+        plot,
+        sandbox,
+        tinypy,
+        tokenizer,
+        train,
+    )
 
-    core.register(app)
-    # Sub-command groups, one per capability:
-    from codeling.cli import plan
+    app.add_typer(data.app, name="data")
+    app.command("train")(train.train_cmd)
+    app.command("generate")(generate.generate_cmd)
+    app.command("info")(info.info_cmd)
+    app.command("plot")(plot.plot_cmd)
     app.command("plan")(plan.plan_cmd)
-    from codeling.cli import corpus
     app.add_typer(corpus.app, name="corpus")
-    from codeling.cli import tokenizer
     app.add_typer(tokenizer.app, name="tokenizer")
-    from codeling.cli import sandbox
     app.add_typer(sandbox.app, name="sandbox")
-    from codeling.cli import tinypy
     app.add_typer(tinypy.app, name="tinypy")
-    app.command("demo")(tinypy.demo_cmd)
-    from codeling.cli import evolve
+    app.command("demo")(demo.demo_cmd)
     app.command("evolve")(evolve.evolve_cmd)
-    from codeling.cli import evals
     app.add_typer(evals.app, name="eval")
-    from codeling.cli import export
     app.command("export")(export.export_cmd)
+
+
+def _is_a(error: BaseException, name: str) -> bool:
+    # By class name, because typer may carry its own copy of click (0.2x does) whose exceptions are
+    # not the classes `import click` gives.
+    return any(cls.__name__ == name for cls in type(error).__mro__)
 
 
 def main(argv: list[str] | None = None) -> None:
     _mount()
     try:
-        app(args=argv, standalone_mode=False)
+        # Not standalone: click would otherwise exit on success, which callers in Python do not want.
+        code = app(args=argv, standalone_mode=False)
     except CodelingError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as e:  # click's usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+    except Exception as e:
+        if _is_a(e, "ClickException"):  # usage mistakes: click's usage line and one-line error, status 2
             e.show()
-            sys.exit(2)
-        if isinstance(e, click.exceptions.Exit):
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if _is_a(e, "Abort"):
+            print("interrupted", file=sys.stderr)
             sys.exit(130)
         raise
+    # Out of standalone mode, click returns the status a verb's typer.Exit(status) carried.
+    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
+        sys.exit(code)

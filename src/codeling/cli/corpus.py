@@ -3,65 +3,76 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from codeling.cli import options
+from codeling.cli.progress import Bars, console
+
 app = typer.Typer(help="Python code corpora: ingest, filter, deduplicate, split, tokenize.", no_args_is_help=True)
-console = Console()
-
-
-@contextmanager
-def _bar(description: str):
-    """A rich progress bar; yields update(done, total, status) for the library's callback to call."""
-    bar = Progress(
-        SpinnerColumn(), TextColumn(description), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(), console=console,
-    )
-    task = bar.add_task(description, total=None, status="")
-
-    def update(done: int, total: Optional[int], status: str) -> None:
-        bar.update(task, completed=done, total=total, status=status)
-
-    with bar:
-        yield update
 
 
 @app.command("build")
 def build(
-    sources: Optional[list[str]] = typer.Argument(None, help="directories of .py files, .jsonl/.csv/.parquet/.arrow files (default: this Python's stdlib and site-packages)"),
-    out: Path = typer.Option(..., "--out", help="corpus directory to write"),
-    code_column: Optional[str] = typer.Option(None, "--code-column", help="column holding the code in JSONL/CSV/parquet/arrow (default: content, code, source, text, ...)"),
-    max_files: Optional[int] = typer.Option(None, "--max-files", help="stop after this many files or rows"),
+    sources: list[str] | None = typer.Argument(
+        None,
+        help="directories of .py files, .jsonl/.csv/.parquet/.arrow files "
+        "(default: this Python's stdlib and site-packages)",
+    ),
+    out: Path = options.out("corpus directory to write"),
+    code_column: str | None = typer.Option(
+        None,
+        "--code-column",
+        help="column holding the code in JSONL/CSV/parquet/arrow (default: content, code, source, text, ...)",
+    ),
+    max_files: int | None = typer.Option(None, "--max-files", help="stop after this many files or rows"),
     max_bytes: int = typer.Option(500_000, "--max-bytes", help="drop files larger than this"),
-    max_line_length: int = typer.Option(1000, "--max-line-length", help="drop files with a longer line (minified or generated code)"),
+    max_line_length: int = typer.Option(
+        1000, "--max-line-length", help="drop files with a longer line (minified or generated code)"
+    ),
     strip_licences: bool = typer.Option(False, "--strip-licences", help="remove licence/copyright comment headers"),
-    near_threshold: float = typer.Option(0.85, "--near-threshold", help="MinHash Jaccard similarity above which a file is a near-duplicate"),
-    near_dedup: bool = typer.Option(True, "--near-dedup/--no-near-dedup", help="remove near-duplicates (MinHash LSH) as well as exact ones"),
-    val_fraction: float = typer.Option(0.05, "--val-fraction", help="share of files held out for validation"),
+    near_threshold: float = typer.Option(
+        0.85, "--near-threshold", help="MinHash Jaccard similarity above which a file is a near-duplicate"
+    ),
+    near_dedup: bool = typer.Option(
+        True, "--near-dedup/--no-near-dedup", help="remove near-duplicates (MinHash LSH) as well as exact ones"
+    ),
+    val_fraction: float = options.val_fraction(0.05, "files"),
     seed: int = typer.Option(0, "--seed", help="salts the train/val split"),
-    workers: int = typer.Option(0, "--workers", help="processes filtering files (0: one per CPU; output does not depend on it)"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing corpus at --out"),
+    workers: int = typer.Option(
+        0, "--workers", help="processes filtering files (0: one per CPU; output does not depend on it)"
+    ),
+    overwrite: bool = options.OVERWRITE,
+    val_frac: float | None = options.alias("--val-frac"),
 ):
     """Ingest Python code, filter and deduplicate it, and write train/val JSONL plus a manifest."""
     from codeling.corpus import CorpusSettings, build_corpus, default_sources, resolve_sources
 
     chosen = resolve_sources(sources) if sources else default_sources()
     settings = CorpusSettings(
-        max_bytes=max_bytes, max_line_length=max_line_length, strip_licences=strip_licences,
-        near_threshold=near_threshold if near_dedup else None, val_fraction=val_fraction, seed=seed,
-        max_files=max_files, code_column=code_column,
+        max_bytes=max_bytes,
+        max_line_length=max_line_length,
+        strip_licences=strip_licences,
+        near_threshold=near_threshold if near_dedup else None,
+        val_fraction=options.pick(val_fraction, val_frac),
+        seed=seed,
+        max_files=max_files,
+        code_column=code_column,
     )
     for source in chosen:
         console.print(f"source [bold]{source.label}[/]: {source.path}")
     start = time.perf_counter()
-    with _bar("corpus") as update:
-        report = build_corpus(out, chosen, settings, lambda p: update(p.seen, p.total, f"kept {p.kept:,}  {p.source}"), workers, overwrite)
+    with Bars() as bars:
+        report = build_corpus(
+            out,
+            chosen,
+            settings,
+            lambda p: bars.update("corpus", p.seen, p.total, f"kept {p.kept:,}  {p.source}"),
+            workers,
+            overwrite,
+        )
     seconds = time.perf_counter() - start
     counts = report.manifest["counts"]
     table = Table(title=f"{out}: {counts['kept']:,} of {counts['seen']:,} documents kept in {seconds:.1f} s")
@@ -80,10 +91,12 @@ def build(
 @app.command("tokenize")
 def tokenize(
     corpus: Path = typer.Option(..., "--corpus", help="corpus directory from `codeling corpus build`"),
-    tokenizer: Path = typer.Option(..., "--tokenizer", help="tokenizer.json (from `codeling tokenizer train`, or any Hugging Face one)"),
-    out: Path = typer.Option(..., "--out", help="shard directory to write"),
+    tokenizer: Path = typer.Option(
+        ..., "--tokenizer", help="tokenizer.json (from `codeling tokenizer train`, or any Hugging Face one)"
+    ),
+    out: Path = options.out("shard directory to write"),
     batch_size: int = typer.Option(256, "--batch-size", help="documents encoded together (in parallel)"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="replace existing shards at --out"),
+    overwrite: bool = options.OVERWRITE,
 ):
     """Tokenize a corpus into train/val shards, each file followed by the end-of-text token."""
     from codeling.corpus import tokenize_corpus
@@ -91,9 +104,18 @@ def tokenize(
 
     tok = load_tokenizer(tokenizer)
     start = time.perf_counter()
-    with _bar("tokenize") as update:
-        manifest = tokenize_corpus(corpus, tok, out, lambda p: update(p.documents, p.total, f"{p.tokens:,} tokens  {p.split}"), batch_size, overwrite)
+    with Bars() as bars:
+        manifest = tokenize_corpus(
+            corpus,
+            tok,
+            out,
+            lambda p: bars.update("tokenize", p.documents, p.total, f"{p.tokens:,} tokens  {p.split}"),
+            batch_size,
+            overwrite,
+        )
     seconds = time.perf_counter() - start
     splits = manifest["splits"]
     summary = ", ".join(f"{name} {info['tokens']:,} tokens" for name, info in splits.items())
-    console.print(f"{out}: {summary} ({manifest['dtype']}, vocab {manifest['tokenizer']['vocab_size']:,}) in {seconds:.1f} s")
+    console.print(
+        f"{out}: {summary} ({manifest['dtype']}, vocab {manifest['tokenizer']['vocab_size']:,}) in {seconds:.1f} s"
+    )

@@ -1,22 +1,23 @@
-"""`codeling eval ...`: HumanEval, the procedural task suite, and a contamination report."""
+"""`codeling eval ...`: HumanEval, the procedural task suite, TinyPy, and a contamination report."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from codeling.cli.tinypy import _progress  # the rich bar every verb with stages uses
+from codeling.cli import options
+from codeling.cli.progress import Bars, console
 from codeling.errors import CodelingError
 
-app = typer.Typer(help="Evaluate code models: HumanEval and the task suite by pass@k in the sandbox, and contamination.",
-                  no_args_is_help=True)
-console = Console()
+app = typer.Typer(
+    help="Evaluate code models: HumanEval and the task suite by pass@k in the sandbox, TinyPy by "
+    "exact match, and contamination.",
+    no_args_is_help=True,
+)
 
 N = typer.Option(20, "--n", help="samples per problem (pass@k is reported for k in 1, 10, 100 up to n)")
 TEMPERATURE = typer.Option(0.8, "--temperature", help="sampling temperature (0: greedy)")
@@ -25,14 +26,15 @@ MAX_NEW = typer.Option(256, "--max-new-tokens", help="longest completion, in tok
 SEED = typer.Option(0, "--seed", help="sampling seed")
 TIMEOUT = typer.Option(5.0, "--timeout", help="seconds each sample may run with its tests")
 WORKERS = typer.Option(None, "--workers", help="sandboxes at a time (default: CPUs + 1)")
-BATCH = typer.Option(32, "--batch-rows", help="samples decoded together")
+BATCH = options.batch_size(32, "samples")
+BATCH_ROWS = options.alias("--batch-rows")
 JSON_OUT = typer.Option(None, "--json", help="write the summary as JSON here")
 SAMPLES = typer.Option(None, "--samples", help="write one JSON line per sample here (default: next to --json)")
 DEVICE = typer.Option(None, "--device", help="cpu, cuda, ... (default: cuda where available)")
-MODE = typer.Option("bwrap", "--sandbox", help="sandbox mode: bwrap, or process (isolates nothing; see docs/SANDBOX.md)")
+SANDBOX = options.sandbox()
 
 
-def _print_report(report, title: str) -> None:
+def _print_pass_at_k(report, title: str) -> None:
     ks = sorted(report.overall.pass_at_k)
     table = Table(title=title, box=box.SIMPLE_HEAD)  # no vertical rules: fits 80 columns
     # Outcome columns count samples: passed, failed a test, runtime error, syntax error, timeout.
@@ -41,8 +43,13 @@ def _print_report(report, title: str) -> None:
 
     def row(label, s):
         o = s.outcomes
-        table.add_row(label, str(s.problems), str(s.samples), *[f"{100 * s.pass_at_k.get(k, 0):.2f}%" for k in ks],
-                      *[str(o[x]) for x in ("passed", "failed_test", "runtime_error", "compile_error", "timeout")])
+        table.add_row(
+            label,
+            str(s.problems),
+            str(s.samples),
+            *[f"{100 * s.pass_at_k.get(k, 0):.2f}%" for k in ks],
+            *[str(o[x]) for x in ("passed", "failed_test", "runtime_error", "compile_error", "timeout")],
+        )
 
     row("overall", report.overall)
     for group, values in report.by_group.items():
@@ -52,7 +59,7 @@ def _print_report(report, title: str) -> None:
     console.print(table)
 
 
-def _write(results, report, settings: dict, json_out: Optional[Path], samples: Optional[Path]) -> None:
+def _write(results, report, settings: dict, json_out: Path | None, samples: Path | None) -> None:
     from codeling import atomic
 
     if samples is None and json_out is not None:
@@ -65,51 +72,102 @@ def _write(results, report, settings: dict, json_out: Optional[Path], samples: O
         console.print(f"wrote the summary to {json_out}")
 
 
-def _run(problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_rows, mode, device):
+def _run(
+    problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, mode, device
+):
     import torch
 
-    from codeling.evals.run import evaluate
+    from codeling.evals.run import evaluate_pass_at_k
     from codeling.generate import Sampling
     from codeling.sandbox import Limits, SandboxConfig
     from codeling.train.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(checkpoint, device=device or ("cuda" if torch.cuda.is_available() else "cpu"))
     sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
-    with _progress() as update:
-        results, report = evaluate(loaded.model, loaded.tokenizer, problems, n, sampling, Limits(timeout_s=timeout),
-                                   SandboxConfig(mode=mode), workers, batch_rows, progress=update)
-    settings = {"checkpoint": str(loaded.path), "n": n, "temperature": temperature, "top_p": top_p,
-                "max_new_tokens": max_new_tokens, "seed": seed, "timeout_s": timeout, "sandbox": mode}
+    with Bars() as bars:
+        results, report = evaluate_pass_at_k(
+            loaded.model,
+            loaded.tokenizer,
+            problems,
+            n,
+            sampling,
+            Limits(timeout_s=timeout),
+            SandboxConfig(mode=mode),
+            workers,
+            batch_size,
+            progress=bars.update,
+        )
+    settings = {
+        "checkpoint": str(loaded.path),
+        "n": n,
+        "temperature": temperature,
+        "top_p": top_p,
+        "max_new_tokens": max_new_tokens,
+        "seed": seed,
+        "timeout_s": timeout,
+        "sandbox": mode,
+    }
     return results, report, settings
 
 
 @app.command()
 def humaneval(
-    checkpoint: Optional[Path] = typer.Argument(None, help="checkpoint or run directory"),
-    n: int = N, temperature: float = TEMPERATURE, top_p: float = TOP_P, max_new_tokens: int = MAX_NEW, seed: int = SEED,
-    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N problems"),
-    canonical: bool = typer.Option(False, "--canonical", help="score the canonical solutions instead of a model (a harness check)"),
-    timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
-    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE, device: Optional[str] = DEVICE,
+    checkpoint: Path | None = typer.Argument(None, help="checkpoint or run directory"),
+    n: int = N,
+    temperature: float = TEMPERATURE,
+    top_p: float = TOP_P,
+    max_new_tokens: int = MAX_NEW,
+    seed: int = SEED,
+    limit: int | None = typer.Option(None, "--limit", help="only the first N problems"),
+    canonical: bool = typer.Option(
+        False, "--canonical", help="score the canonical solutions instead of a model (a harness check)"
+    ),
+    timeout: float = TIMEOUT,
+    workers: int | None = WORKERS,
+    batch_size: int = BATCH,
+    json_out: Path | None = JSON_OUT,
+    samples: Path | None = SAMPLES,
+    sandbox: str = SANDBOX,
+    device: str | None = DEVICE,
+    batch_rows: int | None = BATCH_ROWS,
 ):
     """HumanEval's 164 problems: sample, run each completion with the problem's tests in the sandbox, report pass@k."""
     from codeling.evals.humaneval import load_humaneval
-    from codeling.evals.run import execute, score
+    from codeling.evals.run import execute, score_pass_at_k
     from codeling.sandbox import Limits, SandboxConfig
 
+    batch_size = options.pick(batch_size, batch_rows)
     items = load_humaneval(limit)
     problems = [p.problem() for p in items]
     if canonical:
-        with _progress() as update:
-            results = execute(problems, [[p.canonical_solution] for p in items], Limits(timeout_s=timeout),
-                              SandboxConfig(mode=mode), workers, lambda d, t: update("run", d, t))
-        report, settings = score(results), {"canonical": True, "timeout_s": timeout, "sandbox": mode}
+        with Bars() as bars:
+            results = execute(
+                problems,
+                [[p.canonical_solution] for p in items],
+                Limits(timeout_s=timeout),
+                SandboxConfig(mode=sandbox),
+                workers,
+                bars.stage("run"),
+            )
+        report, settings = score_pass_at_k(results), {"canonical": True, "timeout_s": timeout, "sandbox": sandbox}
     elif checkpoint is None:
         raise CodelingError("Pass a checkpoint to evaluate, or --canonical to score the canonical solutions.")
     else:
-        results, report, settings = _run(problems, checkpoint, n, temperature, top_p, max_new_tokens, seed, timeout,
-                                         workers, batch_rows, mode, device)
-    _print_report(report, f"HumanEval ({len(problems)} problems)")
+        results, report, settings = _run(
+            problems,
+            checkpoint,
+            n,
+            temperature,
+            top_p,
+            max_new_tokens,
+            seed,
+            timeout,
+            workers,
+            batch_size,
+            sandbox,
+            device,
+        )
+    _print_pass_at_k(report, f"HumanEval ({len(problems)} problems)")
     _write(results, report, {"benchmark": "humaneval", **settings}, json_out, samples)
 
 
@@ -128,30 +186,71 @@ HELDOUT = typer.Option("dicts", "--heldout", help="comma list of families kept o
 @app.command()
 def tasks(
     checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
-    split: str = SPLIT, n: int = typer.Option(10, "--n", help="samples per task"),
-    temperature: float = TEMPERATURE, top_p: float = TOP_P, max_new_tokens: int = MAX_NEW, seed: int = SEED,
-    limit: Optional[int] = typer.Option(None, "--limit", help="only the first N tasks (mixed across kinds)"),
-    suite_seed: int = SUITE_SEED, per_kind: int = PER_KIND, heldout: str = HELDOUT,
-    timeout: float = TIMEOUT, workers: Optional[int] = WORKERS, batch_rows: int = BATCH,
-    json_out: Optional[Path] = JSON_OUT, samples: Optional[Path] = SAMPLES, mode: str = MODE, device: Optional[str] = DEVICE,
+    split: str = SPLIT,
+    n: int = typer.Option(10, "--n", help="samples per task"),
+    temperature: float = TEMPERATURE,
+    top_p: float = TOP_P,
+    max_new_tokens: int = MAX_NEW,
+    seed: int = SEED,
+    limit: int | None = typer.Option(None, "--limit", help="only the first N tasks (mixed across kinds)"),
+    suite_seed: int = SUITE_SEED,
+    per_kind: int = PER_KIND,
+    heldout: str = HELDOUT,
+    timeout: float = TIMEOUT,
+    workers: int | None = WORKERS,
+    batch_size: int = BATCH,
+    json_out: Path | None = JSON_OUT,
+    samples: Path | None = SAMPLES,
+    sandbox: str = SANDBOX,
+    device: str | None = DEVICE,
+    batch_rows: int | None = BATCH_ROWS,
 ):
     """The procedural task suite: pass@k overall, per family and per level."""
     from codeling.evals.tasks import load_split
 
     chosen = load_split(split, _suite(suite_seed, per_kind, heldout), limit=limit)
     if not chosen:
-        raise CodelingError(f"The {split} split holds no tasks with these settings; raise --per-kind or choose another split.")
-    results, report, settings = _run([t.problem() for t in chosen], checkpoint, n, temperature, top_p, max_new_tokens,
-                                     seed, timeout, workers, batch_rows, mode, device)
-    _print_report(report, f"Task suite, {split} split ({len(chosen)} tasks)")
-    _write(results, report, {"benchmark": "tasks", "split": split, "suite_seed": suite_seed, "per_kind": per_kind,
-                             "heldout": heldout, **settings}, json_out, samples)
+        raise CodelingError(
+            f"The {split} split holds no tasks with these settings; raise --per-kind or choose another split."
+        )
+    results, report, settings = _run(
+        [t.problem() for t in chosen],
+        checkpoint,
+        n,
+        temperature,
+        top_p,
+        max_new_tokens,
+        seed,
+        timeout,
+        workers,
+        options.pick(batch_size, batch_rows),
+        sandbox,
+        device,
+    )
+    _print_pass_at_k(report, f"Task suite, {split} split ({len(chosen)} tasks)")
+    _write(
+        results,
+        report,
+        {
+            "benchmark": "tasks",
+            "split": split,
+            "suite_seed": suite_seed,
+            "per_kind": per_kind,
+            "heldout": heldout,
+            **settings,
+        },
+        json_out,
+        samples,
+    )
 
 
 @app.command("tasks-export")
 def tasks_export(
     out: Path = typer.Option(..., "--out", help="JSONL file to write"),
-    split: str = SPLIT, suite_seed: int = SUITE_SEED, per_kind: int = PER_KIND, heldout: str = HELDOUT,
+    split: str = SPLIT,
+    suite_seed: int = SUITE_SEED,
+    per_kind: int = PER_KIND,
+    heldout: str = HELDOUT,
 ):
     """Write one split of the task suite as JSONL: prompt, reference solution, test code and cases per task."""
     from collections import Counter
@@ -169,23 +268,29 @@ def contamination(
     corpus: Path = typer.Option(..., "--corpus", help="corpus directory (codeling corpus build) or shard directory"),
     split: str = typer.Option("train", "--split", help="which split of the corpus to scan"),
     n: int = typer.Option(13, "--n", help="n-gram length, in whitespace-separated tokens"),
-    threshold: float = typer.Option(0.5, "--threshold", help="flag items with at least this share of their n-grams in the corpus"),
+    threshold: float = typer.Option(
+        0.5, "--threshold", help="flag items with at least this share of their n-grams in the corpus"
+    ),
     humaneval: bool = typer.Option(True, "--humaneval/--no-humaneval", help="look for HumanEval problems"),
     tasks: bool = typer.Option(True, "--tasks/--no-tasks", help="look for the task suite's test split"),
-    json_out: Optional[Path] = JSON_OUT,
+    json_out: Path | None = JSON_OUT,
 ):
     """N-gram overlap between a training corpus and HumanEval and the task suite's test split."""
     from dataclasses import asdict
 
     from codeling import atomic
-    from codeling.evals.contamination import contamination as measure, references
+    from codeling.evals.contamination import contamination as measure
+    from codeling.evals.contamination import references
 
     refs = references(humaneval, tasks)
     if not refs:
         raise CodelingError("Nothing to look for; leave --humaneval or --tasks on.")
-    with _progress() as update:
-        report = measure(corpus, refs, n, threshold, split, lambda docs, _: update("documents", docs, None))
-    table = Table(title=f"{n}-gram overlap with {corpus} ({report.kind}, {report.documents:,} documents, {report.tokens:,} tokens)")
+    with Bars() as bars:
+        report = measure(corpus, refs, n, threshold, split, lambda docs, _: bars.update("documents", docs, None))
+    table = Table(
+        title=f"{n}-gram overlap with {corpus} "
+        f"({report.kind}, {report.documents:,} documents, {report.tokens:,} tokens)"
+    )
     for column in ("benchmark", "items", "mean overlap", f"items >= {threshold:.0%}"):
         table.add_column(column, justify="right")
     for name, s in report.benchmarks.items():
@@ -198,3 +303,59 @@ def contamination(
     if json_out is not None:
         atomic.write_text(json_out, json.dumps({**asdict(report), "warnings": report.warnings}, indent=2) + "\n")
         console.print(f"wrote the report to {json_out}")
+
+
+def print_tinypy_report(report, show: int = 5) -> None:
+    """The per-level table of a TinyPyReport, then a few programs with predicted and true output."""
+    trace = report.mode == "trace"
+    table = Table(title=f"{report.data['samples']:,} programs from {report.data['path']} ({report.mode} mode, greedy)")
+    for column in ["level", "n", "output acc"] + (["hard acc", "soft acc"] if trace else []):
+        table.add_column(column, justify="right" if column != "level" else "left")
+
+    def row(name, score):
+        acc = score.accuracy()
+        cells = [name, f"{score.n:,}", f"{acc['output'] * 100:.1f}%"]
+        if trace:
+            cells += [f"{acc['hard'] * 100:.1f}%", f"{acc['soft'] * 100:.1f}%"]
+        table.add_row(*cells)
+
+    for level, score in sorted(report.levels.items()):
+        row(level, score)
+    table.add_section()
+    row("all", report.overall)
+    console.print(table)
+    examples = report.examples[: max(0, show - 2)]
+    failures = [f for f in report.failures if f not in examples][:2]
+    shown = [("example", e) for e in examples] + [("failure", f) for f in failures]
+    for kind, item in shown:
+        mark = "[green]right" if item.predicted == item.expected else "[red]wrong"
+        console.rule(f"{kind} (level {item.level or '?'}): {mark}")
+        console.print(item.program, markup=False, highlight=False)
+        console.print(f"  expected:  {item.expected}", markup=False, highlight=False)
+        console.print(f"  predicted: {item.predicted}", markup=False, highlight=False)
+
+
+@app.command("tinypy")
+def tinypy(
+    checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
+    data: Path = typer.Option(
+        ..., "--data", help="a TinyPy output-format file, or a `codeling tinypy data` directory (its test.jsonl)"
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="score only the first N programs"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
+    batch_size: int = options.batch_size(64, "programs"),
+    trace: bool | None = typer.Option(
+        None, "--trace/--output", help="score as a trace or an output model (default: as trained)"
+    ),
+    device: str = typer.Option("cpu", "--device"),
+):
+    """TinyPy: exact-match output accuracy (and hard/soft trace accuracy) overall and per level, greedy."""
+    from codeling import atomic
+    from codeling.tinypy.evaluate import evaluate_tinypy
+
+    with Bars() as bars:
+        report = evaluate_tinypy(checkpoint, data, limit, batch_size, device, trace, progress=bars.stage("decode"))
+    print_tinypy_report(report)
+    if json_out is not None:
+        atomic.write_text(json_out, json.dumps(report.to_json(), indent=2) + "\n")
+        console.print(f"report written to {json_out}")

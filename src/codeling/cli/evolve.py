@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from codeling.cli.core import TrainView
+from codeling.cli import options
+from codeling.cli.progress import Bars, console
 from codeling.errors import CodelingError
 
-console = Console()
 
-
-class EvolveView(TrainView):
-    """Population events: the training view's bar, one line per generation."""
+class EvolveBars(Bars):
+    """Population events: the training bar, with lines that speak of members and generations."""
 
     def start_line(self, event) -> str:
         d = event.data
-        return (f"evolving {d['population']} x {d['params'] / 1e6:.2f}M parameters ({d['mode']}) on {d['device']} "
-                f"({d['precision']}), {d['tokens_per_step']:,} tokens a member a step, from step {event.step}")
+        return (
+            f"evolving {d['population']} x {d['params'] / 1e6:.2f}M parameters ({d['mode']}) on {d['device']} "
+            f"({d['precision']}), {d['tokens_per_step']:,} tokens a member a step, from step {event.step}"
+        )
 
     def step_status(self, d: dict) -> str:
         losses = d["losses"]
@@ -34,8 +33,10 @@ class EvolveView(TrainView):
         scores = d["scores"]
         best = min(range(len(scores)), key=lambda i: scores[i])
         copies = [f"{x.member}<-{x.parent}" for x in d["decisions"] if x.parent != x.member]
-        return (f"generation {d['generation']} (step {event.step}): best val {scores[best]:.4f} (member {best}), "
-                f"worst {max(scores):.4f}" + (f"; copied {', '.join(copies)}" if copies else ""))
+        return (
+            f"generation {d['generation']} (step {event.step}): best val {scores[best]:.4f} (member {best}), "
+            f"worst {max(scores):.4f}" + (f"; copied {', '.join(copies)}" if copies else "")
+        )
 
 
 def _members_table(result) -> Table:
@@ -44,27 +45,51 @@ def _members_table(result) -> Table:
         table.add_column(column, justify="right")
     for i, (score, h) in enumerate(zip(result.scores, result.hypers)):
         style = "bold green" if i == result.best_member else None
-        table.add_row(str(i), f"{score:.4f}", f"{h.lr:.2e}", f"{h.weight_decay:.3f}", str(h.warmup_steps), f"{h.grad_clip:.2f}", style=style)
+        table.add_row(
+            str(i),
+            f"{score:.4f}",
+            f"{h.lr:.2e}",
+            f"{h.weight_decay:.3f}",
+            str(h.warmup_steps),
+            f"{h.grad_clip:.2f}",
+            style=style,
+        )
     return table
 
 
 def evolve_cmd(
-    data: Optional[Path] = typer.Option(None, "--data", help="data directory (train.bin, val.bin, manifest.json)"),
-    out: Path = typer.Option(..., "--out", help="run directory: metrics.jsonl, lineage.jsonl, population/, best/"),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML config file"),
-    preset: Optional[str] = typer.Option(None, "--preset", help="tiny, datahack, era, small or medium"),
-    set_: List[str] = typer.Option([], "--set", help="override: section.key=value, e.g. train.lr=3e-4 (repeatable)"),
-    population: Optional[int] = typer.Option(None, "--population", "-p", help="members (default 8)"),
-    mode: Optional[str] = typer.Option(None, "--mode", help="pbt (truncation selection), evolve (clone the best), none (independent)"),
-    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="shorthand for --set train.max_steps=N"),
-    generation_steps: Optional[int] = typer.Option(None, "--generation-steps", help="steps between evolutions (default 100)"),
-    fraction: Optional[float] = typer.Option(None, "--fraction", help="pbt: bottom fraction that copies the top (default 0.25)"),
-    noise_scale: Optional[float] = typer.Option(None, "--noise-scale", help="evolve: std of weight noise on clones (default 1e-3)"),
-    mutate: Optional[bool] = typer.Option(None, "--mutate/--no-mutate", help="evolve: also perturb the clones' hyperparameters"),
-    resume: bool = typer.Option(False, "--resume", help="continue the population in --out from its newest checkpoint"),
-    backend: str = typer.Option("local", "--backend", help="local (one vectorised population) or ray (Ray Tune trials)"),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="ray backend: cluster to join (e.g. auto); default a local Ray"),
-    ray_gpus: float = typer.Option(0.0, "--ray-gpus-per-trial", help="ray backend: GPUs each member asks for (e.g. 0.25 packs 4 on a GPU)"),
+    data: Path | None = options.DATA,
+    out: Path = options.out("run directory: metrics.jsonl, lineage.jsonl, population/, best/"),
+    config: Path | None = options.CONFIG,
+    preset: str | None = options.PRESET,
+    set_: list[str] = options.SET,
+    population: int | None = typer.Option(None, "--population", "-p", help="members (default 8)"),
+    mode: str | None = typer.Option(
+        None, "--mode", help="pbt (truncation selection), evolve (clone the best), none (independent)"
+    ),
+    max_steps: int | None = options.MAX_STEPS,
+    generation_steps: int | None = typer.Option(
+        None, "--generation-steps", help="steps between evolutions (default 100)"
+    ),
+    fraction: float | None = typer.Option(
+        None, "--fraction", help="pbt: bottom fraction that copies the top (default 0.25)"
+    ),
+    noise_scale: float | None = typer.Option(
+        None, "--noise-scale", help="evolve: std of weight noise on clones (default 1e-3)"
+    ),
+    mutate: bool | None = typer.Option(
+        None, "--mutate/--no-mutate", help="evolve: also perturb the clones' hyperparameters"
+    ),
+    resume: bool = options.RESUME,
+    backend: str = typer.Option(
+        "local", "--backend", help="local (one vectorised population) or ray (Ray Tune trials)"
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="ray backend: cluster to join (e.g. auto); default a local Ray"
+    ),
+    ray_gpus: float = typer.Option(
+        0.0, "--ray-gpus-per-trial", help="ray backend: GPUs each member asks for (e.g. 0.25 packs 4 on a GPU)"
+    ),
 ):
     """Train a population; every G steps the worse members copy (pbt) or become clones of (evolve) better ones."""
     from dataclasses import asdict
@@ -75,11 +100,6 @@ def evolve_cmd(
 
     if backend not in ("local", "ray"):
         raise CodelingError(f"Unknown --backend {backend!r}; choose local or ray.")
-    overrides = list(set_)
-    if data is not None:
-        overrides.append(f"data.dir={data}")
-    if max_steps is not None:
-        overrides.append(f"train.max_steps={max_steps}")
     base, saved = None, {}
     if resume and backend == "local":
         found, _ = latest_population(out)
@@ -88,28 +108,39 @@ def evolve_cmd(
         saved = json.loads((found / "evolve.json").read_text())
         if config is None and preset is None:  # continue with the run's own config, plus any overrides
             base = json.loads((found / "config.json").read_text())
-    cfg = load_config(preset=preset, path=config, overrides=overrides, base=base)
-    given = {"population": population, "mode": mode, "generation_steps": generation_steps, "fraction": fraction,
-             "noise_scale": noise_scale, "mutate": mutate}
-    settings = EvolveSettings(**{**asdict(EvolveSettings()), **saved, **{k: v for k, v in given.items() if v is not None}})
+    cfg = load_config(preset=preset, path=config, overrides=options.overrides(set_, data, max_steps), base=base)
+    given = {
+        "population": population,
+        "mode": mode,
+        "generation_steps": generation_steps,
+        "fraction": fraction,
+        "noise_scale": noise_scale,
+        "mutate": mutate,
+    }
+    settings = EvolveSettings(
+        **{**asdict(EvolveSettings()), **saved, **{k: v for k, v in given.items() if v is not None}}
+    )
 
-    view = EvolveView()
-    try:
+    with EvolveBars() as bars:
         if backend == "ray":
             from codeling.evolve.ray_backend import train_population_ray
 
             if resume:
-                raise CodelingError("--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md).")
-            result = train_population_ray(cfg, settings, out, address=ray_address, on_event=view, gpus_per_trial=ray_gpus)
+                raise CodelingError(
+                    "--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md)."
+                )
+            result = train_population_ray(
+                cfg, settings, out, address=ray_address, on_event=bars, gpus_per_trial=ray_gpus
+            )
         else:
             from codeling.evolve.loop import train_population
 
-            result = train_population(cfg, settings, out, resume=resume, on_event=view)
-    finally:
-        view.stop()
+            result = train_population(cfg, settings, out, resume=resume, on_event=bars)
     console.print(_members_table(result))
     if result.stopped == "interrupted":
         console.print(f"{result.stopped} at step {result.step}; resume with: codeling evolve --out {out} --resume")
     else:
-        console.print(f"best member {result.best_member}: val loss {result.best_val_loss:.4f}; saved as {result.best} "
-                      f"(try: codeling generate {result.best})")
+        console.print(
+            f"best member {result.best_member}: val loss {result.best_val_loss:.4f}; saved as {result.best} "
+            f"(try: codeling generate {result.best})"
+        )

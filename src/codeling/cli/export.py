@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-console = Console()
+from codeling.cli.progress import console
 
 
 def export_cmd(
@@ -21,8 +20,13 @@ def export_cmd(
     from codeling.export import export_hf
 
     if format != "hf":
-        raise CodelingError(f"Unknown export format {format!r}; the one format is hf (for int8 CPU inference see docs/EXPORT.md).")
+        raise CodelingError(
+            f"Unknown export format {format!r}; the one format is hf (for int8 CPU inference see docs/EXPORT.md)."
+        )
     path = export_hf(checkpoint, out, overwrite=overwrite)
     size = sum(f.stat().st_size for f in path.iterdir())
     console.print(f"wrote {path} ({', '.join(sorted(f.name for f in path.iterdir()))}; {size / 1e6:.1f} MB)")
-    console.print(f"load it with: AutoModelForCausalLM.from_pretrained({str(path)!r}) and AutoTokenizer.from_pretrained({str(path)!r})")
+    console.print(
+        f"load it with: AutoModelForCausalLM.from_pretrained({str(path)!r}) "
+        f"and AutoTokenizer.from_pretrained({str(path)!r})"
+    )

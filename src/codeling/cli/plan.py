@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
+from codeling.cli import options
+from codeling.cli.progress import console
 from codeling.errors import CodelingError
 
-console = Console()
 DEFAULT_VOCAB = 8192  # codeling's BPE default; character vocabularies are far smaller
 
 
@@ -21,14 +20,20 @@ def _gib(n: int) -> str:
 
 
 def plan_cmd(
-    preset: Optional[str] = typer.Option(None, "--preset", help="tiny, datahack, era, small or medium; none: a table of all"),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML config file"),
-    set_: List[str] = typer.Option([], "--set", help="override: section.key=value (repeatable)"),
-    batch: Optional[int] = typer.Option(None, "--batch", help="micro-batch per GPU (default: the config's data.batch_size)"),
-    seq: Optional[int] = typer.Option(None, "--seq", help="sequence length (default: model.block_size)"),
-    gpu_gb: Optional[float] = typer.Option(None, "--gpu-gb", help="GPU memory in GiB: also find the largest micro-batch that fits"),
+    preset: str | None = options.preset(note="; none: a table of all"),
+    config: Path | None = options.CONFIG,
+    set_: list[str] = options.SET,
+    batch: int | None = typer.Option(
+        None, "--batch", help="micro-batch per GPU (default: the config's data.batch_size)"
+    ),
+    seq: int | None = typer.Option(None, "--seq", help="sequence length (default: model.block_size)"),
+    gpu_gb: float | None = typer.Option(
+        None, "--gpu-gb", help="GPU memory in GiB: also find the largest micro-batch that fits"
+    ),
     gpus: int = typer.Option(1, "--gpus", min=1, help="GPUs FSDP shards across"),
-    vocab: Optional[int] = typer.Option(None, "--vocab", help=f"vocabulary size when the config leaves it to the data (default {DEFAULT_VOCAB})"),
+    vocab: int | None = typer.Option(
+        None, "--vocab", help=f"vocabulary size when the config leaves it to the data (default {DEFAULT_VOCAB})"
+    ),
     precision: str = typer.Option("bf16", "--precision", help="bf16, fp16 or fp32"),
 ):
     """Memory per GPU for training (DDP and FSDP, with and without activation checkpointing) and inference."""
@@ -46,27 +51,43 @@ def plan_cmd(
 
     gpu_bytes = int(gpu_gb * GIB) if gpu_gb is not None else None
     if preset is None and config is None:
-        table = Table(title=f"Presets, {precision}, vocabulary {vocab or DEFAULT_VOCAB}, GiB per GPU (one GPU)", box=box.SIMPLE)
+        table = Table(
+            title=f"Presets, {precision}, vocabulary {vocab or DEFAULT_VOCAB}, GiB per GPU (one GPU)", box=box.SIMPLE
+        )
         for column in ("preset", "layers x width", "params", "batch x seq", "train", "train+ckpt", "inference"):
             table.add_column(column, justify="left" if column == "preset" else "right")
         for name in PRESETS:
             cfg = configured(name)
             b, s = batch or cfg.data.batch_size, seq or cfg.model.block_size
             plain, checkpointed = (plan(cfg.model, b, s, precision, checkpointing=c) for c in (False, True))
-            table.add_row(name, f"{cfg.model.n_layer} x {cfg.model.n_embd}", f"{count_parameters(cfg.model).total / 1e6:.1f}M",
-                          f"{b} x {s}", _gib(plain.total), _gib(checkpointed.total), _gib(inference_bytes(cfg.model)))
+            table.add_row(
+                name,
+                f"{cfg.model.n_layer} x {cfg.model.n_embd}",
+                f"{count_parameters(cfg.model).total / 1e6:.1f}M",
+                f"{b} x {s}",
+                _gib(plain.total),
+                _gib(checkpointed.total),
+                _gib(inference_bytes(cfg.model)),
+            )
         console.print(table)
-        console.print("inference: 16-bit weights plus a full-context KV cache for one sequence; "
-                      "`codeling plan --preset NAME` breaks training down and compares DDP with FSDP.")
+        console.print(
+            "inference: 16-bit weights plus a full-context KV cache for one sequence; "
+            "`codeling plan --preset NAME` breaks training down and compares DDP with FSDP."
+        )
         return
 
     cfg = configured(preset)
     b, s = batch or cfg.data.batch_size, seq or cfg.model.block_size
     if s > cfg.model.block_size and cfg.model.positions == "learned":
-        raise CodelingError(f"--seq {s} is longer than the model's block_size {cfg.model.block_size}; lower --seq or raise model.block_size.")
+        raise CodelingError(
+            f"--seq {s} is longer than the model's block_size {cfg.model.block_size}; "
+            "lower --seq or raise model.block_size."
+        )
     plans = plan_all(cfg.model, b, s, precision, gpus, gpu_bytes)
-    console.print(f"[bold]{preset or config}[/]: {count_parameters(cfg.model).total / 1e6:.1f}M parameters "
-                  f"(vocabulary {cfg.model.vocab_size}), micro-batch {b} x {s} tokens, {precision}, FSDP over {gpus} GPU(s)")
+    console.print(
+        f"[bold]{preset or config}[/]: {count_parameters(cfg.model).total / 1e6:.1f}M parameters "
+        f"(vocabulary {cfg.model.vocab_size}), micro-batch {b} x {s} tokens, {precision}, FSDP over {gpus} GPU(s)"
+    )
     title = "GiB per GPU at the peak of a training step"
     if gpu_bytes is not None:
         title += f"; max batch: the largest micro-batch that fits {gpu_gb:g} GiB"
@@ -75,18 +96,41 @@ def plan_cmd(
     if gpu_bytes is not None:
         columns.append("max batch")
     for column in columns:
-        table.add_column(column, justify="left" if column == "strategy" else "right", min_width=9 if column == "strategy" else None)
+        table.add_column(
+            column, justify="left" if column == "strategy" else "right", min_width=9 if column == "strategy" else None
+        )
     for p in plans:
         name = ("FSDP" if p.strategy == "fsdp" else "DDP") + ("+ckpt" if p.checkpointing else "")
-        row = [name, *(_gib(v) for v in (p.parameters, p.gradients, p.optimizer, p.working_weights, p.activations, p.transient, p.total))]
+        row = [
+            name,
+            *(
+                _gib(v)
+                for v in (
+                    p.parameters,
+                    p.gradients,
+                    p.optimizer,
+                    p.working_weights,
+                    p.activations,
+                    p.transient,
+                    p.total,
+                )
+            ),
+        ]
         if gpu_bytes is not None:
             row.append(str(p.max_micro_batch) if p.max_micro_batch else "none fits")
         table.add_row(*row)
     console.print(table)
-    console.print("working: autocast's 16-bit weight copies (DDP) or the gathered blocks (FSDP); bwd: what lives only "
-                  "during the backward (the loss head, or a recomputed layer); ckpt: activation checkpointing")
+    console.print(
+        "working: autocast's 16-bit weight copies (DDP) or the gathered blocks (FSDP); bwd: what lives only "
+        "during the backward (the loss head, or a recomputed layer); ckpt: activation checkpointing"
+    )
     inference = inference_bytes(cfg.model, element_bytes=4 if precision == "fp32" else 2)
-    console.print(f"inference ({precision} weights, KV cache for one {cfg.model.block_size}-token sequence): {_gib(inference)} GiB")
+    console.print(
+        f"inference ({precision} weights, KV cache for one {cfg.model.block_size}-token sequence): "
+        f"{_gib(inference)} GiB"
+    )
     if gpu_bytes is not None:
-        console.print("fitting leaves 1 GiB for the CUDA context and workspaces and 10% for allocator fragmentation; "
-                      "formulas and their sources: src/codeling/train/memory.py, docs/DISTRIBUTED.md")
+        console.print(
+            "fitting leaves 1 GiB for the CUDA context and workspaces and 10% for allocator fragmentation; "
+            "formulas and their sources: src/codeling/train/memory.py, docs/DISTRIBUTED.md"
+        )

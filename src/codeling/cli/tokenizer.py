@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.console import Console
+
+from codeling.cli.progress import console
 
 app = typer.Typer(help="Tokenizers: train a byte-level BPE for Python code.", no_args_is_help=True)
-console = Console()
 
 
 @app.command("train")
 def train(
-    corpus: Path = typer.Option(..., "--corpus", help="corpus directory from `codeling corpus build` (its train split is used)"),
+    corpus: Path = typer.Option(
+        ..., "--corpus", help="corpus directory from `codeling corpus build` (its train split is used)"
+    ),
     vocab_size: int = typer.Option(8192, "--vocab-size", help="tokens in the vocabulary, <|endoftext|> included"),
     out: Path = typer.Option(..., "--out", help="tokenizer.json to write"),
-    indent_rule: bool = typer.Option(True, "--indent-rule/--no-indent-rule", help="keep each newline with its indentation as one piece"),
+    indent_rule: bool = typer.Option(
+        True, "--indent-rule/--no-indent-rule", help="keep each newline with its indentation as one piece"
+    ),
     min_frequency: int = typer.Option(2, "--min-frequency", help="merge only pairs seen at least this often"),
-    max_chars: Optional[int] = typer.Option(None, "--max-chars", help="train on at most this many characters of the corpus"),
+    max_chars: int | None = typer.Option(
+        None, "--max-chars", help="train on at most this many characters of the corpus"
+    ),
 ):
     """Train a byte-level BPE on a corpus and save it as a Hugging Face tokenizer.json."""
     from codeling import atomic
@@ -31,6 +36,10 @@ def train(
     start = time.perf_counter()
     # The trainer reports no progress we could relay; a spinner says it is working.
     with console.status(f"training a {vocab_size:,}-token BPE on {documents:,} files"):
-        tok = BPETokenizer.train(iter_texts(corpus, "train", max_chars), vocab_size, indent_rule, min_frequency, length=documents)
+        tok = BPETokenizer.train(
+            iter_texts(corpus, "train", max_chars), vocab_size, indent_rule, min_frequency, length=documents
+        )
     atomic.write_text(out, tok.to_json())
-    console.print(f"{out}: vocab {tok.vocab_size:,}, end-of-text id {tok.eos_id}, trained in {time.perf_counter() - start:.1f} s")
+    console.print(
+        f"{out}: vocab {tok.vocab_size:,}, end-of-text id {tok.eos_id}, trained in {time.perf_counter() - start:.1f} s"
+    )

@@ -9,21 +9,21 @@ comments or spacing cannot straddle train and val.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import multiprocessing
 import os
 from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from codeling import atomic
 from codeling.corpus.dedup import Deduplicator
 from codeling.corpus.filters import Examined, FilterSettings, examine, examine_many
 from codeling.corpus.ingest import RawDocument, Source, count_documents, default_sources, iter_documents
 from codeling.corpus.reader import FORMAT
+from codeling.digest import sha256_stream, sha256_text
 from codeling.errors import CodelingError
 
 FORMAT_VERSION = 1
@@ -45,14 +45,18 @@ class CorpusSettings:
 
     def check(self) -> None:
         if not 0.0 <= self.val_fraction < 1.0:
-            raise CodelingError(f"Validation fraction {self.val_fraction} must be at least 0 and below 1 (0.05 is usual).")
+            raise CodelingError(
+                f"Validation fraction {self.val_fraction} must be at least 0 and below 1 (0.05 is usual)."
+            )
         if self.max_bytes <= 0 or self.max_line_length <= 0:
             raise CodelingError("The size and line-length limits must be positive numbers.")
         if self.max_files is not None and self.max_files <= 0:
             raise CodelingError(f"--max-files {self.max_files} must be a positive number.")
 
     def filters(self) -> FilterSettings:
-        return FilterSettings(self.max_bytes, self.max_line_length, self.strip_licences, self.near_threshold is not None, self.num_perm)
+        return FilterSettings(
+            self.max_bytes, self.max_line_length, self.strip_licences, self.near_threshold is not None, self.num_perm
+        )
 
 
 class _JsonLines:
@@ -60,7 +64,7 @@ class _JsonLines:
 
     def __init__(self, path: Path):
         self.file = open(path, "wb")
-        self.sha256 = hashlib.sha256()
+        self.sha256 = sha256_stream()
 
     def write(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
@@ -91,8 +95,8 @@ class CorpusReport:
 
 
 def split_of(normalized: str, val_fraction: float, seed: int) -> str:
-    digest = hashlib.sha256(f"{seed}:{normalized}".encode()).digest()
-    return "val" if int.from_bytes(digest[:8], "big") < val_fraction * 2**64 else "train"
+    digest = sha256_text(f"{seed}:{normalized}")
+    return "val" if int(digest[:16], 16) < val_fraction * 2**64 else "train"
 
 
 def _examined(docs: Iterable[RawDocument], settings: FilterSettings, workers: int) -> Iterator[Examined]:
@@ -132,7 +136,10 @@ def build_corpus(
         raise CodelingError("No sources to ingest; pass directories of .py files or data files.")
     labels = [s.label for s in sources]
     if len(set(labels)) != len(labels):
-        raise CodelingError(f"A source was given twice ({sorted(l for l in labels if labels.count(l) > 1)[0]}); pass each source once.")
+        raise CodelingError(
+            f"A source was given twice ({sorted(label for label in labels if labels.count(label) > 1)[0]}); "
+            "pass each source once."
+        )
     out_dir = Path(out_dir)
     if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
         raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
@@ -182,6 +189,11 @@ def build_corpus(
         finally:
             for writer in [*outs.values(), rejects]:
                 writer.file.close()
+        if seen == 0:  # raised inside the temporary directory, so nothing is left at --out
+            raise CodelingError(
+                f"No Python files were found in {', '.join(labels)}; pass a directory that holds .py "
+                "files, or a .jsonl, .csv, .parquet or .arrow file of code."
+            )
         if progress is not None:
             progress(BuildProgress(seen, kept, seen, sources[-1].label))
         manifest = {
@@ -189,16 +201,26 @@ def build_corpus(
             "version": FORMAT_VERSION,
             "settings": asdict(settings),
             "sources": [
-                {"label": s.label, "kind": s.kind, "path": str(s.path.resolve()), "seen": per_source[s.label]["seen"], "kept": per_source[s.label]["kept"]}
+                {
+                    "label": s.label,
+                    "kind": s.kind,
+                    "path": str(s.path.resolve()),
+                    "seen": per_source[s.label]["seen"],
+                    "kept": per_source[s.label]["kept"],
+                }
                 for s in sources
             ],
             "counts": {"seen": seen, "kept": kept, "rejected": dict(sorted(rejected.items()))},
             "splits": {
-                split: {"file": name, "documents": split_docs[split], "bytes": split_bytes[split], "sha256": outs[split].sha256.hexdigest()}
+                split: {
+                    "file": name,
+                    "documents": split_docs[split],
+                    "bytes": split_bytes[split],
+                    "sha256": outs[split].sha256.hexdigest(),
+                }
                 for split, name in SPLIT_FILES.items()
             },
             "rejected_file": {"file": "rejected.jsonl", "sha256": rejects.sha256.hexdigest()},
         }
         atomic.write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return CorpusReport(out_dir, manifest)
-

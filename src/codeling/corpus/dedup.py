@@ -7,12 +7,12 @@ of it, so a build is deterministic.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 
 import numpy as np
 
+from codeling.digest import sha256_text
 from codeling.errors import CodelingError
 
 # On a line holding a '#': a string literal (kept) or a comment (dropped); strings match first so
@@ -37,7 +37,7 @@ def normalized_lines(text: str) -> list[str]:
 
 
 def normalized_hash(lines: list[str]) -> str:
-    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return sha256_text("\n".join(lines))
 
 
 def _datasketch():
@@ -57,7 +57,7 @@ def minhash_signature(lines: list[str], num_perm: int = 128) -> np.ndarray:
     """MinHash over pairs of consecutive normalised lines: an edit touches two shingles, a reordered
     block a few, so files that share most of their code score a high Jaccard similarity."""
     datasketch = _datasketch()
-    shingles = {f"{a}\n{b}".encode("utf-8") for a, b in zip(lines, lines[1:])} or {line.encode("utf-8") for line in lines}
+    shingles = {f"{a}\n{b}".encode() for a, b in zip(lines, lines[1:])} or {line.encode("utf-8") for line in lines}
     if num_perm not in _PERMUTATIONS:  # drawing the permutations costs more than hashing a small file
         _PERMUTATIONS[num_perm] = datasketch.MinHash(num_perm, seed=MINHASH_SEED, scheme=MINHASH_SCHEME).permutations
     # crc32 rather than the default sha1: deterministic, in C, and plenty for 32-bit MinHash.
@@ -80,11 +80,15 @@ class Deduplicator:
         if near_threshold is not None:
             datasketch = _datasketch()
             if not 0.0 < near_threshold < 1.0:
-                raise CodelingError(f"Near-duplicate threshold {near_threshold} must lie between 0 and 1 (0.85 is usual).")
+                raise CodelingError(
+                    f"Near-duplicate threshold {near_threshold} must lie between 0 and 1 (0.85 is usual)."
+                )
             self.lsh = datasketch.MinHashLSH(threshold=near_threshold, num_perm=num_perm)
             self._lean = datasketch.LeanMinHash
 
-    def check(self, name: str, sha256: str, normalized: str, signature: np.ndarray | None) -> tuple[str | None, str | None]:
+    def check(
+        self, name: str, sha256: str, normalized: str, signature: np.ndarray | None
+    ) -> tuple[str | None, str | None]:
         """(reason, name of the document repeated) for a duplicate; (None, None) records a new one."""
         if sha256 in self.exact:
             return "exact_duplicate", self.exact[sha256]

@@ -5,7 +5,6 @@ is a pure function of a RawDocument and FilterSettings.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import warnings
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import numpy as np
 
 from codeling.corpus.dedup import minhash_signature, normalized_hash, normalized_lines
 from codeling.corpus.ingest import RawDocument
+from codeling.digest import sha256_text
 
 LICENCE_WORDS = re.compile(
     r"licen[sc]e|copyright|spdx-license-identifier|permission is hereby granted|all rights reserved", re.IGNORECASE
@@ -107,7 +107,7 @@ def examine(doc: RawDocument, settings: FilterSettings) -> Examined:
         return Examined(doc.source, doc.path, reason)
     lines = normalized_lines(text)
     signature = minhash_signature(lines, settings.num_perm) if settings.near_duplicates else None
-    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    sha = sha256_text(text)
     return Examined(doc.source, doc.path, None, text, sha, normalized_hash(lines), signature)
 
 

@@ -16,9 +16,9 @@ import json
 import os
 import sys
 import sysconfig
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from codeling.errors import CodelingError
 
@@ -30,7 +30,6 @@ PATH_COLUMNS = ("path", "max_stars_repo_path", "file_path", "filepath", "repo_pa
 # Inside a directory walk we take .py files and the unambiguous dataset formats; JSONL and CSV files
 # are only read when named, so a project's results.csv is never mistaken for code.
 DATASET_SUFFIXES = (".parquet", ".arrow")
-RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".csv") + DATASET_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -95,10 +94,15 @@ def resolve_source(spec: str) -> Source:
     if path.is_dir():
         return Source(spec, "dir", path)
     if not path.exists():
-        raise CodelingError(f"Source {spec} does not exist; pass a directory of .py files or a .jsonl, .csv, .parquet or .arrow file.")
+        raise CodelingError(
+            f"Source {spec} does not exist; pass a directory of .py files or a .jsonl, .csv, .parquet or .arrow file."
+        )
     kind = _kind_of(path)
     if kind is None:
-        raise CodelingError(f"Source {spec} is neither a directory nor a .py, .jsonl, .csv, .parquet or .arrow file; convert it to one of those.")
+        raise CodelingError(
+            f"Source {spec} is neither a directory nor a .py, .jsonl, .csv, .parquet or .arrow file; "
+            "convert it to one of those."
+        )
     return Source(spec, kind, path)
 
 
@@ -134,14 +138,18 @@ def count_documents(sources: list[Source]) -> int | None:
     return total
 
 
-def iter_documents(source: Source, code_column: str | None = None, max_bytes: int | None = None) -> Iterator[RawDocument]:
+def iter_documents(
+    source: Source, code_column: str | None = None, max_bytes: int | None = None
+) -> Iterator[RawDocument]:
     """Every document of one source, in a fixed order."""
     if source.kind == "dir":
         for path in _walk(source.path, source.skip):
             rel = path.relative_to(source.path).as_posix()
             yield from _iter_file(source.label, rel, path, _kind_of(path), code_column, max_bytes, named=False)
     else:
-        yield from _iter_file(source.label, source.path.name, source.path, source.kind, code_column, max_bytes, named=True)
+        yield from _iter_file(
+            source.label, source.path.name, source.path, source.kind, code_column, max_bytes, named=True
+        )
 
 
 def _iter_file(label, rel, path: Path, kind, code_column, max_bytes, named: bool) -> Iterator[RawDocument]:
@@ -181,13 +189,19 @@ def _read_py(label, rel, path: Path, max_bytes) -> RawDocument:
 def _pick(columns, wanted: str | None, candidates, path: Path, required: bool) -> str | None:
     if wanted is not None:
         if wanted not in columns:
-            raise CodelingError(f"{path} has no column {wanted!r}; its columns are {sorted(columns)}, so pass one of those as --code-column.")
+            raise CodelingError(
+                f"{path} has no column {wanted!r}; "
+                f"its columns are {sorted(columns)}, so pass one of those as --code-column."
+            )
         return wanted
     for name in candidates:
         if name in columns:
             return name
     if required:
-        raise CodelingError(f"{path} has none of the usual code columns {list(candidates)}; its columns are {sorted(columns)}, so pass --code-column.")
+        raise CodelingError(
+            f"{path} has none of the usual code columns {list(candidates)}; "
+            f"its columns are {sorted(columns)}, so pass --code-column."
+        )
     return None
 
 
@@ -238,7 +252,9 @@ def _pyarrow():
         import pyarrow
         import pyarrow.parquet  # noqa: F401
     except ImportError:
-        raise CodelingError("Reading parquet or arrow files needs pyarrow; install it with `pip install pyarrow`.") from None
+        raise CodelingError(
+            "Reading parquet or arrow files needs pyarrow; install it with `pip install pyarrow`."
+        ) from None
     return pyarrow
 
 
@@ -258,7 +274,11 @@ def _parquet_rows(path: Path, code_column):
     pa = _pyarrow()
     parquet = pa.parquet.ParquetFile(path)
     names = parquet.schema_arrow.names
-    columns = [c for c in (_pick(names, code_column, CODE_COLUMNS, path, True), _pick(names, None, PATH_COLUMNS, path, False)) if c]
+    columns = [
+        c
+        for c in (_pick(names, code_column, CODE_COLUMNS, path, True), _pick(names, None, PATH_COLUMNS, path, False))
+        if c
+    ]
     yield from _batch_rows(parquet.iter_batches(batch_size=256, columns=columns), names, path, code_column)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from codeling.errors import CodelingError
 
@@ -14,10 +14,15 @@ FORMAT = "codeling-corpus"
 def read_manifest(corpus_dir: str | Path) -> dict:
     path = Path(corpus_dir) / "manifest.json"
     if not path.is_file():
-        raise CodelingError(f"{corpus_dir} holds no manifest.json, so it is not a corpus; make one with `codeling corpus build`.")
+        raise CodelingError(
+            f"{corpus_dir} holds no manifest.json, so it is not a corpus; make one with `codeling corpus build`."
+        )
     manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT:
-        raise CodelingError(f"{path} describes {manifest.get('format')!r}, not a codeling corpus; make one with `codeling corpus build`.")
+        raise CodelingError(
+            f"{path} describes {manifest.get('format')!r}, not a codeling corpus; "
+            "make one with `codeling corpus build`."
+        )
     return manifest
 
 

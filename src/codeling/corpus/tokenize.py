@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -51,7 +51,10 @@ def tokenize_corpus(
     """Write train/val shards for every document of the corpus; returns the shard manifest."""
     manifest = read_manifest(corpus_dir)
     if tokenizer.eos_id is None:
-        raise CodelingError(f"The {tokenizer.kind} tokenizer has no end-of-text token to separate files; use a BPE tokenizer from `codeling tokenizer train`.")
+        raise CodelingError(
+            f"The {tokenizer.kind} tokenizer has no end-of-text token to separate files; "
+            "use a BPE tokenizer from `codeling tokenizer train`."
+        )
     out_dir = Path(out_dir)
     if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
         raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
@@ -64,7 +67,7 @@ def tokenize_corpus(
         for split in manifest["splits"]:
             with open(scratch / f"{split}.bin", "wb") as f:
                 texts = iter_texts(corpus_dir, split)
-                for batch in iter(lambda: list(itertools.islice(texts, batch_size)), []):
+                for batch in iter(lambda texts=texts: list(itertools.islice(texts, batch_size)), []):
                     flat: list[int] = []
                     for ids in _encode_batch(tokenizer, batch):
                         flat.extend(ids)
@@ -77,7 +80,9 @@ def tokenize_corpus(
         splits = {split: SplitArrays(_open_tokens(scratch / f"{split}.bin", dtype)) for split in manifest["splits"]}
         provenance = {
             "corpus": str(Path(corpus_dir).resolve()),
-            "corpus_splits": {s: {"documents": i["documents"], "sha256": i["sha256"]} for s, i in manifest["splits"].items()},
+            "corpus_splits": {
+                s: {"documents": i["documents"], "sha256": i["sha256"]} for s, i in manifest["splits"].items()
+            },
             "separator": "eos after each document",
         }
         return write_shards(out_dir, splits, tokenizer, provenance=provenance, overwrite=overwrite)

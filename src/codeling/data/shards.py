@@ -10,9 +10,9 @@ example and learn only its target part. The shard layer knows nothing about what
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class SplitArrays:
     starts: np.ndarray | None = None
 
     @classmethod
-    def from_examples(cls, examples: Iterable[tuple[Sequence[int], Sequence[int]]]) -> "SplitArrays":
+    def from_examples(cls, examples: Iterable[tuple[Sequence[int], Sequence[int]]]) -> SplitArrays:
         """Concatenate (token ids, 0/1 target mask) pairs into one stream."""
         tokens, masks, starts, offset = [], [], [], 0
         for ids, mask in examples:
@@ -160,7 +160,9 @@ class Shards:
                 )
             return arr
 
-        return Split(name, open_array("tokens", self.dtype), open_array("mask", np.uint8), open_array("starts", np.uint64))
+        return Split(
+            name, open_array("tokens", self.dtype), open_array("mask", np.uint8), open_array("starts", np.uint64)
+        )
 
     def check_tokenizer(self, identity: dict) -> None:
         """Fail clearly if a model was trained with another tokenizer than these shards use."""
@@ -169,5 +171,6 @@ class Shards:
             raise CodelingError(
                 f"The shards in {self.dir} were made with tokenizer {mine['kind']} (vocab {mine['vocab_size']}, "
                 f"sha256 {mine['sha256'][:12]}) but the model uses {identity['kind']} (vocab "
-                f"{identity['vocab_size']}, sha256 {identity['sha256'][:12]}); use data made with the model's tokenizer."
+                f"{identity['vocab_size']}, sha256 {identity['sha256'][:12]}); "
+                "use data made with the model's tokenizer."
             )

@@ -21,7 +21,9 @@ def text_to_shards(source: str | Path, out_dir: str | Path, val_fraction: float 
     try:
         text = source.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise CodelingError(f"{source} is not UTF-8 text (bad byte at offset {e.start}); convert it to UTF-8 first.") from None
+        raise CodelingError(
+            f"{source} is not UTF-8 text (bad byte at offset {e.start}); convert it to UTF-8 first."
+        ) from None
     if len(text) < 100:
         raise CodelingError(f"{source} holds only {len(text)} characters; give at least 100 to train on.")
     tokenizer = CharTokenizer.fit([text])

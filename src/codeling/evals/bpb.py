@@ -9,8 +9,8 @@ loss in bits is its bits per byte.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -40,7 +40,7 @@ def text_bytes(tokenizer: Tokenizer, tokens: Sequence[int]) -> int:
 
 
 @dataclass
-class Score:
+class BitsPerByte:
     loss: float  # mean nats per predicted token
     tokens: int  # tokens predicted (and counted in the loss)
     bytes: int  # UTF-8 bytes of the text scored
@@ -56,7 +56,7 @@ def score_tokens(
     batch_size: int = 8,
     max_tokens: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> Score:
+) -> BitsPerByte:
     """Loss and bits per byte over a token stream (e.g. a val shard), cut into windows of
     block_size + 1 tokens, every token after the first of each window predicted once.
 
@@ -80,4 +80,4 @@ def score_tokens(
             on_progress(min(windows, first + batch_size), windows)
     model.train(was_training)
     loss = total_nats / predicted
-    return Score(loss, predicted, n_bytes, bits_per_byte(loss, predicted, n_bytes))
+    return BitsPerByte(loss, predicted, n_bytes, bits_per_byte(loss, predicted, n_bytes))

@@ -9,9 +9,9 @@ to text with its own tokenizer, a document at a time where the tokenizer has an 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from codeling.errors import CodelingError
 
@@ -55,9 +55,12 @@ class ContaminationReport:
 
     @property
     def warnings(self) -> list[str]:
-        return [f"{s.flagged} of {s.items} {name} items have at least {self.threshold:.0%} of their {self.n}-grams in "
-                f"{self.corpus}; scores on them measure memory, not skill (e.g. {', '.join(s.flagged_names[:5])})."
-                for name, s in self.benchmarks.items() if s.flagged]
+        return [
+            f"{s.flagged} of {s.items} {name} items have at least {self.threshold:.0%} of their {self.n}-grams in "
+            f"{self.corpus}; scores on them measure memory, not skill (e.g. {', '.join(s.flagged_names[:5])})."
+            for name, s in self.benchmarks.items()
+            if s.flagged
+        ]
 
 
 def ngrams(text: str, n: int) -> set[tuple[str, ...]]:
@@ -84,7 +87,9 @@ def corpus_documents(path: str | Path, split: str = "train") -> tuple[str, Itera
     path = Path(path)
     manifest = path / "manifest.json"
     if not manifest.is_file():
-        raise CodelingError(f"{path} holds no manifest.json; pass a corpus directory (`codeling corpus build`) or a shard directory.")
+        raise CodelingError(
+            f"{path} holds no manifest.json; pass a corpus directory (`codeling corpus build`) or a shard directory."
+        )
     fmt = json.loads(manifest.read_text(encoding="utf-8")).get("format")
     if fmt == "codeling-corpus":
         from codeling.corpus import iter_texts
@@ -139,8 +144,16 @@ def contamination(
         tokens += len(words)
         if progress and docs % 1000 == 0:
             progress(docs, tokens)
-    items = [ItemOverlap(r.benchmark, r.name, len(wanted[r.name]), len(wanted[r.name] & seen),
-                         len(wanted[r.name] & seen) / len(wanted[r.name]) if wanted[r.name] else 0.0) for r in refs]
+    items = [
+        ItemOverlap(
+            r.benchmark,
+            r.name,
+            len(wanted[r.name]),
+            len(wanted[r.name] & seen),
+            len(wanted[r.name] & seen) / len(wanted[r.name]) if wanted[r.name] else 0.0,
+        )
+        for r in refs
+    ]
     summaries = {}
     for bench in dict.fromkeys(r.benchmark for r in refs):
         mine = [i for i in items if i.benchmark == bench]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codeling.errors import CodelingError
-from codeling.evals.run import Problem
+from codeling.evals.run import BenchmarkProblem
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,8 @@ class HumanEvalProblem:
     canonical_solution: str
     test: str  # defines check(candidate)
 
-    def problem(self) -> Problem:
-        return Problem(self.task_id, self.prompt, f"\n{self.test}\ncheck({self.entry_point})\n")
+    def problem(self) -> BenchmarkProblem:
+        return BenchmarkProblem(self.task_id, self.prompt, f"\n{self.test}\ncheck({self.entry_point})\n")
 
 
 def data_file() -> str:
@@ -37,6 +37,8 @@ def load_humaneval(limit: int | None = None) -> list[HumanEvalProblem]:
 
     if limit is not None and limit < 1:
         raise CodelingError(f"--limit must be at least 1 problem, got {limit}.")
-    problems = [HumanEvalProblem(p["task_id"], p["prompt"], p["entry_point"], p["canonical_solution"], p["test"])
-                for p in read_problems(data_file()).values()]
+    problems = [
+        HumanEvalProblem(p["task_id"], p["prompt"], p["entry_point"], p["canonical_solution"], p["test"])
+        for p in read_problems(data_file()).values()
+    ]
     return problems[:limit]

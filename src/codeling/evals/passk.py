@@ -7,7 +7,7 @@ n, so the ratio is computed as a product: C(n-c, k) / C(n, k) = prod_{i=n-c+1}^{
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -21,7 +21,9 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if not 0 <= c <= n or k < 1:
         raise CodelingError(f"pass@k needs 0 <= c <= n and k >= 1, got n={n}, c={c}, k={k}.")
     if k > n:
-        raise CodelingError(f"pass@{k} needs at least {k} samples per problem, got {n}; sample more or ask for a smaller k.")
+        raise CodelingError(
+            f"pass@{k} needs at least {k} samples per problem, got {n}; sample more or ask for a smaller k."
+        )
     if n - c < k:
         return 1.0  # every draw of k samples includes a correct one
     return float(1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1)))

@@ -3,18 +3,19 @@ in the sandbox, classify what happened, and score pass@k overall and per group.
 
 A problem is HumanEval-shaped: a prompt (signature + docstring) the model continues, and test code
 that runs after prompt + completion, in the same namespace, and raises AssertionError on a wrong
-answer. HumanEval (humaneval.py) and the procedural suite (tasks/) both produce `Problem`s.
+answer. HumanEval (humaneval.py) and the procedural suite (tasks/) both produce `BenchmarkProblem`s.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from codeling.errors import CodelingError
 from codeling.evals.passk import KS, mean_pass_at_k
-from codeling.sandbox import Limits, Program, RunResult, SandboxConfig, run_batch
+from codeling.sandbox import Limits, RunResult, SandboxConfig, SandboxJob, run_batch
 
 if TYPE_CHECKING:  # torch is imported only when sampling, so the task suite stays light
     from codeling.generate import Sampling
@@ -29,7 +30,7 @@ _COMPILE_ERRORS = {"SyntaxError", "IndentationError", "TabError"}
 
 
 @dataclass(frozen=True)
-class Problem:
+class BenchmarkProblem:
     task_id: str
     prompt: str
     tests: str  # runs after prompt + completion; raises AssertionError on a wrong answer
@@ -58,7 +59,7 @@ class SampleResult:
 def sample_completions(
     model,
     tokenizer,
-    problems: Sequence[Problem],
+    problems: Sequence[BenchmarkProblem],
     n: int,
     sampling: Sampling,
     batch_rows: int = 32,
@@ -77,8 +78,9 @@ def sample_completions(
     completions: list[list[str]] = [[] for _ in problems]
     for call, start in enumerate(range(0, len(rows), batch_rows)):
         chunk = rows[start : start + batch_rows]
-        texts = generate_text(model, tokenizer, [problems[i].prompt for i in chunk],
-                              replace(sampling, seed=sampling.seed + call))
+        texts = generate_text(
+            model, tokenizer, [problems[i].prompt for i in chunk], replace(sampling, seed=sampling.seed + call)
+        )
         for i, text in zip(chunk, texts):
             completions[i].append(text)
         if progress:
@@ -95,7 +97,7 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def classify(result: RunResult, source: str | None = None) -> str:
+def classify_outcome(result: RunResult, source: str | None = None) -> str:
     """The outcome of one sandboxed run of prompt + completion + tests. With the program's `source`,
     a SyntaxError is a compile error only if the source itself does not compile."""
     if result.status == "ok":
@@ -110,7 +112,7 @@ def classify(result: RunResult, source: str | None = None) -> str:
 
 
 def execute(
-    problems: Sequence[Problem],
+    problems: Sequence[BenchmarkProblem],
     completions: Sequence[Sequence[str]],
     limits: Limits | None = None,
     config: SandboxConfig | None = None,
@@ -121,14 +123,25 @@ def execute(
     sandbox; results come back problem-major, in input order."""
     limits = limits or Limits(timeout_s=5.0)
     pairs = [(p, j, c) for p, cs in zip(problems, completions, strict=True) for j, c in enumerate(cs)]
-    programs = [Program(p.prompt + c, tests=p.tests) for p, _, c in pairs]
+    programs = [SandboxJob(p.prompt + c, tests=p.tests) for p, _, c in pairs]
     runs = run_batch(programs, limits=limits, config=config, workers=workers, progress=progress)
-    return [SampleResult(p.task_id, j, c, classify(r, prog.source), r.status, r.exception, round(r.duration_s, 4), dict(p.groups))
-            for (p, j, c), prog, r in zip(pairs, programs, runs)]
+    return [
+        SampleResult(
+            p.task_id,
+            j,
+            c,
+            classify_outcome(r, prog.source),
+            r.status,
+            r.exception,
+            round(r.duration_s, 4),
+            dict(p.groups),
+        )
+        for (p, j, c), prog, r in zip(pairs, programs, runs)
+    ]
 
 
 @dataclass
-class Score:
+class PassAtK:
     problems: int
     samples: int  # samples per problem (the fewest, where they differ)
     pass_at_k: dict[int, float]
@@ -136,38 +149,41 @@ class Score:
 
 
 @dataclass
-class Report:
-    overall: Score
-    by_group: dict[str, dict[str, Score]]  # group name -> group value -> score
+class PassAtKReport:
+    overall: PassAtK
+    by_group: dict[str, dict[str, PassAtK]]  # group name -> group value -> score
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-def _score(results: Sequence[SampleResult], ks: Sequence[int]) -> Score:
+def _pass_at_k(results: Sequence[SampleResult], ks: Sequence[int]) -> PassAtK:
     per_problem: dict[str, list[SampleResult]] = defaultdict(list)
     for r in results:
         per_problem[r.task_id].append(r)
     ns = [len(rs) for rs in per_problem.values()]
     cs = [sum(r.passed for r in rs) for rs in per_problem.values()]
     outcomes = {o: sum(r.outcome == o for r in results) for o in OUTCOMES}
-    return Score(len(per_problem), min(ns, default=0), mean_pass_at_k(ns, cs, ks), outcomes)
+    return PassAtK(len(per_problem), min(ns, default=0), mean_pass_at_k(ns, cs, ks), outcomes)
 
 
-def score(results: Sequence[SampleResult], ks: Sequence[int] = KS) -> Report:
+def score_pass_at_k(results: Sequence[SampleResult], ks: Sequence[int] = KS) -> PassAtKReport:
     """pass@k (k in ks, where the sample count allows) overall and for each value of each group."""
     grouped: dict[str, dict[str, list[SampleResult]]] = defaultdict(lambda: defaultdict(list))
     for r in results:
         for name, value in r.groups.items():
             grouped[name][value].append(r)
-    by_group = {name: {value: _score(rs, ks) for value, rs in sorted(values.items())} for name, values in sorted(grouped.items())}
-    return Report(_score(results, ks), by_group)
+    by_group = {
+        name: {value: _pass_at_k(rs, ks) for value, rs in sorted(values.items())}
+        for name, values in sorted(grouped.items())
+    }
+    return PassAtKReport(_pass_at_k(results, ks), by_group)
 
 
-def evaluate(
+def evaluate_pass_at_k(
     model,
     tokenizer,
-    problems: Sequence[Problem],
+    problems: Sequence[BenchmarkProblem],
     n: int,
     sampling: Sampling,
     limits: Limits | None = None,
@@ -176,10 +192,11 @@ def evaluate(
     batch_rows: int = 32,
     ks: Sequence[int] = KS,
     progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[list[SampleResult], Report]:
+) -> tuple[list[SampleResult], PassAtKReport]:
     """Sample n completions per problem, run them in the sandbox, and score them.
     `progress(stage, done, total)` with stage "sample" then "run"."""
-    completions = sample_completions(model, tokenizer, problems, n, sampling, batch_rows,
-                                     progress and (lambda d, t: progress("sample", d, t)))
+    completions = sample_completions(
+        model, tokenizer, problems, n, sampling, batch_rows, progress and (lambda d, t: progress("sample", d, t))
+    )
     results = execute(problems, completions, limits, config, workers, progress and (lambda d, t: progress("run", d, t)))
-    return results, score(results, ks)
+    return results, score_pass_at_k(results, ks)

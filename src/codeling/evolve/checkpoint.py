@@ -35,8 +35,15 @@ def population_dir(run_dir: Path) -> Path:
     return Path(run_dir) / "population"
 
 
-def save_population(run_dir: Path, population: Population, config: Config, settings, tokenizer: Tokenizer,
-                    state: dict, keep_last: int = 2) -> Path:
+def save_population(
+    run_dir: Path,
+    population: Population,
+    config: Config,
+    settings,
+    tokenizer: Tokenizer,
+    state: dict,
+    keep_last: int = 2,
+) -> Path:
     target = population_dir(run_dir) / rundir.step_dir_name(state["step"])
     stacked = population.state_dict()
     with rundir.checked_directory(target, "codeling-population") as tmp:
@@ -63,7 +70,9 @@ def read_population(path: Path) -> tuple[Config, dict, dict]:
     return config, settings, state
 
 
-def save_member(target: Path, population: Population, member: int, config: Config, tokenizer: Tokenizer, extra: dict) -> Path:
+def save_member(
+    target: Path, population: Population, member: int, config: Config, tokenizer: Tokenizer, extra: dict
+) -> Path:
     """Member `member` as a checkpoint every verb reads (generate, info, eval, export, train --resume)."""
     model = population.member_model(member)
     state = {

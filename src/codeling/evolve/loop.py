@@ -58,7 +58,9 @@ class EvolveSettings:
         if self.generation_steps < 1:
             raise CodelingError(f"--generation-steps must be at least 1 (got {self.generation_steps}).")
         if not 0 < self.fraction <= 0.5:
-            raise CodelingError(f"The truncation fraction must be in (0, 0.5] so top and bottom never overlap (got {self.fraction}).")
+            raise CodelingError(
+                f"The truncation fraction must be in (0, 0.5] so top and bottom never overlap (got {self.fraction})."
+            )
         if not 0 <= self.resample_probability <= 1:
             raise CodelingError(f"resample_probability must be between 0 and 1 (got {self.resample_probability}).")
         if self.noise_scale < 0:
@@ -143,52 +145,105 @@ def train_population(
 def refuse_unsupported(config: Config, settings: EvolveSettings) -> None:
     settings.check()
     if config.train.optimizer != "adamw":
-        raise CodelingError(f"A population trains with AdamW (its members share one batched AdamW step); "
-                            f"drop train.optimizer={config.train.optimizer}.")
+        raise CodelingError(
+            f"A population trains with AdamW (its members share one batched AdamW step); "
+            f"drop train.optimizer={config.train.optimizer}."
+        )
     if config.data.curriculum:
-        raise CodelingError("A population trains on data.dir alone (no curriculum yet); "
-                            "drop data.curriculum and data.curriculum_steps.")
+        raise CodelingError(
+            "A population trains on data.dir alone (no curriculum yet); drop data.curriculum and data.curriculum_steps."
+        )
 
 
-def start_population(config: Config, settings: EvolveSettings, run_dir: Path, resume: bool, emit: Emit,
-                     space: dict[str, Range] | None, clock: Callable[[], float]) -> PopulationState:
+def start_population(
+    config: Config,
+    settings: EvolveSettings,
+    run_dir: Path,
+    resume: bool,
+    emit: Emit,
+    space: dict[str, Range] | None,
+    clock: Callable[[], float],
+) -> PopulationState:
     """Prepare the data, build (or restore) the population, and open the run directory."""
     refuse_unsupported(config, settings)
     data = skeleton.prepare_data(config)
     config, tcfg = data.config, data.config.train
-    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit,
-                                      occupied=(run_dir / "lineage.jsonl").exists())
+    found = skeleton.resume_or_refuse(
+        pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=(run_dir / "lineage.jsonl").exists()
+    )
     device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
     if needs_scaler:
-        raise CodelingError("Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); "
-                            "set train.precision=bf16 or fp32.")
+        raise CodelingError(
+            "Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); "
+            "set train.precision=bf16 or fp32."
+        )
     seeds = [tcfg.seed + i for i in range(settings.population)]
     population = Population(config.model, seeds, device)
     space = space or default_space(tcfg)
-    saved = {"hypers": initial_hypers(Hyper.of(tcfg), space, settings.population, tcfg.seed), "step": 0,
-             "generation": 0, "scores": [math.nan] * settings.population}
+    saved = {
+        "hypers": initial_hypers(Hyper.of(tcfg), space, settings.population, tcfg.seed),
+        "step": 0,
+        "generation": 0,
+        "scores": [math.nan] * settings.population,
+    }
     if found is not None:
         saved = restore(found, population, settings, data)
     split = skeleton.split_batch(config, World())
     val = BatchSampler(data.shards.split("val"), config.model.block_size, tcfg.seed)
     resume_step = saved["step"] if found is not None else None
     state = PopulationState(
-        config, settings, run_dir, data, population, saved["hypers"], space, autocast, split,
+        config,
+        settings,
+        run_dir,
+        data,
+        population,
+        saved["hypers"],
+        space,
+        autocast,
+        split,
         [BatchSampler(data.shards.split("train"), config.model.block_size, seed) for seed in seeds],
         [val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(tcfg.eval_batches)],
-        skeleton.open_run_dir(run_dir, config, resume_step, LogConfig(every_steps=config.log.every_steps, tensorboard=False)),
-        JsonlLog(run_dir / "lineage.jsonl", resume_step), clock,
-        saved["step"], saved["generation"], saved["scores"], saved.get("seconds", 0.0), clock(),
+        skeleton.open_run_dir(
+            run_dir, config, resume_step, LogConfig(every_steps=config.log.every_steps, tensorboard=False)
+        ),
+        JsonlLog(run_dir / "lineage.jsonl", resume_step),
+        clock,
+        saved["step"],
+        saved["generation"],
+        saved["scores"],
+        saved.get("seconds", 0.0),
+        clock(),
     )
     atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
     if found is None:
         for i, h in enumerate(state.hypers):
-            state.lineage.write({"generation": 0, "step": 0, "member": i, "parent": None, "action": "init",
-                                 "hyper": asdict(h), "score": None})
-    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, "population": settings.population,
-                                     "mode": settings.mode, "device": str(device), "precision": precision,
-                                     "params": population.template.num_params(), "tokens_per_step": state.tokens_per_step()}))
+            state.lineage.write(
+                {
+                    "generation": 0,
+                    "step": 0,
+                    "member": i,
+                    "parent": None,
+                    "action": "init",
+                    "hyper": asdict(h),
+                    "score": None,
+                }
+            )
+    emit(
+        Event(
+            "start",
+            state.step,
+            {
+                "max_steps": tcfg.max_steps,
+                "population": settings.population,
+                "mode": settings.mode,
+                "device": str(device),
+                "precision": precision,
+                "params": population.template.num_params(),
+                "tokens_per_step": state.tokens_per_step(),
+            },
+        )
+    )
     return state
 
 
@@ -196,8 +251,10 @@ def restore(found: Path, population: Population, settings: EvolveSettings, data:
     """Load a population checkpoint into `population`; return its state (hypers as Hyper)."""
     _, saved_settings, saved = pckpt.read_population(found)
     if saved_settings["population"] != settings.population:
-        raise CodelingError(f"{found} holds a population of {saved_settings['population']}, not "
-                            f"{settings.population}; resume with --population {saved_settings['population']}.")
+        raise CodelingError(
+            f"{found} holds a population of {saved_settings['population']}, not "
+            f"{settings.population}; resume with --population {saved_settings['population']}."
+        )
     data.shards.check_tokenizer(load_tokenizer(found / "tokenizer.json").identity())
     population.load_state_dict(saved)
     ckpt.set_rng_state(saved["rng"])
@@ -214,24 +271,49 @@ def population_step(state: PopulationState, emit: Emit) -> None:
     for m in range(split.local_accum):
         rows = slice(m * split.micro_batch, (m + 1) * split.micro_batch)
         xs, ys = zip(*(s.batch(s.offsets(state.step, global_batch)[rows]) for s in state.batches))
-        losses += state.population.forward_backward(torch.stack(xs), torch.stack(ys), 1.0 / split.local_accum,
-                                                    state.autocast).float().cpu() / split.local_accum
+        losses += (
+            state.population.forward_backward(torch.stack(xs), torch.stack(ys), 1.0 / split.local_accum, state.autocast)
+            .float()
+            .cpu()
+            / split.local_accum
+        )
     if not torch.isfinite(losses).any():
         state.log.close()
         state.lineage.close()
-        raise CodelingError(f"Every member's training loss became non-finite at step {state.step + 1}; lower train.lr "
-                            "or raise train.warmup_steps, then --resume from the last population checkpoint.")
+        raise CodelingError(
+            f"Every member's training loss became non-finite at step {state.step + 1}; lower train.lr "
+            "or raise train.warmup_steps, then --resume from the last population checkpoint."
+        )
     norms = state.population.clip_grads(torch.tensor([c.grad_clip if c.grad_clip > 0 else math.inf for c in cfgs]))
-    state.population.adamw_step(lrs, torch.tensor([c.weight_decay for c in cfgs], dtype=torch.float64),
-                                tcfg.beta1, tcfg.beta2)
+    state.population.adamw_step(
+        lrs, torch.tensor([c.weight_decay for c in cfgs], dtype=torch.float64), tcfg.beta1, tcfg.beta2
+    )
     state.step += 1
     if state.step % state.config.log.every_steps == 0 or state.step == tcfg.max_steps:
         for i in range(state.population.size):
-            state.log.log({"step": state.step, "split": "train", "loss": float(losses[i]), "lr": float(lrs[i]),
-                           "tokens": state.step * state.tokens_per_step(), "time": state.seconds(), "member": i,
-                           "grad_norm": float(norms[i])})
-    emit(Event("step", state.step, {"losses": losses.tolist(), "lrs": lrs.tolist(), "tokens_per_s":
-                                    state.population.size * state.tokens_per_step() / (state.clock() - began)}))
+            state.log.log(
+                {
+                    "step": state.step,
+                    "split": "train",
+                    "loss": float(losses[i]),
+                    "lr": float(lrs[i]),
+                    "tokens": state.step * state.tokens_per_step(),
+                    "time": state.seconds(),
+                    "member": i,
+                    "grad_norm": float(norms[i]),
+                }
+            )
+    emit(
+        Event(
+            "step",
+            state.step,
+            {
+                "losses": losses.tolist(),
+                "lrs": lrs.tolist(),
+                "tokens_per_s": state.population.size * state.tokens_per_step() / (state.clock() - began),
+            },
+        )
+    )
 
 
 def end_generation(state: PopulationState, emit: Emit) -> None:
@@ -240,13 +322,30 @@ def end_generation(state: PopulationState, emit: Emit) -> None:
     lrs = [learning_rate(state.step - 1, c) for c in state.member_train_configs()]
     state.scores = state.population.val_losses(state.val_batches, state.autocast).tolist()
     for i, score in enumerate(state.scores):
-        state.log.log({"step": state.step, "split": "val", "loss": score, "lr": lrs[i],
-                       "tokens": state.step * state.tokens_per_step(), "time": state.seconds(), "member": i})
+        state.log.log(
+            {
+                "step": state.step,
+                "split": "val",
+                "loss": score,
+                "lr": lrs[i],
+                "tokens": state.step * state.tokens_per_step(),
+                "time": state.seconds(),
+                "member": i,
+            }
+        )
     state.generation += 1
     rng = generation_rng(tcfg.seed, state.generation)
     mode = settings.mode if state.step < tcfg.max_steps else "none"  # no evolving after the last evaluation
-    decisions = select(mode, state.scores, state.hypers, state.space, rng, settings.fraction,
-                       settings.resample_probability, settings.mutate)
+    decisions = select(
+        mode,
+        state.scores,
+        state.hypers,
+        state.space,
+        rng,
+        settings.fraction,
+        settings.resample_probability,
+        settings.mutate,
+    )
     state.population.take([d.parent for d in decisions])
     clones = [d.member for d in decisions if d.action == "clone"]
     if clones and settings.noise_scale > 0:
@@ -254,16 +353,33 @@ def end_generation(state: PopulationState, emit: Emit) -> None:
         state.population.add_noise(clones, settings.noise_scale, noise)
     state.hypers = [d.hyper for d in decisions]
     for d in decisions:
-        state.lineage.write({"generation": state.generation, "step": state.step, "member": d.member, "parent": d.parent,
-                             "action": d.action, "hyper": asdict(d.hyper), "score": state.scores[d.member]})
+        state.lineage.write(
+            {
+                "generation": state.generation,
+                "step": state.step,
+                "member": d.member,
+                "parent": d.parent,
+                "action": d.action,
+                "hyper": asdict(d.hyper),
+                "score": state.scores[d.member],
+            }
+        )
     emit(Event("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions}))
     save(state, emit)
 
 
 def save(state: PopulationState, emit: Emit) -> Path:
-    saved = {"step": state.step, "generation": state.generation, "hypers": [asdict(h) for h in state.hypers],
-             "scores": state.scores, "rng": ckpt.rng_state(), "seconds": state.seconds()}
-    path = pckpt.save_population(state.run_dir, state.population, state.config, state.settings, state.data.tokenizer, saved)
+    saved = {
+        "step": state.step,
+        "generation": state.generation,
+        "hypers": [asdict(h) for h in state.hypers],
+        "scores": state.scores,
+        "rng": ckpt.rng_state(),
+        "seconds": state.seconds(),
+    }
+    path = pckpt.save_population(
+        state.run_dir, state.population, state.config, state.settings, state.data.tokenizer, saved
+    )
     emit(Event("checkpoint", state.step, {"path": str(path)}))
     return path
 
@@ -278,9 +394,32 @@ def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
     if stopped == "finished":
         member_cfg = state.config.model_copy(deep=True)
         member_cfg.train = state.member_train_configs()[best_member]
-        best = pckpt.save_member(state.run_dir / "best", state.population, best_member, member_cfg, state.data.tokenizer,
-                                 {"step": state.step, "best_val": state.scores[best_member], "best_step": state.step,
-                                  "seconds": seconds, "member": best_member, "generation": state.generation})
+        best = pckpt.save_member(
+            state.run_dir / "best",
+            state.population,
+            best_member,
+            member_cfg,
+            state.data.tokenizer,
+            {
+                "step": state.step,
+                "best_val": state.scores[best_member],
+                "best_step": state.step,
+                "seconds": seconds,
+                "member": best_member,
+                "generation": state.generation,
+            },
+        )
     emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
-    return EvolveResult(state.run_dir, state.step, state.generation, stopped, state.scores, state.hypers, best_member,
-                        state.scores[best_member], best, seconds, read_jsonl(state.lineage.path))
+    return EvolveResult(
+        state.run_dir,
+        state.step,
+        state.generation,
+        stopped,
+        state.scores,
+        state.hypers,
+        best_member,
+        state.scores[best_member],
+        best,
+        seconds,
+        read_jsonl(state.lineage.path),
+    )

@@ -40,7 +40,7 @@ class Hyper:
     grad_clip: float
 
     @classmethod
-    def of(cls, tcfg: TrainConfig) -> "Hyper":
+    def of(cls, tcfg: TrainConfig) -> Hyper:
         return cls(tcfg.lr, tcfg.weight_decay, tcfg.warmup_steps, tcfg.grad_clip)
 
     def apply(self, tcfg: TrainConfig, seed: int | None = None) -> TrainConfig:
@@ -113,7 +113,10 @@ def explore(hyper: Hyper, space: dict[str, Range], rng: np.random.Generator, res
 
 def ranking(scores: list[float]) -> list[int]:
     """Members best first (lowest val loss); a non-finite score ranks last; ties by member index."""
-    return sorted(range(len(scores)), key=lambda i: (not math.isfinite(scores[i]), scores[i] if math.isfinite(scores[i]) else 0.0, i))
+    return sorted(
+        range(len(scores)),
+        key=lambda i: (not math.isfinite(scores[i]), scores[i] if math.isfinite(scores[i]) else 0.0, i),
+    )
 
 
 def generation_rng(seed: int, generation: int) -> np.random.Generator:
@@ -142,7 +145,9 @@ def select(
         top, bottom = order[:n], order[-n:]
         for member in sorted(bottom):
             parent = top[int(rng.integers(len(top)))]
-            keep[member] = Decision(member, parent, "exploit", explore(hypers[parent], space, rng, resample_probability))
+            keep[member] = Decision(
+                member, parent, "exploit", explore(hypers[parent], space, rng, resample_probability)
+            )
         return keep
     if mode == "evolve":
         best = order[0]

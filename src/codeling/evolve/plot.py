@@ -46,12 +46,18 @@ def plot_population(run_dir: str | Path, out: str | Path | None = None) -> Path:
     for r in lineage:
         g, m = r["generation"], r["member"]
         copied = r["action"] in ("exploit", "clone")
-        ax_tree.scatter(steps[g], m, s=22, color=colors(m % colors.N), edgecolor="black" if copied else "none", zorder=3)
+        ax_tree.scatter(
+            steps[g], m, s=22, color=colors(m % colors.N), edgecolor="black" if copied else "none", zorder=3
+        )
         if g + 1 not in steps:
             continue
         if copied:
-            ax_tree.annotate("", xy=(steps[g + 1], m), xytext=(steps[g], r["parent"]),
-                             arrowprops={"arrowstyle": "->", "color": colors(r["parent"] % colors.N), "alpha": 0.8})
+            ax_tree.annotate(
+                "",
+                xy=(steps[g + 1], m),
+                xytext=(steps[g], r["parent"]),
+                arrowprops={"arrowstyle": "->", "color": colors(r["parent"] % colors.N), "alpha": 0.8},
+            )
         else:
             ax_tree.plot([steps[g], steps[g + 1]], [m, m], color="grey", alpha=0.4, lw=0.8)
     ax_tree.set_yticks(members)

@@ -101,8 +101,10 @@ class Population:
     def clip_grads(self, max_norm: torch.Tensor) -> torch.Tensor:
         """Per-member clip_grad_norm_ (the same norm of norms): each member's gradient scaled to at
         most its own max_norm (inf = no clipping); returns the (P,) norms before clipping."""
-        per_tensor = [torch.linalg.vector_norm(p.grad, dim=tuple(range(1, p.dim())), dtype=torch.float32)
-                      for p in self.params.values()]
+        per_tensor = [
+            torch.linalg.vector_norm(p.grad, dim=tuple(range(1, p.dim())), dtype=torch.float32)
+            for p in self.params.values()
+        ]
         norms = torch.linalg.vector_norm(torch.stack(per_tensor), dim=0)
         coef = torch.clamp(max_norm.to(norms) / (norms + 1e-6), max=1.0)
         for p in self.params.values():
@@ -124,9 +126,20 @@ class Population:
         for i in range(self.size):
             for names, decay in ((matrices, float(weight_decay[i])), (others, 0.0)):
                 torch._fused_adamw_(
-                    [self.params[n][i] for n in names], [self.params[n].grad[i] for n in names],
-                    [self.exp_avg[n][i] for n in names], [self.exp_avg_sq[n][i] for n in names], [], [step] * len(names),
-                    lr=float(lr[i]), beta1=beta1, beta2=beta2, weight_decay=decay, eps=EPS, amsgrad=False, maximize=False)
+                    [self.params[n][i] for n in names],
+                    [self.params[n].grad[i] for n in names],
+                    [self.exp_avg[n][i] for n in names],
+                    [self.exp_avg_sq[n][i] for n in names],
+                    [],
+                    [step] * len(names),
+                    lr=float(lr[i]),
+                    beta1=beta1,
+                    beta2=beta2,
+                    weight_decay=decay,
+                    eps=EPS,
+                    amsgrad=False,
+                    maximize=False,
+                )
         for p in self.params.values():
             p.grad = None
 
@@ -169,8 +182,13 @@ class Population:
         def cpu(states):
             return {k: v.detach().cpu() for k, v in states.items()}
 
-        return {"params": cpu(self.params), "exp_avg": cpu(self.exp_avg), "exp_avg_sq": cpu(self.exp_avg_sq),
-                "adam_step": self.adam_step, "seeds": self.seeds}
+        return {
+            "params": cpu(self.params),
+            "exp_avg": cpu(self.exp_avg),
+            "exp_avg_sq": cpu(self.exp_avg_sq),
+            "adam_step": self.adam_step,
+            "seeds": self.seeds,
+        }
 
     @torch.no_grad()
     def load_state_dict(self, state: dict) -> None:

@@ -80,7 +80,12 @@ def _trainable(tune_config: dict) -> None:
         part = config.model_copy(deep=True)
         part.train.max_steps = target
         scores: list[float] = []
-        result = train(part, run_dir, resume=step > 0, on_event=lambda e: scores.append(e.data["loss"]) if e.kind == "eval" else None)
+        result = train(
+            part,
+            run_dir,
+            resume=step > 0,
+            on_event=lambda e, scores=scores: scores.append(e.data["loss"]) if e.kind == "eval" else None,
+        )
         (result.checkpoint / "member.json").write_text(json.dumps({"member": member}) + "\n")
         step = target
         metrics = {"val_loss": scores[-1], "step": step, "member": member, "parent": parent, **asdict(hyper)}
@@ -105,18 +110,37 @@ def _lineage(histories: dict[int, list[dict]], first: list[Hyper], G: int) -> tu
 
     Report g of a member gives its score at the end of generation g and the parent/hyperparameters it
     started generation g with; a lineage row pairs the score of g with the choices made for g + 1."""
-    lineage = [{"generation": 0, "step": 0, "member": m, "parent": None, "action": "init", "hyper": asdict(h), "score": None}
-               for m, h in enumerate(first)]
+    lineage = [
+        {"generation": 0, "step": 0, "member": m, "parent": None, "action": "init", "hyper": asdict(h), "score": None}
+        for m, h in enumerate(first)
+    ]
     metrics = []
     for m, reports in sorted(histories.items()):
         for g, report in enumerate(reports, start=1):
             following = reports[g] if g < len(reports) else {**report, "parent": m}
             parent = following["parent"]
-            lineage.append({"generation": g, "step": report["step"], "member": m, "parent": parent,
-                            "action": "exploit" if parent != m else "keep",
-                            "hyper": {name: following[name] for name in HYPERS}, "score": report["val_loss"]})
-            metrics.append({"step": report["step"], "split": "val", "loss": report["val_loss"], "lr": report["lr"],
-                            "tokens": 0, "time": 0.0, "member": m})
+            lineage.append(
+                {
+                    "generation": g,
+                    "step": report["step"],
+                    "member": m,
+                    "parent": parent,
+                    "action": "exploit" if parent != m else "keep",
+                    "hyper": {name: following[name] for name in HYPERS},
+                    "score": report["val_loss"],
+                }
+            )
+            metrics.append(
+                {
+                    "step": report["step"],
+                    "split": "val",
+                    "loss": report["val_loss"],
+                    "lr": report["lr"],
+                    "tokens": 0,
+                    "time": 0.0,
+                    "member": m,
+                }
+            )
     lineage.sort(key=lambda r: (r["generation"], r["member"]))
     return lineage, metrics
 
@@ -137,11 +161,15 @@ def train_population_ray(
         import ray
         from ray import tune
     except ImportError:
-        raise CodelingError("The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local.") from None
+        raise CodelingError(
+            "The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local."
+        ) from None
     settings.check()
     if settings.mode not in ("pbt", "none"):
-        raise CodelingError(f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
-                            "use --backend local for evolve.")
+        raise CodelingError(
+            f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
+            "use --backend local for evolve."
+        )
     run_dir = Path(run_dir).resolve()
     emit = on_event or skeleton.ignore
     if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
@@ -155,26 +183,51 @@ def train_population_ray(
     reports.mkdir(parents=True, exist_ok=True)
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    emit(Event("start", 0, {"max_steps": tcfg.max_steps, "population": P, "mode": f"{settings.mode} on ray",
-                            "device": "ray", "precision": tcfg.precision, "params": 0,
-                            "tokens_per_step": config.data.batch_size * config.model.block_size}))
+    emit(
+        Event(
+            "start",
+            0,
+            {
+                "max_steps": tcfg.max_steps,
+                "population": P,
+                "mode": f"{settings.mode} on ray",
+                "device": "ray",
+                "precision": tcfg.precision,
+                "params": 0,
+                "tokens_per_step": config.data.batch_size * config.model.block_size,
+            },
+        )
+    )
     t0 = time.monotonic()
     tuner = tune.Tuner(
         tune.with_resources(_trainable, {"cpu": 1, "gpu": gpus_per_trial}),
         param_space=_param_space(config, G, first, reports),
-        tune_config=tune.TuneConfig(metric="val_loss", mode="min", scheduler=_scheduler(settings, space),
-                                    reuse_actors=False),
+        tune_config=tune.TuneConfig(
+            metric="val_loss", mode="min", scheduler=_scheduler(settings, space), reuse_actors=False
+        ),
         # Stopping at the last generation keeps PBT from exploiting after the final evaluation.
-        run_config=tune.RunConfig(name="ray", storage_path=str(run_dir), verbose=0,
-                                  stop={"training_iteration": math.ceil(tcfg.max_steps / G)},
-                                  checkpoint_config=tune.CheckpointConfig(num_to_keep=3)),
+        run_config=tune.RunConfig(
+            name="ray",
+            storage_path=str(run_dir),
+            verbose=0,
+            stop={"training_iteration": math.ceil(tcfg.max_steps / G)},
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=3),
+        ),
     )
     grid = tuner.fit()
     for result in grid:
         if result.error is not None:
             raise CodelingError(f"A Ray trial failed ({result.error}); see {result.path} for its log.")
-    histories = _histories(reports, P)
-    lineage, metrics = _lineage(histories, first, G)
+    return _finish(grid, config, settings, first, run_dir, emit, time.monotonic() - t0)
+
+
+def _finish(
+    grid, config: Config, settings: EvolveSettings, first: list[Hyper], run_dir: Path, emit: Emit, seconds: float
+) -> EvolveResult:
+    """Write the run directory in the local backend's shape from the trials' reports and checkpoints."""
+    P, steps = settings.population, config.train.max_steps
+    histories = _histories(run_dir / "reports", P)
+    lineage, metrics = _lineage(histories, first, settings.generation_steps)
     scores = [histories[m][-1]["val_loss"] for m in range(P)]
     best_member = ranking(scores)[0]
     best = _save_best(grid, best_member, run_dir)
@@ -183,12 +236,22 @@ def train_population_ray(
     atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in metrics))
     atomic.write_text(run_dir / "lineage.jsonl", "".join(json.dumps(r) + "\n" for r in lineage))
     generations = _replay_generations(lineage, emit)
-    seconds = time.monotonic() - t0
-    emit(Event("end", tcfg.max_steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
+    emit(Event("end", steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
     hypers = [Hyper(**{name: histories[m][-1][name] for name in HYPERS}) for m in range(P)]
     finite = [s if math.isfinite(s) else math.inf for s in scores]
-    return EvolveResult(run_dir, tcfg.max_steps, generations, "finished", scores, hypers, best_member,
-                        finite[best_member], best, seconds, lineage)
+    return EvolveResult(
+        run_dir,
+        steps,
+        generations,
+        "finished",
+        scores,
+        hypers,
+        best_member,
+        finite[best_member],
+        best,
+        seconds,
+        lineage,
+    )
 
 
 def _param_space(config: Config, G: int, first: list[Hyper], reports: Path) -> dict:
@@ -239,7 +302,9 @@ def _save_best(grid, best_member: int, run_dir: Path) -> Path:
     best_result = next(r for r in grid if int(trial.search(Path(r.path).name).group(1)) == best_member)
     with best_result.checkpoint.as_directory() as directory:
         loaded = ckpt.load_checkpoint(directory, with_state=True)
-        return ckpt.save_checkpoint(run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state)
+        return ckpt.save_checkpoint(
+            run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state
+        )
 
 
 def _replay_generations(lineage: list[dict], emit: Emit) -> int:
@@ -248,5 +313,9 @@ def _replay_generations(lineage: list[dict], emit: Emit) -> int:
     for g in range(1, generations + 1):
         rows = [r for r in lineage if r["generation"] == g]
         decisions = [Decision(r["member"], r["parent"], r["action"], Hyper(**r["hyper"])) for r in rows]
-        emit(Event("eval", rows[0]["step"], {"generation": g, "scores": [r["score"] for r in rows], "decisions": decisions}))
+        emit(
+            Event(
+                "eval", rows[0]["step"], {"generation": g, "scores": [r["score"] for r in rows], "decisions": decisions}
+            )
+        )
     return generations

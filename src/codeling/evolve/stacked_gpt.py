@@ -85,25 +85,32 @@ def _attention(params, prefix, x, batch, config: ModelConfig, rope, mask, dropou
     if config.n_memory:
         k = torch.cat((_per_row(params[prefix + "memory_k"], batch).to(k.dtype), k), dim=2)
         v = torch.cat((_per_row(params[prefix + "memory_v"], batch).to(v.dtype), v), dim=2)
-    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None, scale=attention_scale(config))
+    y = F.scaled_dot_product_attention(
+        q, k, v, attn_mask=mask, dropout_p=dropout, is_causal=mask is None, scale=attention_scale(config)
+    )
     y = y.transpose(1, 2).reshape(P, N, C)
     return F.dropout(_linear(params, prefix + "c_proj", y), dropout)
 
 
 def _block(params, layer: int, x, batch, config: ModelConfig, rope, mask, dropout: float) -> torch.Tensor:
     prefix = f"blocks.{layer}."
-    x = x + _attention(params, prefix + "attn.", _layer_norm(params, prefix + "ln_1", x), batch, config, rope, mask, dropout)
+    x = x + _attention(
+        params, prefix + "attn.", _layer_norm(params, prefix + "ln_1", x), batch, config, rope, mask, dropout
+    )
     hidden = F.gelu(_linear(params, prefix + "mlp.c_fc", _layer_norm(params, prefix + "ln_2", x)), approximate="tanh")
     return x + F.dropout(_linear(params, prefix + "mlp.c_proj", hidden), dropout)
 
 
-def member_losses(params: dict[str, torch.Tensor], config: ModelConfig, idx: torch.Tensor, targets: torch.Tensor,
-                  training: bool) -> torch.Tensor:
+def member_losses(
+    params: dict[str, torch.Tensor], config: ModelConfig, idx: torch.Tensor, targets: torch.Tensor, training: bool
+) -> torch.Tensor:
     """Mean cross-entropy over targets != -100 of each member on its own batch: idx, targets (P, B, T) -> (P,)."""
     P, B, T = idx.shape
     if T > config.block_size and config.positions == "learned":
-        raise CodelingError(f"Sequences of {T} tokens are longer than the model's block_size {config.block_size}; "
-                            "make batches of at most block_size tokens.")
+        raise CodelingError(
+            f"Sequences of {T} tokens are longer than the model's block_size {config.block_size}; "
+            "make batches of at most block_size tokens."
+        )
     dropout = config.dropout if training else 0.0
     table = params["wte.weight"]  # (P, vocab, C), also the output projection
     offsets = torch.arange(P, device=idx.device).view(P, 1, 1) * config.vocab_size

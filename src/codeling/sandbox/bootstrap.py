@@ -158,7 +158,7 @@ def run_one(message, fds, libc):
     except BlockingIOError:
         outcome = ""
     os.close(verdict_r)
-    return "%d %.3f %s" % (status, usage.ru_utime + usage.ru_stime, outcome)
+    return f"{status:d} {usage.ru_utime + usage.ru_stime:.3f} {outcome}"
 
 
 def kill_all_others(me, deadline):
@@ -239,7 +239,10 @@ def serve(control_fd, contained):
     if contained:
         # Guard: kill(-1) must only ever run where it can reach nothing but this sandbox.
         if os.getpid() != 2 or KEYCTL is None:
-            sys.exit(f"the contained worker must be pid 2 of its own pid namespace on x86_64 or aarch64 (pid {os.getpid()}, {os.uname().machine})")
+            sys.exit(
+                "the contained worker must be pid 2 of its own pid namespace on x86_64 or aarch64 "
+                f"(pid {os.getpid()}, {os.uname().machine})"
+            )
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
@@ -258,7 +261,7 @@ def serve(control_fd, contained):
             return  # the caller closed the socket
         report = run_one(message, fds, libc)
         clean = contained and wipe(os.getpid(), work_mode, libc)
-        control.send(("%d %s" % (clean, report)).encode())
+        control.send(f"{clean:d} {report}".encode())
         if not clean:
             return
 

@@ -39,8 +39,17 @@ class RunResult:
         return self.status == "ok"
 
 
-def classify(returncode: int, report: str, limit: str | None, limits: Limits, has_tests: bool,
-             signal_offset: int | None, stdout: bytes, stderr: bytes, duration: float) -> RunResult:
+def classify_exit(
+    returncode: int,
+    report: str,
+    limit: str | None,
+    limits: Limits,
+    has_tests: bool,
+    signal_offset: int | None,
+    stdout: bytes,
+    stderr: bytes,
+    duration: float,
+) -> RunResult:
     """Turn how the run ended into a RunResult. `report` is the worker's line ("<wait status>
     <cpu seconds> <verdict>", see bootstrap.py), empty when the worker itself died; then
     its exit status speaks: bwrap reports a signal death as 128 + signal (signal_offset=128),
@@ -81,6 +90,14 @@ def classify(returncode: int, report: str, limit: str | None, limits: Limits, ha
     else:
         # Ended without a verdict: os._exit before the tests ran, or a crash before the program.
         status = "error"
-    return RunResult(status=status, exit_code=exit_code, signal=signum,
-                     stdout=stdout.decode(errors="replace"), stderr=stderr.decode(errors="replace"),
-                     duration_s=duration, cpu_s=cpu_s, limit=limit, exception=exception)
+    return RunResult(
+        status=status,
+        exit_code=exit_code,
+        signal=signum,
+        stdout=stdout.decode(errors="replace"),
+        stderr=stderr.decode(errors="replace"),
+        duration_s=duration,
+        cpu_s=cpu_s,
+        limit=limit,
+        exception=exception,
+    )

@@ -42,12 +42,23 @@ class Limits:
     work_dir_mb: int = 32  # size of the private tmpfs work directory (bwrap mode)
 
     def __post_init__(self) -> None:
-        for name in ("timeout_s", "memory_mb", "max_processes", "max_file_mb", "max_open_files",
-                     "output_bytes", "work_dir_mb"):
+        for name in (
+            "timeout_s",
+            "memory_mb",
+            "max_processes",
+            "max_file_mb",
+            "max_open_files",
+            "output_bytes",
+            "work_dir_mb",
+        ):
             if not getattr(self, name) > 0:
-                raise CodelingError(f"sandbox limit {name} must be positive, got {getattr(self, name)}; pass a value above 0.")
+                raise CodelingError(
+                    f"sandbox limit {name} must be positive, got {getattr(self, name)}; pass a value above 0."
+                )
         if self.cpu_s is not None and self.cpu_s <= 0:
-            raise CodelingError(f"sandbox limit cpu_s must be positive, got {self.cpu_s}; pass a value above 0 or None.")
+            raise CodelingError(
+                f"sandbox limit cpu_s must be positive, got {self.cpu_s}; pass a value above 0 or None."
+            )
 
     @property
     def cpu_seconds(self) -> int:
@@ -97,14 +108,19 @@ def find_interpreter(python: str | None) -> Interpreter:
     installation (e.g. ~/.pyenv/versions/X/bin/python3.11), so everything is resolved to real paths
     and the venv itself (site-packages) is deliberately left out."""
     executable = os.path.realpath(python or sys.executable)
-    query = ("import sys, sysconfig, json; v = sysconfig.get_config_var; print(json.dumps([sys.executable,"
-             " sysconfig.get_path('stdlib'), sysconfig.get_path('platstdlib'),"
-             " v('LIBDIR') if v('Py_ENABLE_SHARED') else None]))")
+    query = (
+        "import sys, sysconfig, json; v = sysconfig.get_config_var; print(json.dumps([sys.executable,"
+        " sysconfig.get_path('stdlib'), sysconfig.get_path('platstdlib'),"
+        " v('LIBDIR') if v('Py_ENABLE_SHARED') else None]))"
+    )
     try:
-        out = subprocess.run([executable, "-S", "-I", "-c", query], capture_output=True, text=True,
-                             env={}, timeout=30, check=True).stdout
+        out = subprocess.run(
+            [executable, "-S", "-I", "-c", query], capture_output=True, text=True, env={}, timeout=30, check=True
+        ).stdout
     except (OSError, subprocess.SubprocessError) as e:
-        raise CodelingError(f"cannot run the sandbox interpreter {executable} ({e}); pass a working Python as python=.") from e
+        raise CodelingError(
+            f"cannot run the sandbox interpreter {executable} ({e}); pass a working Python as python=."
+        ) from e
     found = [os.path.realpath(p) for p in json.loads(out) if p]
     return Interpreter(executable=executable, paths=_outermost([executable, *found]))
 
@@ -137,25 +153,37 @@ def reachable_by_others(path: str) -> bool:
     return bool(os.stat(path).st_mode & stat.S_IROTH)
 
 
-def bwrap_argv(bwrap: str, interpreter: Interpreter, work_dir_mb: int, sources: dict[str, str],
-               info_fd: int, command: list[str]) -> list[str]:
+def bwrap_argv(
+    bwrap: str, interpreter: Interpreter, work_dir_mb: int, sources: dict[str, str], info_fd: int, command: list[str]
+) -> list[str]:
     """The bubblewrap command line. `sources` maps each interpreter path to where the host exposes
     it (itself, or a staged copy when the path is not reachable by the sandbox uid). Programs are
     not part of it: the warm worker inside receives them one by one (bootstrap.py)."""
-    argv = [bwrap,
-            "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try",
-            "--disable-userns",  # no nested user namespaces: they would hand the program capabilities
-            "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--hostname", "sandbox",
-            "--new-session",  # no TIOCSTI into the caller's terminal
-            "--die-with-parent",
-            "--info-fd", str(info_fd)]
+    argv = [
+        bwrap,
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--disable-userns",  # no nested user namespaces: they would hand the program capabilities
+        "--uid",
+        str(SANDBOX_UID),
+        "--gid",
+        str(SANDBOX_UID),
+        "--hostname",
+        "sandbox",
+        "--new-session",  # no TIOCSTI into the caller's terminal
+        "--die-with-parent",
+        "--info-fd",
+        str(info_fd),
+    ]
     for path in interpreter.paths:
         argv += ["--ro-bind", sources.get(path, path), path]
     for args in system_library_view():
         argv += args
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(work_dir_mb << 20), "--tmpfs", WORK_DIR]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(work_dir_mb << 20), "--tmpfs", WORK_DIR]
     # Last, once everything is mounted: the root and /dev stay read-only, so the size-capped work
     # directory is the only place the program can write.
     argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", WORK_DIR, "--", *command]

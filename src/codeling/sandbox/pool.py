@@ -20,21 +20,31 @@ from dataclasses import dataclass
 from codeling.errors import CodelingError
 from codeling.sandbox.outcome import RunResult
 from codeling.sandbox.policy import Limits, SandboxConfig
-from codeling.sandbox.runner import (PROCESS_MODE_WARNING, UnsafeSandboxWarning, encode_stdin,
-                                     program_files, require_bwrap)
+from codeling.sandbox.runner import (
+    PROCESS_MODE_WARNING,
+    UnsafeSandboxWarning,
+    encode_stdin,
+    program_files,
+    require_bwrap,
+)
 from codeling.sandbox.worker import Worker
 
 
 @dataclass(frozen=True)
-class Program:
+class SandboxJob:
     source: str
     stdin: bytes | str = b""
     tests: str | None = None
 
 
-def run_batch(programs: Sequence[Program], *, limits: Limits | None = None,
-              config: SandboxConfig | None = None, workers: int | None = None,
-              progress: Callable[[int, int], None] | None = None) -> list[RunResult]:
+def run_batch(
+    programs: Sequence[SandboxJob],
+    *,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RunResult]:
     """Run every program isolated, `workers` at a time (default: one per CPU core, plus one to hide
     the wait on each program's pipes). `progress(done, total)` is called as programs finish."""
     limits = limits or Limits()
@@ -49,11 +59,11 @@ def run_batch(programs: Sequence[Program], *, limits: Limits | None = None,
     own = threading.local()
     started: list[Worker] = []
 
-    def run(program: Program) -> RunResult:
+    def run(job: SandboxJob) -> RunResult:
         if not hasattr(own, "worker"):
             own.worker = Worker(config, limits.work_dir_mb)
             started.append(own.worker)
-        return own.worker.run(program_files(program.source, program.tests), encode_stdin(program.stdin), limits)
+        return own.worker.run(program_files(job.source, job.tests), encode_stdin(job.stdin), limits)
 
     results: list[RunResult | None] = [None] * len(programs)
     try:

@@ -26,7 +26,8 @@ PROCESS_MODE_WARNING = (
     "sandbox mode 'process' does NOT isolate the program: it runs as your user and can read and write "
     "your files, use the network, signal your other processes and read their /proc entries "
     "(environments included); only rlimits, a new session and the timeout apply, and as root "
-    "RLIMIT_NPROC does not. Use mode 'bwrap' for code you do not trust.")
+    "RLIMIT_NPROC does not. Use mode 'bwrap' for code you do not trust."
+)
 
 
 def program_files(source: str, tests: str | None) -> dict[str, str]:
@@ -37,8 +38,14 @@ def encode_stdin(stdin: bytes | str) -> bytes:
     return stdin.encode() if isinstance(stdin, str) else stdin
 
 
-def run_program(source: str, *, stdin: bytes | str = b"", tests: str | None = None,
-                limits: Limits | None = None, config: SandboxConfig | None = None) -> RunResult:
+def run_program(
+    source: str,
+    *,
+    stdin: bytes | str = b"",
+    tests: str | None = None,
+    limits: Limits | None = None,
+    config: SandboxConfig | None = None,
+) -> RunResult:
     """Run `source` (then `tests`, in the program's namespace) under `limits`, isolated per `config`."""
     limits = limits or Limits()
     config = config or SandboxConfig()
@@ -65,6 +72,8 @@ def require_bwrap(config: SandboxConfig) -> str:
             reason = (probe.stderr.strip().splitlines() or [probe.status])[-1]
             raise CodelingError(
                 f"bubblewrap at {path} cannot run a sandbox here ({reason}); enable unprivileged user "
-                "namespaces (sysctl kernel.unprivileged_userns_clone=1) or choose mode 'process', which does not isolate the program.")
+                "namespaces (sysctl kernel.unprivileged_userns_clone=1) or "
+                "choose mode 'process', which does not isolate the program."
+            )
         _probed.add(key)
     return path

@@ -29,7 +29,9 @@ class StagingNamespace:
     def __init__(self, paths: tuple[str, ...]):
         mount_point = next((p for p in _MOUNT_POINTS if os.path.isdir(p)), None)
         if mount_point is None:
-            raise CodelingError(f"running the sandbox as root needs one of {', '.join(_MOUNT_POINTS)} to exist; create an empty /mnt.")
+            raise CodelingError(
+                f"running the sandbox as root needs one of {', '.join(_MOUNT_POINTS)} to exist; create an empty /mnt."
+            )
         self.sources: dict[str, str] = {}
         steps = [f"mount -t tmpfs -o mode=755,size=64k codeling-sandbox {mount_point}"]
         for i, path in enumerate(paths):
@@ -41,11 +43,18 @@ class StagingNamespace:
         script = " && ".join(steps) + " && echo ready && exec cat >/dev/null"
         self._helper = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
         if self._helper.stdout.readline().strip() != b"ready":
             err = self._helper.stderr.read().decode(errors="replace").strip()
             self._helper.kill()
-            raise CodelingError(f"could not prepare the sandbox mount namespace as root ({err}); run codeling as a normal user or use an interpreter outside /root.")
+            raise CodelingError(
+                f"could not prepare the sandbox mount namespace as root ({err}); "
+                "run codeling as a normal user or use an interpreter outside /root."
+            )
         self._helper.stdout.close()
         self._helper.stderr.close()
 
@@ -54,8 +63,15 @@ class StagingNamespace:
 
     def prefix(self) -> list[str]:
         """The command that enters the namespace as the sandbox uid; bwrap's argv follows."""
-        return ["nsenter", f"--mount=/proc/{self._helper.pid}/ns/mnt",
-                "--setuid", str(SANDBOX_UID), "--setgid", str(SANDBOX_UID), "--"]
+        return [
+            "nsenter",
+            f"--mount=/proc/{self._helper.pid}/ns/mnt",
+            "--setuid",
+            str(SANDBOX_UID),
+            "--setgid",
+            str(SANDBOX_UID),
+            "--",
+        ]
 
     def close(self) -> None:
         if self._helper.poll() is None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from codeling.errors import CodelingError
 from codeling.sandbox import staging
-from codeling.sandbox.outcome import RunResult, classify
+from codeling.sandbox.outcome import RunResult, classify_exit
 from codeling.sandbox.policy import Limits, SandboxConfig, bwrap_argv, find_interpreter
 
 _BOOTSTRAP = (Path(__file__).parent / "bootstrap.py").read_text()
@@ -66,8 +66,9 @@ class Worker:
             for fd in theirs:  # the worker has its own copies now; ours would hold the pipes open
                 os.close(fd)
         if sent:
-            stdout, stderr, report, limit = _exchange(stdin_w, out_r, err_r, self._control, stdin,
-                                                      limits.output_bytes, started + limits.timeout_s)
+            stdout, stderr, report, limit = _exchange(
+                stdin_w, out_r, err_r, self._control, stdin, limits.output_bytes, started + limits.timeout_s
+            )
         else:
             os.close(stdin_w)
             stdout, stderr, report, limit = b"", b"", "", None
@@ -79,8 +80,17 @@ class Worker:
             # A missing report means the worker itself ended: its exit status tells how.
             returncode = self._stop(wait_until=None if limit or report else started + limits.timeout_s)
         duration = time.monotonic() - started
-        return classify(returncode, report, limit, limits, "tests.py" in files,
-                        128 if self.config.mode == "bwrap" else None, stdout, stderr, duration)
+        return classify_exit(
+            returncode,
+            report,
+            limit,
+            limits,
+            "tests.py" in files,
+            128 if self.config.mode == "bwrap" else None,
+            stdout,
+            stderr,
+            duration,
+        )
 
     def close(self) -> None:
         if self._proc is not None:
@@ -100,14 +110,21 @@ class Worker:
         command = [interpreter.executable, "-S", "-I", "-c", _BOOTSTRAP, str(theirs.fileno())]
         try:
             if self.config.mode == "bwrap":
-                self._proc, self._init_pidfd = _start_bwrap(self.config, interpreter, self.work_dir_mb,
-                                                            command + ["contained"], theirs.fileno())
+                self._proc, self._init_pidfd = _start_bwrap(
+                    self.config, interpreter, self.work_dir_mb, command + ["contained"], theirs.fileno()
+                )
             else:
                 self._work_dir = tempfile.mkdtemp(prefix="codeling-sandbox-")
                 self._proc = subprocess.Popen(
-                    command + ["once"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE, cwd=self._work_dir, env={"PATH": os.defpath},
-                    start_new_session=True, pass_fds=(theirs.fileno(),))
+                    command + ["once"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    cwd=self._work_dir,
+                    env={"PATH": os.defpath},
+                    start_new_session=True,
+                    pass_fds=(theirs.fileno(),),
+                )
         except BaseException:
             control.close()
             raise
@@ -122,7 +139,8 @@ class Worker:
             raise CodelingError(
                 f"the sandbox did not start ({reason}); if bubblewrap cannot create namespaces here, enable "
                 "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or choose mode "
-                "'process', which does not isolate the program.")
+                "'process', which does not isolate the program."
+            )
 
     def _failure_reason(self) -> str:
         if self._proc.poll() is None:
@@ -173,29 +191,44 @@ def find_bwrap(config: SandboxConfig) -> str:
     if path is None:
         raise CodelingError(
             f"sandbox mode 'bwrap' needs bubblewrap, but {config.bwrap_path!r} was not found; install it "
-            "(apt-get install bubblewrap) or choose mode 'process', which does not isolate the program.")
+            "(apt-get install bubblewrap) or choose mode 'process', which does not isolate the program."
+        )
     return path
 
 
-def _start_bwrap(config: SandboxConfig, interpreter, work_dir_mb: int, command: list[str],
-                 control_fd: int) -> tuple[subprocess.Popen, int | None]:
+def _start_bwrap(
+    config: SandboxConfig, interpreter, work_dir_mb: int, command: list[str], control_fd: int
+) -> tuple[subprocess.Popen, int | None]:
     bwrap = find_bwrap(config)
     try:
         staged = staging.staging_for(interpreter.paths)
     except OSError as e:  # nsenter or unshare (util-linux) missing when running as root
-        raise CodelingError(f"cannot start bubblewrap ({e}); install util-linux and bubblewrap, or choose mode 'process', which does not isolate the program.") from e
+        raise CodelingError(
+            f"cannot start bubblewrap ({e}); "
+            "install util-linux and bubblewrap, or choose mode 'process', which does not isolate the program."
+        ) from e
     info_r, info_w = os.pipe()
     argv = (staged.prefix() if staged else []) + bwrap_argv(
-        bwrap, interpreter, work_dir_mb, staged.sources if staged else {}, info_w, command)
+        bwrap, interpreter, work_dir_mb, staged.sources if staged else {}, info_w, command
+    )
     try:
         # env={}: bwrap itself starts from an empty environment, so not even /proc/1/environ
         # inside shows the caller's variables.
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, env={}, start_new_session=True,
-                                pass_fds=(info_w, control_fd))
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={},
+            start_new_session=True,
+            pass_fds=(info_w, control_fd),
+        )
     except OSError as e:
         os.close(info_r)
-        raise CodelingError(f"cannot start bubblewrap ({e}); install util-linux and bubblewrap, or choose mode 'process', which does not isolate the program.") from e
+        raise CodelingError(
+            f"cannot start bubblewrap ({e}); "
+            "install util-linux and bubblewrap, or choose mode 'process', which does not isolate the program."
+        ) from e
     finally:
         os.close(info_w)
     return proc, _sandbox_init_pidfd(info_r)
@@ -214,8 +247,9 @@ def _sandbox_init_pidfd(info_r: int) -> int | None:
         return None  # bwrap failed before starting the sandbox: there is nothing to kill
 
 
-def _exchange(stdin_w: int, out_r: int, err_r: int, control: socket.socket, stdin: bytes, cap: int,
-              deadline: float) -> tuple[bytes, bytes, str, str | None]:
+def _exchange(
+    stdin_w: int, out_r: int, err_r: int, control: socket.socket, stdin: bytes, cap: int, deadline: float
+) -> tuple[bytes, bytes, str, str | None]:
     """Write stdin and read stdout/stderr until both close and the worker's report has come (an
     empty report: the worker died), the deadline passes ("wall"), or one stream passes `cap` bytes
     ("output"). Output beyond the cap is never kept."""
@@ -257,7 +291,7 @@ def _exchange_until_done(stdin_w, out_r, err_r, control, stdin, cap, deadline):
                         limit = "output"
                 else:
                     try:
-                        pending = pending[os.write(key.fd, pending[:select.PIPE_BUF]):]
+                        pending = pending[os.write(key.fd, pending[: select.PIPE_BUF]) :]
                     except BrokenPipeError:  # the program stopped reading: fine
                         pending = pending[:0]
                     if not pending:
@@ -278,7 +312,7 @@ def _memfd(name: str, text: str) -> int:
     fd = os.memfd_create(name, 0)
     view = memoryview(text.encode())
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
 

@@ -11,19 +11,19 @@ with `predicted_output`. No program (compared after normalising whitespace) is i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from codeling import atomic
 from codeling.data.shards import Shards, SplitArrays, write_shards
+from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.tinypy.interpreter import RunError
 from codeling.tinypy.parser import parse
-from codeling.tinypy.reader import Problem, read_file
+from codeling.tinypy.reader import SampleIssue, read_file
 from codeling.tinypy.sample import OUTPUT_HEADER, Sample, normalise_program
 from codeling.tinypy.trace import CODE_HEADER, output_from_trace, split_trace, trace_text
 from codeling.tokenizers.tinypy import TinyPyTokenizer
@@ -73,7 +73,7 @@ def encode_example(tokenizer: TinyPyTokenizer, sample: Sample, trace: bool) -> t
 @dataclass
 class FileSamples:
     samples: list[Sample]
-    problems: list[Problem]
+    skipped: list[SampleIssue]
     duplicates: int
     source: dict
 
@@ -82,7 +82,7 @@ def samples_from_file(path: str | Path, trace: bool = False) -> FileSamples:
     """The distinct samples of a file in the output format (with traces if asked)."""
     path = Path(path)
     read = read_file(path)
-    problems = list(read.problems)
+    skipped = list(read.skipped)
     samples, seen, duplicates = [], set(), 0
     for sample in read.samples:
         key = normalise_program(sample.program)
@@ -94,12 +94,18 @@ def samples_from_file(path: str | Path, trace: bool = False) -> FileSamples:
             try:
                 sample.trace = trace_text(parse(sample.program))
             except RunError as e:
-                problems.append(Problem(sample.line or 0, f"cannot trace: {e}"))
+                skipped.append(SampleIssue(sample.line or 0, f"cannot trace: {e}"))
                 continue
         samples.append(sample)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    source = {"file": str(path), "sha256": digest, "read": len(read.samples), "problems": len(problems), "duplicates": duplicates}
-    return FileSamples(samples, problems, duplicates, source)
+    digest = sha256_file(path)
+    source = {
+        "file": str(path),
+        "sha256": digest,
+        "read": len(read.samples),
+        "problems": len(skipped),
+        "duplicates": duplicates,
+    }
+    return FileSamples(samples, skipped, duplicates, source)
 
 
 @dataclass
@@ -116,7 +122,8 @@ def split_samples(samples: list[Sample], seed: int, val_frac: float, test_n: int
         raise CodelingError(f"--val-frac {val_frac} is out of range; give a fraction in [0, 1).")
     if test_n < 0 or test_n >= len(samples):
         raise CodelingError(
-            f"--test-n {test_n} leaves no training data from {len(samples)} programs; ask for more programs or a smaller test set."
+            f"--test-n {test_n} leaves no training data from {len(samples)} programs; "
+            "ask for more programs or a smaller test set."
         )
     keys = [normalise_program(s.program) for s in samples]
     if len(set(keys)) != len(keys):
@@ -124,7 +131,7 @@ def split_samples(samples: list[Sample], seed: int, val_frac: float, test_n: int
     order = list(range(len(samples)))
     random.Random(f"tinypy-split:{seed}").shuffle(order)
     n_val = round((len(samples) - test_n) * val_frac)
-    cut = {"test": order[:test_n], "val": order[test_n:test_n + n_val], "train": order[test_n + n_val:]}
+    cut = {"test": order[:test_n], "val": order[test_n : test_n + n_val], "train": order[test_n + n_val :]}
     return {name: [samples[i] for i in sorted(idx)] for name, idx in cut.items()}
 
 
@@ -156,6 +163,7 @@ def build_dataset(
     tokenizer = TinyPyTokenizer()
     arrays = {}
     for name in ("train", "val"):
+
         def examples(items=splits[name], name=name):
             for i, sample in enumerate(items):
                 if progress and i % 2000 == 0:
@@ -236,5 +244,7 @@ def read_test_jsonl(path: str | Path) -> list[Sample]:
             row = json.loads(line)
             samples.append(Sample(row["program"], list(row["output"]), row.get("level"), row.get("trace"), line=number))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise CodelingError(f"{path} line {number} is not a TinyPy test row ({e}); rebuild it with `codeling tinypy data`.") from None
+            raise CodelingError(
+                f"{path} line {number} is not a TinyPy test row ({e}); rebuild it with `codeling tinypy data`."
+            ) from None
     return samples

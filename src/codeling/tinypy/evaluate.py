@@ -9,12 +9,12 @@ a `codeling tinypy data` directory.
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
+from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_ids
 from codeling.tinypy.dataset import predicted_output, prompt_text, read_test_jsonl, samples_from_file, target_text
@@ -25,7 +25,7 @@ from codeling.train.checkpoint import Loaded, load_checkpoint
 
 
 @dataclass
-class Score:
+class TinyPyScore:
     n: int = 0
     output: int = 0  # exact-match output
     hard: int = 0  # whole trace exact (trace models)
@@ -43,7 +43,7 @@ class Score:
 
 
 @dataclass
-class Failure:
+class Prediction:
     program: str
     level: str | None
     expected: list[str]
@@ -52,15 +52,15 @@ class Failure:
 
 
 @dataclass
-class EvalReport:
+class TinyPyReport:
     checkpoint: str
     data: dict  # path, sha256, samples
     mode: str  # "output" or "trace"
-    overall: Score
-    levels: dict[str, Score]
-    failures: list[Failure]
+    overall: TinyPyScore
+    levels: dict[str, TinyPyScore]
+    failures: list[Prediction]
     seconds: float
-    examples: list[Failure] = field(default_factory=list)  # a few samples, right or wrong, to show
+    examples: list[Prediction] = field(default_factory=list)  # a few samples, right or wrong, to show
 
     def to_json(self) -> dict:
         scores = {"overall": {**asdict(self.overall), **self.overall.accuracy()}}
@@ -91,7 +91,7 @@ def load_samples(path: str | Path, trace: bool) -> tuple[list[Sample], dict]:
         for sample in samples:
             if sample.trace is None:
                 sample.trace = trace_text(parse(sample.program))
-    info = {"path": str(path), "file": str(file), "sha256": hashlib.sha256(file.read_bytes()).hexdigest()}
+    info = {"path": str(path), "file": str(file), "sha256": sha256_file(file)}
     return samples, info
 
 
@@ -103,17 +103,23 @@ def judge(sample: Sample, generated: str, trace: bool) -> tuple[bool, bool, bool
         return output_ok, False, False, predicted
     reference = target_text(sample.output, sample.trace).rstrip("\n")
     got = generated.rstrip("\n")
-    last = lambda text: text.split("\n")[-1] if text else ""
+
+    def last(text):
+        return text.split("\n")[-1] if text else ""
+
     return output_ok, got == reference, bool(got) and last(got) == last(reference), predicted
 
 
-def score(samples: list[Sample], generations: list[str], trace: bool, max_failures: int = 10) -> tuple[Score, dict[str, Score], list[Failure], list[Failure]]:
-    overall, levels, failures, examples = Score(), {}, [], []
+def score_generations(
+    samples: list[Sample], generations: list[str], trace: bool, max_failures: int = 10
+) -> tuple[TinyPyScore, dict[str, TinyPyScore], list[Prediction], list[Prediction]]:
+    """(overall, per level, wrong predictions up to max_failures, the first few predictions right or wrong)."""
+    overall, levels, failures, examples = TinyPyScore(), {}, [], []
     for sample, generated in zip(samples, generations, strict=True):
         output_ok, hard_ok, soft_ok, predicted = judge(sample, generated, trace)
         overall.add(output_ok, hard_ok, soft_ok)
-        levels.setdefault(sample.level or "unknown", Score()).add(output_ok, hard_ok, soft_ok)
-        record = Failure(sample.program, sample.level, sample.output, predicted, generated)
+        levels.setdefault(sample.level or "unknown", TinyPyScore()).add(output_ok, hard_ok, soft_ok)
+        record = Prediction(sample.program, sample.level, sample.output, predicted, generated)
         if len(examples) < 5:
             examples.append(record)
         if not output_ok and len(failures) < max_failures:
@@ -121,7 +127,9 @@ def score(samples: list[Sample], generations: list[str], trace: bool, max_failur
     return overall, levels, failures, examples
 
 
-def decode(loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, progress: Callable[[int, int], None] | None) -> list[str]:
+def decode(
+    loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, progress: Callable[[int, int], None] | None
+) -> list[str]:
     """Greedy continuations of each sample's prompt, up to EOS, in batches of similar length."""
     tok, model = loaded.tokenizer, loaded.model
     prompts = [[tok.bos_id, *tok.encode(prompt_text(s.program, trace))] for s in samples]
@@ -134,7 +142,11 @@ def decode(loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, 
     for start in range(0, len(order), batch_size):
         rows = order[start : start + batch_size]
         longest = max(len(prompts[i]) for i in rows)
-        budget = max(1, min(max(budgets[i] for i in rows), block - longest)) if model.wpe is not None else max(budgets[i] for i in rows)
+        budget = (
+            max(1, min(max(budgets[i] for i in rows), block - longest))
+            if model.wpe is not None
+            else max(budgets[i] for i in rows)
+        )
         ids = generate_ids(model, [prompts[i] for i in rows], Sampling(budget, temperature=0), stop_ids=[tok.eos_id])
         for i, generated in zip(rows, ids):
             out[i] = tok.decode(generated)
@@ -143,7 +155,7 @@ def decode(loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, 
     return out
 
 
-def evaluate(
+def evaluate_tinypy(
     checkpoint: str | Path,
     data: str | Path,
     limit: int | None = None,
@@ -152,12 +164,15 @@ def evaluate(
     trace: bool | None = None,
     progress: Callable[[int, int], None] | None = None,
     loaded: Loaded | None = None,
-) -> EvalReport:
+) -> TinyPyReport:
     """Score a checkpoint on a TinyPy file or data directory. `trace` defaults to the mode the
     checkpoint was trained in."""
     loaded = loaded or load_checkpoint(checkpoint, device=device)
     if loaded.tokenizer.kind != "tinypy":
-        raise CodelingError(f"{loaded.path} was trained with a {loaded.tokenizer.kind} tokenizer, not TinyPy's; pass a TinyPy checkpoint.")
+        raise CodelingError(
+            f"{loaded.path} was trained with a {loaded.tokenizer.kind} tokenizer, not TinyPy's; "
+            "pass a TinyPy checkpoint."
+        )
     if trace is None:
         trace = loaded.config.task.get("mode") == "trace"
     samples, info = load_samples(data, trace)
@@ -167,6 +182,15 @@ def evaluate(
         raise CodelingError(f"{data} holds no TinyPy samples to evaluate.")
     t0 = time.monotonic()
     generations = decode(loaded, samples, trace, batch_size, progress)
-    overall, levels, failures, examples = score(samples, generations, trace)
+    overall, levels, failures, examples = score_generations(samples, generations, trace)
     info["samples"] = len(samples)
-    return EvalReport(str(loaded.path), info, "trace" if trace else "output", overall, levels, failures, time.monotonic() - t0, examples)
+    return TinyPyReport(
+        str(loaded.path),
+        info,
+        "trace" if trace else "output",
+        overall,
+        levels,
+        failures,
+        time.monotonic() - t0,
+        examples,
+    )

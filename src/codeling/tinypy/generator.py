@@ -10,14 +10,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable, Sequence
 
 from codeling.errors import CodelingError
 from codeling.tinypy.builder import LEVELS, Knobs, ProgramBuilder
-from codeling.tinypy.interpreter import Program, RunError, run
+from codeling.tinypy.interpreter import ParsedProgram, RunError, run
 from codeling.tinypy.sample import Sample
 from codeling.tinypy.trace import trace_text
 
@@ -26,7 +26,7 @@ BATCH = 16  # chunks asked for at a time; fixed, so that when generation stops n
 
 
 def resolve_levels(levels: str | Sequence[str]) -> tuple[str, ...]:
-    """"ALL", "2.1", "1.1,3.2" or a list of these -> the tuple of levels to draw uniformly from."""
+    """ "ALL", "2.1", "1.1,3.2" or a list of these -> the tuple of levels to draw uniformly from."""
     items = levels.split(",") if isinstance(levels, str) else list(levels)
     chosen: list[str] = []
     for item in (i.strip() for i in items):
@@ -56,10 +56,10 @@ def check_knobs(knobs: Knobs) -> None:
         raise CodelingError(f"{knobs.variables} variables is out of range; use 2 to 26.")
 
 
-def draw_program(rng: random.Random, level: str, knobs: Knobs) -> Program:
+def draw_program(rng: random.Random, level: str, knobs: Knobs) -> ParsedProgram:
     builder = ProgramBuilder(rng, knobs)
     body = builder.program(level)
-    return Program("\n".join(builder.lines), body)
+    return ParsedProgram("\n".join(builder.lines), body)
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,9 @@ def generate(
                 result.exhausted = True  # a whole batch brought nothing new
                 break
     except BrokenProcessPool:
-        raise CodelingError("A generator worker process died; rerun with --workers 1 to generate in this process.") from None
+        raise CodelingError(
+            "A generator worker process died; rerun with --workers 1 to generate in this process."
+        ) from None
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -20,11 +20,18 @@ writes them (`str`, which is `repr` for floats), are exactly CPython's.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-RELATIONS = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "!=": operator.ne, "==": operator.eq}
+RELATIONS = {
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    "!=": operator.ne,
+    "==": operator.eq,
+}
 BINARY = {**ARITHMETIC, **RELATIONS}
 
 # A program that loops more often than this is not a TinyPy sample (and may never stop).
@@ -36,7 +43,7 @@ class RunError(Exception):
 
 
 @dataclass(frozen=True)
-class Program:
+class ParsedProgram:
     text: str  # the source as written, without a trailing newline
     body: tuple  # statements, as described above
 
@@ -49,7 +56,7 @@ class Program:
 LineHook = Callable[[int, dict, list], None]
 
 
-def evaluate(expr, env: dict):
+def eval_expr(expr, env: dict):
     kind = type(expr)
     if kind is int:
         return expr
@@ -60,12 +67,12 @@ def evaluate(expr, env: dict):
             raise RunError(f"name {expr!r} is used before it is assigned") from None
     op = expr[0]
     if op == "and":
-        return evaluate(expr[1], env) and evaluate(expr[2], env)
+        return eval_expr(expr[1], env) and eval_expr(expr[2], env)
     if op == "or":
-        return evaluate(expr[1], env) or evaluate(expr[2], env)
+        return eval_expr(expr[1], env) or eval_expr(expr[2], env)
     if op == "not":
-        return not evaluate(expr[1], env)
-    return BINARY[op](evaluate(expr[1], env), evaluate(expr[2], env))
+        return not eval_expr(expr[1], env)
+    return BINARY[op](eval_expr(expr[1], env), eval_expr(expr[2], env))
 
 
 class _Machine:
@@ -87,16 +94,16 @@ class _Machine:
             if hook:
                 hook(stmt[1], env, self.printed)
             if kind == "=":
-                env[stmt[2]] = evaluate(stmt[3], env)
+                env[stmt[2]] = eval_expr(stmt[3], env)
             elif kind == "print":
-                self.printed.append(str(evaluate(stmt[2], env)))
+                self.printed.append(str(eval_expr(stmt[2], env)))
             elif kind == "if":
-                if evaluate(stmt[2], env):
+                if eval_expr(stmt[2], env):
                     self.block(stmt[3])
                 else:
                     self.block(stmt[4])
             elif kind == "for":
-                bounds = [evaluate(arg, env) for arg in stmt[3]]
+                bounds = [eval_expr(arg, env) for arg in stmt[3]]
                 if any(type(b) is not int for b in bounds):
                     raise RunError("range() takes integers only")
                 for value in range(*bounds):
@@ -106,7 +113,7 @@ class _Machine:
                     if hook:  # CPython reports the header again before each next() of the loop
                         hook(stmt[1], env, self.printed)
             elif kind == "while":
-                while evaluate(stmt[2], env):
+                while eval_expr(stmt[2], env):
                     self.tick()
                     self.block(stmt[3])
                     if hook:  # ... and before each re-test of a while condition
@@ -121,9 +128,9 @@ class Execution:
     env: dict  # final variables, in order of first assignment
 
 
-def execute(program: Program | tuple, on_line: LineHook | None = None, max_steps: int = MAX_STEPS) -> Execution:
+def execute(program: ParsedProgram | tuple, on_line: LineHook | None = None, max_steps: int = MAX_STEPS) -> Execution:
     """Run a program; raises RunError where CPython would raise (or would loop for too long)."""
-    body = program.body if isinstance(program, Program) else program
+    body = program.body if isinstance(program, ParsedProgram) else program
     machine = _Machine(on_line, max_steps)
     try:
         machine.block(body)
@@ -132,6 +139,6 @@ def execute(program: Program | tuple, on_line: LineHook | None = None, max_steps
     return Execution(machine.printed, machine.env)
 
 
-def run(program: Program | tuple, max_steps: int = MAX_STEPS) -> list[str]:
+def run(program: ParsedProgram | tuple, max_steps: int = MAX_STEPS) -> list[str]:
     """The lines a program prints."""
     return execute(program, max_steps=max_steps).printed

@@ -3,7 +3,7 @@
 The grammars are the level table of TINYPY.md written as regular expressions over whole programs,
 independent of the generator's code, so the tests can hold the generator to them. Other tools'
 whitespace quirks are normalised away first. A program fits several levels at times (a 1.2 program
-without its chain looks like 1.1); `classify` answers the lowest level that fits, None if none does.
+without its chain looks like 1.1); `level_of` answers the lowest level that fits, None if none does.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def conforms(program: str, level: str) -> bool:
     return _COMPILED[level].match(normalise_program(program)) is not None
 
 
-def classify(program: str) -> str | None:
+def level_of(program: str) -> str | None:
     text = normalise_program(program)
     for level in LEVELS:
         if _COMPILED[level].match(text):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codeling.tinypy.interpreter import Program
+from codeling.tinypy.interpreter import ParsedProgram
 
 _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
 _REL = {ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.NotEq: "!=", ast.Eq: "=="}
@@ -74,8 +74,11 @@ def _stmt(node: ast.stmt, lines_used: set[int]):
     if isinstance(node, ast.Expr):
         call = node.value
         if (
-            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
-            and len(call.args) == 1 and not call.keywords
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "print"
+            and len(call.args) == 1
+            and not call.keywords
         ):
             return ("print", line, _expr(call.args[0]))
         _fail(node, "an expression statement other than print(expr)")
@@ -84,8 +87,12 @@ def _stmt(node: ast.stmt, lines_used: set[int]):
     if isinstance(node, ast.For):
         call = node.iter
         if (
-            node.orelse or not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name)
-            or call.func.id != "range" or not 1 <= len(call.args) <= 3 or call.keywords
+            node.orelse
+            or not isinstance(call, ast.Call)
+            or not isinstance(call.func, ast.Name)
+            or call.func.id != "range"
+            or not 1 <= len(call.args) <= 3
+            or call.keywords
         ):
             _fail(node, "a for loop other than `for v in range(...)`")
         return ("for", line, _name(node.target), tuple(_expr(a) for a in call.args), _block(node.body, lines_used))
@@ -94,8 +101,8 @@ def _stmt(node: ast.stmt, lines_used: set[int]):
     _fail(node, f"the statement {ast.unparse(node).splitlines()[0]!r}")
 
 
-def parse(text: str) -> Program:
-    """A Program from TinyPy source; raises ParseError saying what is wrong and on which line."""
+def parse(text: str) -> ParsedProgram:
+    """A ParsedProgram from TinyPy source; raises ParseError saying what is wrong and on which line."""
     text = text.replace("\r\n", "\n").rstrip("\n")
     try:
         tree = ast.parse(text)
@@ -110,4 +117,4 @@ def parse(text: str) -> Program:
     for number, line in enumerate(text.split("\n"), start=1):
         if number not in lines_used and not _ELSE_LINE.match(line):
             raise ParseError(f"line {number} is neither a statement nor `else :`", number)
-    return Program(text, body)
+    return ParsedProgram(text, body)

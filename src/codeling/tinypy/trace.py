@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codeling.tinypy.interpreter import MAX_STEPS, Program, execute
+from codeling.tinypy.interpreter import MAX_STEPS, ParsedProgram, execute
 
 CODE_HEADER = "# code"
 STEP_HEADER = "#STEP"
@@ -56,7 +56,7 @@ def render(program_lines: list[str], steps: list[Step], final_state: str, final_
     return "\n".join(parts)
 
 
-def trace_steps(program: Program, max_steps: int = MAX_STEPS) -> tuple[list[Step], str, str]:
+def trace_steps(program: ParsedProgram, max_steps: int = MAX_STEPS) -> tuple[list[Step], str, str]:
     """The line events of a run, plus the final state and printed text."""
     steps: list[Step] = []
 
@@ -67,7 +67,7 @@ def trace_steps(program: Program, max_steps: int = MAX_STEPS) -> tuple[list[Step
     return steps, state_text(result.env), printed_text(result.printed)
 
 
-def trace_text(program: Program, max_steps: int = MAX_STEPS) -> str:
+def trace_text(program: ParsedProgram, max_steps: int = MAX_STEPS) -> str:
     """The trace of a program; raises interpreter.RunError where the program fails."""
     steps, final_state, final_printed = trace_steps(program, max_steps)
     return render(program.lines, steps, final_state, final_printed)

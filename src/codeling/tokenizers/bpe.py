@@ -16,7 +16,7 @@ denser variant.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from tokenizers import Regex, decoders, models, pre_tokenizers, trainers
 from tokenizers import Tokenizer as HFTokenizer
@@ -64,15 +64,20 @@ class BPETokenizer(Tokenizer):
         indent_rule: bool = True,
         min_frequency: int = 2,
         length: int | None = None,
-    ) -> "BPETokenizer":
+    ) -> BPETokenizer:
         """Learn merges from `texts` (an iterator is fine; `length` only feeds the trainer's count)."""
         alphabet = pre_tokenizers.ByteLevel.alphabet()
         if vocab_size < len(alphabet) + 2:
-            raise CodelingError(f"A byte-level BPE vocabulary needs more than {len(alphabet) + 1} tokens (256 bytes and {END_OF_TEXT}); pass a larger --vocab-size.")
+            raise CodelingError(
+                f"A byte-level BPE vocabulary needs more than {len(alphabet) + 1} tokens "
+                f"(256 bytes and {END_OF_TEXT}); pass a larger --vocab-size."
+            )
         hf = HFTokenizer(models.BPE())
         byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
         if indent_rule:
-            hf.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(INDENT_PATTERN), behavior="isolated"), byte_level])
+            hf.pre_tokenizer = pre_tokenizers.Sequence(
+                [pre_tokenizers.Split(Regex(INDENT_PATTERN), behavior="isolated"), byte_level]
+            )
         else:
             hf.pre_tokenizer = byte_level
         hf.decoder = decoders.ByteLevel()
@@ -100,12 +105,18 @@ class BPETokenizer(Tokenizer):
     def decode(self, ids: Sequence[int]) -> str:
         return self.hf.decode(list(ids), skip_special_tokens=False)
 
+    def to_hf(self) -> HFTokenizer:
+        return HFTokenizer.from_str(self.to_json())  # already in that format
+
     def to_json(self) -> str:
         return self.hf.to_str()
 
     @classmethod
-    def from_json(cls, text: str) -> "BPETokenizer":
+    def from_json(cls, text: str) -> BPETokenizer:
         try:
             return cls(HFTokenizer.from_str(text))
         except Exception as e:  # tokenizers raises plain Exceptions with its parser's message
-            raise CodelingError(f"This tokenizer.json cannot be read by Hugging Face tokenizers ({e}); pass a file saved by `tokenizers` or `codeling tokenizer train`.") from None
+            raise CodelingError(
+                f"This tokenizer.json cannot be read by Hugging Face tokenizers ({e}); "
+                "pass a file saved by `tokenizers` or `codeling tokenizer train`."
+            ) from None

@@ -4,10 +4,10 @@ shakespeare_char path), plus a comparison baseline for the TinyPy and code token
 from __future__ import annotations
 
 import json
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from codeling.errors import CodelingError
-from codeling.tokenizers.base import Tokenizer, register
+from codeling.tokenizers.base import Tokenizer, register, word_level_hf
 
 
 @register("char")
@@ -17,7 +17,7 @@ class CharTokenizer(Tokenizer):
         self.index = {c: i for i, c in enumerate(self.chars)}
 
     @classmethod
-    def fit(cls, texts: Iterable[str]) -> "CharTokenizer":
+    def fit(cls, texts: Iterable[str]) -> CharTokenizer:
         seen: set[str] = set()
         for text in texts:
             seen.update(text)
@@ -43,9 +43,12 @@ class CharTokenizer(Tokenizer):
     def decode(self, ids: Sequence[int]) -> str:
         return "".join(self.chars[i] for i in ids)
 
+    def to_hf(self):
+        return word_level_hf(self.chars, r"[\s\S]")  # every character alone, newlines included
+
     def to_json(self) -> str:
         return json.dumps({"codeling_tokenizer": "char", "chars": self.chars}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "CharTokenizer":
+    def from_json(cls, text: str) -> CharTokenizer:
         return cls(json.loads(text)["chars"])

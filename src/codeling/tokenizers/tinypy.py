@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 import string
-from typing import Sequence
+from collections.abc import Sequence
 
 from codeling.errors import CodelingError
-from codeling.tokenizers.base import Tokenizer, register
+from codeling.tokenizers.base import Tokenizer, register, word_level_hf
 
 SPECIALS = ("<pad>", "<bos>", "<eos>")
 MAX_SPACE_RUN = 8
@@ -67,9 +67,17 @@ class TinyPyTokenizer(Tokenizer):
         specials = {self.pad_id, self.bos_id, self.eos_id}
         return "".join(self.tokens[i] for i in ids if i not in specials)
 
+    def to_hf(self):
+        # The same longest-first alternation as self._pattern; Oniguruma also takes the first
+        # alternative that matches, so the cuts agree.
+        text_tokens = sorted((t for t in self.tokens if t not in SPECIALS), key=len, reverse=True)
+        hf = word_level_hf(self.tokens, "|".join(re.escape(t) for t in text_tokens))
+        hf.add_special_tokens(list(SPECIALS))
+        return hf
+
     def to_json(self) -> str:
         return json.dumps({"codeling_tokenizer": "tinypy", "tokens": self.tokens}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "TinyPyTokenizer":
+    def from_json(cls, text: str) -> TinyPyTokenizer:
         return cls(json.loads(text)["tokens"])

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 import torch.distributed as dist
@@ -178,7 +178,11 @@ class Parallel:
         """
         if self.kind != "fsdp":
             return (self.model, optimizer.state_dict()) if world.is_main else (None, None)
-        from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict, get_optimizer_state_dict
+        from torch.distributed.checkpoint.state_dict import (
+            StateDictOptions,
+            get_model_state_dict,
+            get_optimizer_state_dict,
+        )
 
         options = StateDictOptions(full_state_dict=True, cpu_offload=True)  # rank 0 gets it all, in CPU memory
         weights = get_model_state_dict(self.model, options=options)
@@ -216,11 +220,16 @@ def parallelize(model: nn.Module, kind: str, world: World, device: torch.device,
     fully_shard, MixedPrecisionPolicy = _fsdp_api()
     if precision == "fp16":
         raise CodelingError(
-            "train.parallel=fsdp trains in bf16 or fp32, not fp16; set train.precision=bf16 (or fp32), or use train.parallel=ddp."
+            "train.parallel=fsdp trains in bf16 or fp32, not fp16; "
+            "set train.precision=bf16 (or fp32), or use train.parallel=ddp."
         )
     # bf16: blocks are gathered and run in bf16, gradients reduced in fp32, the sharded master
     # weights and optimizer state stay fp32.
-    policy = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if precision == "bf16" else MixedPrecisionPolicy()
+    policy = (
+        MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
+        if precision == "bf16"
+        else MixedPrecisionPolicy()
+    )
     for block in model.blocks:
         fully_shard(block, mp_policy=policy)
     fully_shard(model, mp_policy=policy)  # the root: embeddings (tied with the output head) and the final norm

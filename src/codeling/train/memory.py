@@ -98,7 +98,9 @@ def activation_bytes(
 ) -> int:
     """Bytes of activations kept for the backward pass (the loss head's are in transient_bytes)."""
     h = model.n_embd
-    layer = residual_bytes * h if checkpointing else layer_bytes_per_token(model, seq_len, element_bytes, fused_attention)
+    layer = (
+        residual_bytes * h if checkpointing else layer_bytes_per_token(model, seq_len, element_bytes, fused_attention)
+    )
     # Token and target ids (int64), the final LayerNorm's input and the output head's input.
     outside = 16 + 4 * h + element_bytes * h + (h if model.dropout > 0 else 0)
     return micro_batch * seq_len * (model.n_layer * layer + outside)
@@ -119,7 +121,9 @@ def transient_bytes(
     """
     per_token = model.vocab_size * (element_bytes + 12)
     if checkpointing:
-        recomputed = model.vocab_size * element_bytes + layer_bytes_per_token(model, seq_len, element_bytes, fused_attention)
+        recomputed = model.vocab_size * element_bytes + layer_bytes_per_token(
+            model, seq_len, element_bytes, fused_attention
+        )
         per_token = max(per_token, recomputed)
     return micro_batch * seq_len * per_token
 
@@ -174,8 +178,16 @@ def plan(
         gradients_in_flight = counts.per_block
         working = element * (gathered + gradients_in_flight)
     result = MemoryPlan(
-        strategy, checkpointing, gpus, micro_batch, seq_len, precision,
-        parameters=4 * p // shard, gradients=4 * p // shard, optimizer=8 * p // shard, working_weights=working,
+        strategy,
+        checkpointing,
+        gpus,
+        micro_batch,
+        seq_len,
+        precision,
+        parameters=4 * p // shard,
+        gradients=4 * p // shard,
+        optimizer=8 * p // shard,
+        working_weights=working,
         activations=activation_bytes(model, micro_batch, seq_len, element, checkpointing, residual, fused_attention),
         transient=transient_bytes(model, micro_batch, seq_len, element, checkpointing, fused_attention),
     )
@@ -186,8 +198,14 @@ def plan(
     return result
 
 
-def plan_all(model: ModelConfig, micro_batch: int, seq_len: int, precision: str = "bf16", gpus: int = 1,
-             gpu_bytes: int | None = None) -> list[MemoryPlan]:
+def plan_all(
+    model: ModelConfig,
+    micro_batch: int,
+    seq_len: int,
+    precision: str = "bf16",
+    gpus: int = 1,
+    gpu_bytes: int | None = None,
+) -> list[MemoryPlan]:
     """DDP and FSDP, each without and with activation checkpointing."""
     return [
         plan(model, micro_batch, seq_len, precision, strategy, gpus, checkpointing, gpu_bytes)

@@ -63,9 +63,13 @@ class MetricsLog:
             try:
                 import wandb
             except ImportError:
-                raise CodelingError("log.wandb is on but wandb is not installed; pip install wandb, or set log.wandb=false.") from None
+                raise CodelingError(
+                    "log.wandb is on but wandb is not installed; pip install wandb, or set log.wandb=false."
+                ) from None
             os.environ.setdefault("WANDB_MODE", "offline")  # no network unless the user asks for it
-            self.wandb = wandb.init(project=cfg.wandb_project, name=run_name, dir=str(run_dir), config=config_dump, resume="allow")
+            self.wandb = wandb.init(
+                project=cfg.wandb_project, name=run_name, dir=str(run_dir), config=config_dump, resume="allow"
+            )
 
     def log(self, row: dict) -> None:
         self.jsonl.write(row)

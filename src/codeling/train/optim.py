@@ -22,7 +22,12 @@ class Chained:
 
     def __init__(self, optimizers: list[torch.optim.Optimizer]):
         self.optimizers = optimizers
-        self.param_groups = [group for opt in optimizers for group in opt.param_groups]
+
+    @property
+    def param_groups(self) -> list[dict]:
+        # Looked up each time: load_state_dict replaces an optimizer's group dicts, and a list kept
+        # from before a resume would take the learning rate into dicts no optimizer reads any more.
+        return [group for opt in self.optimizers for group in opt.param_groups]
 
     def step(self) -> None:
         for opt in self.optimizers:
@@ -37,7 +42,10 @@ class Chained:
 
     def load_state_dict(self, state: dict) -> None:
         if "chained" not in state or len(state["chained"]) != len(self.optimizers):
-            raise CodelingError("The checkpoint's optimizer state was saved with another train.optimizer; resume with the one it was trained with.")
+            raise CodelingError(
+                "The checkpoint's optimizer state was saved with another train.optimizer; "
+                "resume with the one it was trained with."
+            )
         for opt, opt_state in zip(self.optimizers, state["chained"]):
             opt.load_state_dict(opt_state)
 

@@ -1,14 +1,14 @@
 """The run-directory library: every directory and log a training loop leaves behind goes through here.
 
-    checked directory    written under a temporary name, fsynced, renamed into place, with a
-                         manifest.json holding the sha256 of each file (model checkpoints,
-                         population checkpoints, the best member)
-    step directories     step-000500/ ... inside one folder; the newest that matches its manifest
-                         wins, and pruning never deletes what a pointer (latest, best) names
-    pointers             RUN/latest, RUN/best: symlinks swapped atomically
-    JsonlLog             one JSON object a line (metrics.jsonl, lineage.jsonl); a resumed run first
-                         drops the rows past the step it resumes from, so the file reads as if the
-                         run had never stopped
+checked directory    written under a temporary name, fsynced, renamed into place, with a
+                     manifest.json holding the sha256 of each file (model checkpoints,
+                     population checkpoints, the best member)
+step directories     step-000500/ ... inside one folder; the newest that matches its manifest
+                     wins, and pruning never deletes what a pointer (latest, best) names
+pointers             RUN/latest, RUN/best: symlinks swapped atomically
+JsonlLog             one JSON object a line (metrics.jsonl, lineage.jsonl); a resumed run first
+                     drops the rows past the step it resumes from, so the file reads as if the
+                     run had never stopped
 """
 
 from __future__ import annotations

@@ -86,7 +86,9 @@ def resume_or_refuse(
     nothing is written over; every rank resumes from rank 0's choice."""
     if not resume:
         if occupied or rundir.step_dirs(folder):
-            raise CodelingError(f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out.")
+            raise CodelingError(
+                f"{run_dir} already holds a run; pass --resume to continue it, or choose another --out."
+            )
         return None
     found, skipped = rundir.newest_valid(folder)
     for path, problem in skipped:
@@ -133,8 +135,10 @@ def split_batch(config: Config, world: World) -> BatchSplit:
     if accum % n == 0:
         return BatchSplit(batch, accum // n, None)
     if batch % n == 0:
-        notice = (f"data.grad_accum ({accum}) does not divide among {n} processes, so each takes "
-                  f"{batch // n} of every micro-batch's {batch} rows; the global batch stays {batch * accum}.")
+        notice = (
+            f"data.grad_accum ({accum}) does not divide among {n} processes, so each takes "
+            f"{batch // n} of every micro-batch's {batch} rows; the global batch stays {batch * accum}."
+        )
         return BatchSplit(batch // n, accum, notice)
     raise CodelingError(
         f"Neither data.grad_accum ({accum}) nor data.batch_size ({batch}) is a multiple of the number of "

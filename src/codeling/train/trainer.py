@@ -124,8 +124,15 @@ def train(
         return run_loop(state, emit)
 
 
-def start(config: Config, run_dir: Path, resume: bool, emit: Emit, world: World, device: torch.device,
-          clock: Callable[[], float]) -> TrainState:
+def start(
+    config: Config,
+    run_dir: Path,
+    resume: bool,
+    emit: Emit,
+    world: World,
+    device: torch.device,
+    clock: Callable[[], float],
+) -> TrainState:
     """Prepare the data, build (or restore) the model and optimizer, and open the run directory."""
     data = skeleton.prepare_data(config)
     config = data.config
@@ -145,19 +152,48 @@ def start(config: Config, run_dir: Path, resume: bool, emit: Emit, world: World,
         emit(Event("notice", 0, {"message": split.notice}))
     step = saved.get("step", 0)
     state = TrainState(
-        config, run_dir, world, device, data, model, parallel,
+        config,
+        run_dir,
+        world,
+        device,
+        data,
+        model,
+        parallel,
         torch.compile(parallel.module) if config.train.compile else parallel.module,
-        optimizer, scaler, autocast, split, batches, curriculum_batches(config, data, batches),
+        optimizer,
+        scaler,
+        autocast,
+        split,
+        batches,
+        curriculum_batches(config, data, batches),
         BatchSampler(data.shards.split("val"), block, seed),
         skeleton.open_run_dir(run_dir, config, step if found else None) if world.is_main else None,
-        clock, step, saved.get("best_val"), saved.get("best_step"), saved.get("seconds", 0.0),
-        clock(), found, clock(),
+        clock,
+        step,
+        saved.get("best_val"),
+        saved.get("best_step"),
+        saved.get("seconds", 0.0),
+        clock(),
+        found,
+        clock(),
     )
     state.spent = state.budget_share()
     budget_s = config.train.max_minutes * 60 if config.train.schedule == "time" else None
-    emit(Event("start", step, {"max_steps": config.train.max_steps, "params": model.num_params(), "device": str(device),
-                               "precision": precision, "tokens_per_step": state.tokens_per_step(),
-                               "budget_s": budget_s, "seconds": state.seconds_before}))
+    emit(
+        Event(
+            "start",
+            step,
+            {
+                "max_steps": config.train.max_steps,
+                "params": model.num_params(),
+                "device": str(device),
+                "precision": precision,
+                "tokens_per_step": state.tokens_per_step(),
+                "budget_s": budget_s,
+                "seconds": state.seconds_before,
+            },
+        )
+    )
     return state
 
 
@@ -171,8 +207,9 @@ def build_model(config: Config, device: torch.device, world: World) -> GPT:
     return model
 
 
-def restore(found: Path, model: GPT, scaler: torch.amp.GradScaler, data: RunData, world: World,
-            device: torch.device) -> dict:
+def restore(
+    found: Path, model: GPT, scaler: torch.amp.GradScaler, data: RunData, world: World, device: torch.device
+) -> dict:
     """Load a checkpoint's weights, scaler and random streams; return its trainer state."""
     loaded = ckpt.load_checkpoint(found, device=device, with_state=True)
     data.shards.check_tokenizer(loaded.tokenizer.identity())
@@ -247,8 +284,11 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
     (loss, state.spent), (interrupted, overdue, out_of_time) = distributed.agree(
         world,
         [loss_sum / split.local_accum, state.budget_share()],
-        [stop.signal is not None, since_save > cfg.checkpoint.every_minutes * 60,
-         minutes is not None and state.clock() - state.started > minutes * 60],
+        [
+            stop.signal is not None,
+            since_save > cfg.checkpoint.every_minutes * 60,
+            minutes is not None and state.clock() - state.started > minutes * 60,
+        ],
     )
     if not math.isfinite(loss):
         refuse_non_finite(state, loss)
@@ -264,7 +304,11 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
 def refuse_non_finite(state: TrainState, loss: float) -> None:
     if state.log is not None:
         state.log.close()
-    kept = f"its last good checkpoint {state.last_saved} is kept" if state.last_saved else "no checkpoint had been saved yet"
+    kept = (
+        f"its last good checkpoint {state.last_saved} is kept"
+        if state.last_saved
+        else "no checkpoint had been saved yet"
+    )
     raise CodelingError(
         f"The training loss became {loss} at step {state.step + 1}, so the run stopped; {kept}. "
         "Lower train.lr or raise train.warmup_steps, then --resume."
@@ -273,8 +317,14 @@ def refuse_non_finite(state: TrainState, loss: float) -> None:
 
 def log_step(state: TrainState, outcome: StepOutcome, emit: Emit) -> None:
     step, tokens_per_step = state.step, state.tokens_per_step()
-    row = {"step": step, "split": "train", "loss": outcome.loss, "lr": outcome.lr, "tokens": step * tokens_per_step,
-           "time": state.seconds()}
+    row = {
+        "step": step,
+        "split": "train",
+        "loss": outcome.loss,
+        "lr": outcome.lr,
+        "tokens": step * tokens_per_step,
+        "time": state.seconds(),
+    }
     if state.log is not None and (step % state.config.log.every_steps == 0 or step == state.config.train.max_steps):
         state.log.log({**row, "grad_norm": outcome.grad_norm})
     info = {**row, "grad_norm": outcome.grad_norm, "tokens_per_s": tokens_per_step / max(outcome.seconds, 1e-9)}
@@ -302,8 +352,17 @@ def record_eval(state: TrainState, val: float, lr: float, emit: Emit) -> bool:
     if is_best:
         state.best_val, state.best_step = val, state.step
     if state.log is not None:
-        state.log.log({"step": state.step, "split": "val", "loss": val, "ppl": math.exp(min(val, 50)), "lr": lr,
-                       "tokens": state.step * state.tokens_per_step(), "time": state.seconds()})
+        state.log.log(
+            {
+                "step": state.step,
+                "split": "val",
+                "loss": val,
+                "ppl": math.exp(min(val, 50)),
+                "lr": lr,
+                "tokens": state.step * state.tokens_per_step(),
+                "time": state.seconds(),
+            }
+        )
     emit(Event("eval", state.step, {"loss": val, "best": is_best}))
     return is_best
 
@@ -316,8 +375,13 @@ def save(state: TrainState, is_best: bool, emit: Emit) -> None:
     path = run_dir / "checkpoints" / rundir.step_dir_name(state.step)
     if world.is_main:
         trainer_state = {
-            "step": state.step, "optimizer": optimizer_state, "scaler": state.scaler.state_dict(), "rng": rng[0],
-            "best_val": state.best_val, "best_step": state.best_step, "seconds": state.seconds(),
+            "step": state.step,
+            "optimizer": optimizer_state,
+            "scaler": state.scaler.state_dict(),
+            "rng": rng[0],
+            "best_val": state.best_val,
+            "best_step": state.best_step,
+            "seconds": state.seconds(),
             "data": {"seed": state.config.train.seed, "next_step": state.step},
         }
         if world.size > 1:
@@ -337,5 +401,14 @@ def finish(state: TrainState, stopped: str, loss: float | None, emit: Emit) -> T
         state.log.close()
     seconds = state.seconds()
     emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds}))
-    return TrainResult(state.run_dir, state.step, stopped, loss, state.best_val, state.best_step,
-                       state.step * state.tokens_per_step(), seconds, state.last_saved)
+    return TrainResult(
+        state.run_dir,
+        state.step,
+        stopped,
+        loss,
+        state.best_val,
+        state.best_step,
+        state.step * state.tokens_per_step(),
+        seconds,
+        state.last_saved,
+    )

@@ -9,8 +9,29 @@ task with a reference solution that an independent oracle's answers confirm.
 # The family modules register their kinds on import.
 from codeling.evals.tasks import arithmetic, dicts, lists, loops, strings  # noqa: F401
 from codeling.evals.tasks.base import FAMILIES, KINDS, LEVELS, MIN_TESTS, Task
-from codeling.evals.tasks.suite import (SPLITS, SuiteSettings, check_reference, generate_tasks, load_split, read_jsonl,
-                                        split_of, write_jsonl)
+from codeling.evals.tasks.suite import (
+    SPLITS,
+    SuiteSettings,
+    check_reference,
+    generate_tasks,
+    load_split,
+    read_jsonl,
+    split_of,
+    write_jsonl,
+)
 
-__all__ = ["FAMILIES", "KINDS", "LEVELS", "MIN_TESTS", "SPLITS", "SuiteSettings", "Task", "check_reference",
-           "generate_tasks", "load_split", "read_jsonl", "split_of", "write_jsonl"]
+__all__ = [
+    "FAMILIES",
+    "KINDS",
+    "LEVELS",
+    "MIN_TESTS",
+    "SPLITS",
+    "SuiteSettings",
+    "Task",
+    "check_reference",
+    "generate_tasks",
+    "load_split",
+    "read_jsonl",
+    "split_of",
+    "write_jsonl",
+]

@@ -11,13 +11,14 @@ implementation, which is a check, not a tautology.
 from __future__ import annotations
 
 import copy
-import hashlib
 import random
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from codeling.evals.run import Problem
+from codeling.digest import sha256_text
+from codeling.evals.run import BenchmarkProblem
 
 FAMILIES = ("arithmetic", "lists", "strings", "loops", "dicts")
 LEVELS = (1, 2, 3)
@@ -74,13 +75,23 @@ class Task:
         lines = [f"    assert candidate(*{args}) == {expected}, {args!r}" for args, expected in self.cases]
         return "\n\ndef check(candidate):\n" + "\n".join(lines) + f"\n\n\ncheck({self.entry_point})\n"
 
-    def problem(self) -> Problem:
-        return Problem(self.task_id, self.prompt, self.tests, {"family": self.family, "level": str(self.level)})
+    def problem(self) -> BenchmarkProblem:
+        return BenchmarkProblem(
+            self.task_id, self.prompt, self.tests, {"family": self.family, "level": str(self.level)}
+        )
 
     def to_json(self) -> dict:
-        return {"task_id": self.task_id, "family": self.family, "kind": self.kind, "level": self.level,
-                "entry_point": self.entry_point, "prompt": self.prompt, "reference": self.reference,
-                "tests": self.tests, "cases": [list(c) for c in self.cases]}
+        return {
+            "task_id": self.task_id,
+            "family": self.family,
+            "kind": self.kind,
+            "level": self.level,
+            "entry_point": self.entry_point,
+            "prompt": self.prompt,
+            "reference": self.reference,
+            "tests": self.tests,
+            "cases": [list(c) for c in self.cases],
+        }
 
 
 def _call(spec: Spec, args: tuple) -> str:
@@ -116,7 +127,7 @@ def build_task(k: Kind, spec: Spec, examples: int) -> Task | None:
     # Deep copies, so an oracle that changes its input cannot change the recorded case.
     cases = tuple((repr(args), repr(spec.oracle(*copy.deepcopy(args)))) for args in inputs)
     header = f"def {spec.name}({spec.params}) -> {spec.returns}:"
-    identity = hashlib.sha256(f"{k.name}\n{header}\n{spec.doc}".encode()).hexdigest()[:12]
+    identity = sha256_text(f"{k.name}\n{header}\n{spec.doc}")[:12]
     shown = _examples(spec, examples)
     doc = textwrap.fill(spec.doc, width=88, initial_indent="    ", subsequent_indent="    ")
     lines = [header, '    """' + doc.lstrip(), ""]
@@ -128,12 +139,40 @@ def build_task(k: Kind, spec: Spec, examples: int) -> Task | None:
 
 # Input makers shared by the families.
 
+
 def int_list(rng: random.Random, lo: int = -20, hi: int = 20, min_len: int = 3, max_len: int = 8) -> list[int]:
     return [rng.randint(lo, hi) for _ in range(rng.randint(min_len, max_len))]
 
 
-WORDS = ("apple", "banana", "cat", "dog", "egg", "fish", "grape", "hat", "ice", "jam", "kite", "lemon", "moon",
-         "nut", "owl", "pear", "queen", "rain", "sun", "tree", "umbrella", "van", "wolf", "yak", "zebra", "a", "an")
+WORDS = (
+    "apple",
+    "banana",
+    "cat",
+    "dog",
+    "egg",
+    "fish",
+    "grape",
+    "hat",
+    "ice",
+    "jam",
+    "kite",
+    "lemon",
+    "moon",
+    "nut",
+    "owl",
+    "pear",
+    "queen",
+    "rain",
+    "sun",
+    "tree",
+    "umbrella",
+    "van",
+    "wolf",
+    "yak",
+    "zebra",
+    "a",
+    "an",
+)
 
 
 def sentence(rng: random.Random, min_words: int = 2, max_words: int = 6) -> str:

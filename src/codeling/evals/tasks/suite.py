@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from codeling import atomic
 from codeling.errors import CodelingError
@@ -45,7 +45,7 @@ def _identity(task: Task) -> str:
 def split_of(task: Task, settings: SuiteSettings) -> str:
     if task.family in settings.heldout_families:
         return "heldout"
-    return "test" if int(_identity(task), 16) / 16 ** 12 < settings.test_fraction else "train"
+    return "test" if int(_identity(task), 16) / 16**12 < settings.test_fraction else "train"
 
 
 def generate_tasks(settings: SuiteSettings = SuiteSettings()) -> list[Task]:
@@ -62,8 +62,13 @@ def generate_tasks(settings: SuiteSettings = SuiteSettings()) -> list[Task]:
     return tasks
 
 
-def load_split(split: str, settings: SuiteSettings = SuiteSettings(), families: Iterable[str] | None = None,
-               levels: Iterable[int] | None = None, limit: int | None = None) -> list[Task]:
+def load_split(
+    split: str,
+    settings: SuiteSettings = SuiteSettings(),
+    families: Iterable[str] | None = None,
+    levels: Iterable[int] | None = None,
+    limit: int | None = None,
+) -> list[Task]:
     """One split's tasks, optionally only some families and levels, in an order mixed by hash so that
     the first `limit` tasks cover every kind."""
     if split not in SPLITS:
@@ -74,8 +79,11 @@ def load_split(split: str, settings: SuiteSettings = SuiteSettings(), families: 
         raise CodelingError(f"Families must be among {', '.join(FAMILIES)} and levels among {LEVELS}.")
     if limit is not None and limit < 1:
         raise CodelingError(f"--limit must be at least 1 task, got {limit}.")
-    chosen = [t for t in generate_tasks(settings)
-              if split_of(t, settings) == split and t.family in families and t.level in levels]
+    chosen = [
+        t
+        for t in generate_tasks(settings)
+        if split_of(t, settings) == split and t.family in families and t.level in levels
+    ]
     chosen.sort(key=_identity)
     return chosen[:limit]
 
@@ -105,8 +113,20 @@ def read_jsonl(path: str | Path) -> list[Task]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         try:
             d = json.loads(line)
-            tasks.append(Task(d["task_id"], d["family"], d["kind"], d["level"], d["entry_point"], d["prompt"],
-                              d["reference"], tuple(tuple(c) for c in d["cases"])))
+            tasks.append(
+                Task(
+                    d["task_id"],
+                    d["family"],
+                    d["kind"],
+                    d["level"],
+                    d["entry_point"],
+                    d["prompt"],
+                    d["reference"],
+                    tuple(tuple(c) for c in d["cases"]),
+                )
+            )
         except (json.JSONDecodeError, KeyError, TypeError):
-            raise CodelingError(f"{path}:{number} is not a task record; write the file with `codeling eval tasks-export`.") from None
+            raise CodelingError(
+                f"{path}:{number} is not a task record; write the file with `codeling eval tasks-export`."
+            ) from None
     return tasks

@@ -6,7 +6,7 @@ on held-out programs, and leave the checkpoint, metrics, loss plot and report in
   one-minute version of the same path for CI. Its programs use literals 0-9, the range of the older
   public TinyPy files: a tiny model can learn that arithmetic in minutes, while 0-255 literals (the
   generator's default) need far longer training (see docs/RESULTS.md).
-- `codeling tinypy datahack` (issue 3's GPU result): the `datahack` preset on the public generator's
+- `codeling tinypy datahack` (the GPU result): the `datahack` preset on the public generator's
   ALL mix (literals 0-255) for a time budget, scored in distribution and on out-of-distribution
   sets (longer loops, 3-4 digit literals, more statements) generated apart from the training data.
 """
@@ -16,16 +16,16 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from codeling import atomic
 from codeling.config import Config, load_config
 from codeling.errors import CodelingError
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.dataset import build_dataset
-from codeling.tinypy.evaluate import EvalReport, evaluate
+from codeling.tinypy.evaluate import TinyPyReport, evaluate_tinypy
 from codeling.tinypy.generator import generate
 from codeling.tinypy.sample import format_samples
 from codeling.train.plot import plot_run
@@ -62,19 +62,47 @@ class Plan:
 # The schedule runs on time: the cosine decay ends when the 8-minute budget does, however many
 # steps the machine fits in it (about 2,200 on two idle cores); max_steps only caps a fast machine.
 # See docs/RESULTS.md for each of these measured.
-MODEL = ("model.block_size=128", "model.positions=rotary", "model.n_layer=3", "model.n_head=8", "model.qk_norm=0.7",
-         "train.optimizer=muon")
-FULL = Plan(programs=100_000, test_programs=700, max_steps=4000, overrides=(
-    *MODEL, "data.batch_size=48", "train.schedule=time", "train.max_minutes=8",
-    "train.lr=6e-3", "train.min_lr=6e-4", "train.warmup_steps=100",
-    "train.eval_every=400", "train.eval_batches=10", "checkpoint.every_steps=800",
-))
-QUICK = Plan(programs=6_000, test_programs=200, max_steps=40, overrides=(
-    *MODEL, "data.batch_size=16", "train.lr=3e-3", "train.warmup_steps=10", "train.eval_every=20", "train.eval_batches=4",
-    "checkpoint.every_steps=20",
-))
+MODEL = (
+    "model.block_size=128",
+    "model.positions=rotary",
+    "model.n_layer=3",
+    "model.n_head=8",
+    "model.qk_norm=0.7",
+    "train.optimizer=muon",
+)
+FULL = Plan(
+    programs=100_000,
+    test_programs=700,
+    max_steps=4000,
+    overrides=(
+        *MODEL,
+        "data.batch_size=48",
+        "train.schedule=time",
+        "train.max_minutes=8",
+        "train.lr=6e-3",
+        "train.min_lr=6e-4",
+        "train.warmup_steps=100",
+        "train.eval_every=400",
+        "train.eval_batches=10",
+        "checkpoint.every_steps=800",
+    ),
+)
+QUICK = Plan(
+    programs=6_000,
+    test_programs=200,
+    max_steps=40,
+    overrides=(
+        *MODEL,
+        "data.batch_size=16",
+        "train.lr=3e-3",
+        "train.warmup_steps=10",
+        "train.eval_every=20",
+        "train.eval_batches=4",
+        "checkpoint.every_steps=20",
+    ),
+)
 
-# The issue's out-of-distribution sets: each stretches one knob past what training saw.
+# The out-of-distribution sets: each stretches one knob past what training saw.
 OOD_SETS = (
     OutOfDistribution("longer loops (4-8 iterations)", "3.1,3.2,4.1", Knobs(loop_iterations=(4, 8))),
     OutOfDistribution("3-4 digit literals", "ALL", Knobs(literals=(100, 9999))),
@@ -82,41 +110,72 @@ OOD_SETS = (
 )
 # The GPU recipe carries over what the CPU screens found (rotary positions, Muon, a time schedule);
 # its learning rate is a guess for a 384-wide model until a GPU run measures it.
-DATAHACK = Plan(programs=2_000_000, test_programs=2000, max_steps=1_000_000, knobs=Knobs(), preset="datahack", ood=OOD_SETS, overrides=(
-    "model.block_size=256", "model.positions=rotary", "train.optimizer=muon", "data.batch_size=256",
-    "train.lr=3e-3", "train.min_lr=3e-4", "train.warmup_steps=300", "train.schedule=time", "train.max_minutes=50",
-    "train.eval_every=1000", "train.eval_batches=20", "checkpoint.every_steps=2000", "checkpoint.every_minutes=10",
-))
+DATAHACK = Plan(
+    programs=2_000_000,
+    test_programs=2000,
+    max_steps=1_000_000,
+    knobs=Knobs(),
+    preset="datahack",
+    ood=OOD_SETS,
+    overrides=(
+        "model.block_size=256",
+        "model.positions=rotary",
+        "train.optimizer=muon",
+        "data.batch_size=256",
+        "train.lr=3e-3",
+        "train.min_lr=3e-4",
+        "train.warmup_steps=300",
+        "train.schedule=time",
+        "train.max_minutes=50",
+        "train.eval_every=1000",
+        "train.eval_batches=20",
+        "checkpoint.every_steps=2000",
+        "checkpoint.every_minutes=10",
+    ),
+)
 
 
-def datahack_plan(minutes: float, programs: int, preset: str = "datahack", ood_programs: int = 500, overrides: tuple[str, ...] = ()) -> Plan:
+def datahack_plan(
+    minutes: float, programs: int, preset: str = "datahack", ood_programs: int = 500, overrides: tuple[str, ...] = ()
+) -> Plan:
     """DATAHACK with a user's budget, size and overrides (theirs win); compiled where CUDA is."""
     import torch
 
     compiled = ("train.compile=true",) if torch.cuda.is_available() else ()
     test_programs = min(DATAHACK.test_programs, max(1, programs // 10))  # small trial runs keep most for training
-    return replace(DATAHACK, programs=programs, test_programs=test_programs, preset=preset, ood_programs=ood_programs,
-                   overrides=(*DATAHACK.overrides, f"train.max_minutes={minutes}", *compiled, *overrides))
+    return replace(
+        DATAHACK,
+        programs=programs,
+        test_programs=test_programs,
+        preset=preset,
+        ood_programs=ood_programs,
+        overrides=(*DATAHACK.overrides, f"train.max_minutes={minutes}", *compiled, *overrides),
+    )
 
 
 @dataclass
-class DemoResult:
+class RecipeResult:
     run_dir: Path
-    report: EvalReport
+    report: TinyPyReport
     seconds: dict[str, float]  # per phase: data, train, eval
     training: dict = field(default_factory=dict)  # steps, tokens, device
-    ood: dict[str, EvalReport] = field(default_factory=dict)  # out-of-distribution set name -> report
+    ood: dict[str, TinyPyReport] = field(default_factory=dict)  # out-of-distribution set name -> report
 
 
 def demo_config(data_dir: Path, plan: Plan) -> Config:
-    return load_config(preset=plan.preset, overrides=[f"data.dir={data_dir}", f"train.max_steps={plan.max_steps}", *plan.overrides])
+    return load_config(
+        preset=plan.preset, overrides=[f"data.dir={data_dir}", f"train.max_steps={plan.max_steps}", *plan.overrides]
+    )
 
 
 def prepare(out: Path) -> None:
     """Make `out` empty, replacing only a directory an earlier recipe run made."""
     if out.exists():
         if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise CodelingError(f"{out} exists and was not made by a codeling recipe (`codeling demo`, `codeling tinypy datahack`); pass another --out or move it away.")
+            raise CodelingError(
+                f"{out} exists and was not made by a codeling recipe (`codeling demo`, `codeling tinypy datahack`); "
+                "pass another --out or move it away."
+            )
         shutil.rmtree(out)
     out.mkdir(parents=True)
 
@@ -127,7 +186,7 @@ def run_recipe(
     seed: int = 0,
     train: Callable | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> DemoResult:
+) -> RecipeResult:
     """Generate, build, train, plot and score `plan` in `out`. `train(config, run_dir)` runs the
     training and returns its TrainResult (the CLI passes one that draws a progress bar); default:
     codeling.train.trainer.train."""
@@ -158,15 +217,15 @@ def run_recipe(
 
     t0 = time.monotonic()
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    report = evaluate(out, data_dir, device=device)
-    ood = {name: evaluate(out, file, device=device) for name, file in ood_files.items()}
+    report = evaluate_tinypy(out, data_dir, device=device)
+    ood = {name: evaluate_tinypy(out, file, device=device) for name, file in ood_files.items()}
     seconds["eval"] = time.monotonic() - t0
     training = {"steps": trained.step, "tokens": trained.tokens, "seconds": round(trained.seconds, 1), "device": device}
     payload = {**report.to_json(), "seconds_by_phase": seconds, "training": training}
     if ood:
         payload["out_of_distribution"] = {name: r.to_json() for name, r in ood.items()}
     atomic.write_text(out / "report.json", json.dumps(payload, indent=2) + "\n")
-    return DemoResult(out, report, seconds, training, ood)
+    return RecipeResult(out, report, seconds, training, ood)
 
 
 def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], bar: Callable) -> dict[str, Path]:

@@ -1,0 +1,44 @@
+"""`codeling tinypy datahack`: the GPU result. Train on ALL TinyPy levels (literals 0-255) for a time
+budget, then score in distribution and on out-of-distribution sets (tinypy/recipes.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from codeling.cli import options
+from codeling.cli.progress import console
+from codeling.errors import CodelingError
+
+
+def datahack_cmd(
+    out: Path = options.out("run directory (an earlier recipe run's is replaced)", Path("runs/datahack")),
+    minutes: float = typer.Option(50.0, "--minutes", help="training budget; the learning-rate schedule ends with it"),
+    programs: int = typer.Option(2_000_000, "--programs", help="distinct programs generated (train + val + test)"),
+    ood_programs: int = typer.Option(500, "--ood-programs", help="programs per out-of-distribution set"),
+    preset: str = options.preset(default="datahack"),
+    set_: list[str] = options.SET,
+    seed: int = options.SEED,
+):
+    """The GPU result: train on ALL levels (literals 0-255) for a time budget, score in and out of distribution."""
+    from codeling.cli.demo import run_recipe
+    from codeling.tinypy.recipes import datahack_plan
+
+    if minutes <= 0 or programs < 2 or ood_programs < 1:
+        raise CodelingError(
+            "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
+        )
+    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_))
+    console.print(
+        f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of ALL levels "
+        f"(literals 0-255) for {minutes:g} minutes of training"
+    )
+    result = run_recipe(out, plan, seed)
+    table = Table(title="out of distribution (none of these programs was trained on)")
+    for column in ("set", "n", "output acc"):
+        table.add_column(column, justify="left" if column == "set" else "right")
+    for name, report in result.ood.items():
+        table.add_row(name, f"{report.overall.n:,}", f"{report.overall.accuracy()['output'] * 100:.1f}%")
+    console.print(table)

@@ -1,0 +1,49 @@
+"""`codeling demo`: generate TinyPy programs, train the tiny preset to predict what they print, score it.
+
+The recipe itself (plans, data, training, scoring) is library code in tinypy/recipes.py; this module
+draws its progress and prints its report. `codeling tinypy datahack` (cli/datahack.py) runs a larger
+plan through the same `run_recipe` here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from codeling.cli import options
+from codeling.cli.evals import print_tinypy_report
+from codeling.cli.progress import Bars, console
+
+
+def run_recipe(out: Path, plan, seed: int):
+    """Run a recipe under one progress display (data generation, then training), print its report."""
+    from codeling.tinypy.recipes import run_recipe as run
+    from codeling.train.trainer import train
+
+    with Bars() as bars:
+        result = run(
+            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, on_event=bars), progress=bars.update
+        )
+    print_tinypy_report(result.report)
+    phases = ", ".join(f"{name} {s:.0f}s" for name, s in result.seconds.items())
+    console.print(
+        f"time: {phases}; {result.training['steps']:,} steps, {result.training['tokens']:,} tokens on "
+        f"{result.training['device']}. Checkpoint, metrics.jsonl, loss.png and report.json are in {result.run_dir}/"
+    )
+    return result
+
+
+def demo_cmd(
+    out: Path = options.out("run directory (an earlier demo's is replaced)", Path("runs/demo")),
+    quick: bool = typer.Option(False, "--quick", help="a one-minute version of the same path"),
+    seed: int = options.SEED,
+):
+    """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
+    from codeling.tinypy.recipes import FULL, QUICK
+
+    console.print(
+        "[bold]codeling demo[/]: teach a tiny GPT to predict what TinyPy programs print (all levels, literals 0-9)"
+    )
+    result = run_recipe(out, QUICK if quick else FULL, seed)
+    console.print(f"next: codeling eval tinypy {result.run_dir} --data FILE   |   codeling info {result.run_dir}")

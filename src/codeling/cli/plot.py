@@ -1,0 +1,24 @@
+"""`codeling plot`: draw a run's loss.png, or a population's members and lineage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from codeling.cli.progress import console
+
+
+def plot_cmd(
+    run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
+    out: Path | None = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
+):
+    """Draw loss.png (train/val loss, learning rate); for `codeling evolve` runs, every member and who copied whom."""
+    if (run_dir / "lineage.jsonl").is_file():
+        from codeling.evolve.plot import plot_population
+
+        console.print(f"wrote {plot_population(run_dir, out)}")
+        return
+    from codeling.train.plot import plot_run
+
+    console.print(f"wrote {plot_run(run_dir, out)}")

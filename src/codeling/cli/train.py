@@ -1,0 +1,51 @@
+"""`codeling train`: train one GPT from a preset or config on a data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from codeling.cli import options
+from codeling.cli.progress import Bars, console
+from codeling.errors import CodelingError
+
+
+def run_training(config, out: Path, resume: bool):
+    """Train with a progress view; used by `train` and by recipes such as the demo."""
+    from codeling.train.trainer import train
+
+    with Bars() as bars:
+        return train(config, out, resume=resume, on_event=bars)
+
+
+def train_cmd(
+    data: Path | None = options.DATA,
+    out: Path = options.out("run directory: checkpoints, metrics.jsonl, tb/, loss.png"),
+    config: Path | None = options.CONFIG,
+    preset: str | None = options.PRESET,
+    set_: list[str] = options.SET,
+    max_steps: int | None = options.MAX_STEPS,
+    resume: bool = options.RESUME,
+):
+    """Train a GPT. Ctrl+C (or SIGTERM) finishes the step, saves, and exits; --resume continues."""
+    from codeling.config import load_config
+    from codeling.train.checkpoint import latest_valid
+    from codeling.train.distributed import from_env
+
+    base = None
+    if resume and config is None and preset is None:
+        # Resuming with no config given: continue with the run's own, plus any overrides.
+        found, _ = latest_valid(out)
+        if found is None:
+            raise CodelingError(f"{out} holds no valid checkpoint to resume from; start without --resume.")
+        base = json.loads((found / "config.json").read_text())
+    cfg = load_config(preset=preset, path=config, overrides=options.overrides(set_, data, max_steps), base=base)
+    result = run_training(cfg, out, resume)
+    if not from_env().is_main:
+        return  # under torchrun, rank 0 speaks for the job
+    val = (
+        f"{result.best_val_loss:.4f} at step {result.best_step}" if result.best_val_loss is not None else "not measured"
+    )
+    console.print(f"{result.stopped} at step {result.step}; best val loss {val}; checkpoint {result.checkpoint}")
+    if result.stopped == "interrupted":
+        console.print(f"resume with: codeling train --out {out} --resume")
