@@ -167,10 +167,9 @@ def start_population(
     """Prepare the data, build (or restore) the population, and open the run directory."""
     refuse_unsupported(config, settings)
     data = skeleton.prepare_data(config)
-    config, tcfg = data.config, data.config.train
-    found = skeleton.resume_or_refuse(
-        pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=(run_dir / "lineage.jsonl").exists()
-    )
+    tcfg = data.config.train
+    occupied = (run_dir / "lineage.jsonl").exists()
+    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=occupied)
     device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
     if needs_scaler:
@@ -178,73 +177,77 @@ def start_population(
             "Populations train in fp32 or bf16, not fp16 (no per-member loss scaling); "
             "set train.precision=bf16 or fp32."
         )
-    seeds = [tcfg.seed + i for i in range(settings.population)]
-    population = Population(config.model, seeds, device)
+    population = Population(data.config.model, [tcfg.seed + i for i in range(settings.population)], device)
     space = space or default_space(tcfg)
-    saved = {
-        "hypers": initial_hypers(Hyper.of(tcfg), space, settings.population, tcfg.seed),
-        "step": 0,
-        "generation": 0,
-        "scores": [math.nan] * settings.population,
-    }
-    if found is not None:
+    if found is None:
+        hypers = initial_hypers(Hyper.of(tcfg), space, settings.population, tcfg.seed)
+        saved = {"hypers": hypers, "step": 0, "generation": 0, "scores": [math.nan] * settings.population}
+    else:
         saved = restore(found, population, settings, data)
+    state = open_population_run(data, settings, run_dir, population, saved, space, autocast, found is not None, clock)
+    if found is None:
+        for member, hyper in enumerate(state.hypers):
+            state.lineage.write(lineage_row(0, 0, member, None, "init", hyper, None))
+    facts = {"population": settings.population, "mode": settings.mode, "device": str(device), "precision": precision}
+    size = {"params": population.template.num_params(), "tokens_per_step": state.tokens_per_step()}
+    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, **facts, **size}))
+    return state
+
+
+def open_population_run(
+    data: RunData,
+    settings: EvolveSettings,
+    run_dir: Path,
+    population: Population,
+    saved: dict,
+    space: dict[str, Range],
+    autocast,
+    resumed: bool,
+    clock: Callable[[], float],
+) -> PopulationState:
+    """The run's state with its samplers and logs: metrics.jsonl and lineage.jsonl kept up to the
+    resumed step, config.yaml and evolve.json written."""
+    config = data.config
+    block, seed = config.model.block_size, config.train.seed
     split = skeleton.split_batch(config, World())
-    val = BatchSampler(data.shards.split("val"), config.model.block_size, tcfg.seed)
-    resume_step = saved["step"] if found is not None else None
+    val = BatchSampler(data.shards.split("val"), block, seed)
+    resume_step = saved["step"] if resumed else None
+    log_config = LogConfig(every_steps=config.log.every_steps, tensorboard=False)
     state = PopulationState(
-        config,
-        settings,
-        run_dir,
-        data,
-        population,
-        saved["hypers"],
-        space,
-        autocast,
-        split,
-        [BatchSampler(data.shards.split("train"), config.model.block_size, seed) for seed in seeds],
-        [val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(tcfg.eval_batches)],
-        skeleton.open_run_dir(
-            run_dir, config, resume_step, LogConfig(every_steps=config.log.every_steps, tensorboard=False)
-        ),
-        JsonlLog(run_dir / "lineage.jsonl", resume_step),
-        clock,
-        saved["step"],
-        saved["generation"],
-        saved["scores"],
-        saved.get("seconds", 0.0),
-        clock(),
+        config=config,
+        settings=settings,
+        run_dir=run_dir,
+        data=data,
+        population=population,
+        hypers=saved["hypers"],
+        space=space,
+        autocast=autocast,
+        split=split,
+        batches=[BatchSampler(data.shards.split("train"), block, s) for s in population.seeds],
+        val_batches=[val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(config.train.eval_batches)],
+        log=skeleton.open_run_dir(run_dir, config, resume_step, log_config),
+        lineage=JsonlLog(run_dir / "lineage.jsonl", resume_step),
+        clock=clock,
+        step=saved["step"],
+        generation=saved["generation"],
+        scores=saved["scores"],
+        seconds_before=saved.get("seconds", 0.0),
+        started=clock(),
     )
     atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
-    if found is None:
-        for i, h in enumerate(state.hypers):
-            state.lineage.write(
-                {
-                    "generation": 0,
-                    "step": 0,
-                    "member": i,
-                    "parent": None,
-                    "action": "init",
-                    "hyper": asdict(h),
-                    "score": None,
-                }
-            )
-    emit(
-        Event(
-            "start",
-            state.step,
-            {
-                "max_steps": tcfg.max_steps,
-                "population": settings.population,
-                "mode": settings.mode,
-                "device": str(device),
-                "precision": precision,
-                "params": population.template.num_params(),
-                "tokens_per_step": state.tokens_per_step(),
-            },
-        )
-    )
     return state
+
+
+def lineage_row(generation: int, step: int, member: int, parent: int | None, action: str, hyper: Hyper, score):
+    return {
+        "generation": generation,
+        "step": step,
+        "member": member,
+        "parent": parent,
+        "action": action,
+        "hyper": asdict(hyper),
+        "score": score,
+    }
 
 
 def restore(found: Path, population: Population, settings: EvolveSettings, data: RunData) -> dict:
@@ -353,17 +356,8 @@ def end_generation(state: PopulationState, emit: Emit) -> None:
         state.population.add_noise(clones, settings.noise_scale, noise)
     state.hypers = [d.hyper for d in decisions]
     for d in decisions:
-        state.lineage.write(
-            {
-                "generation": state.generation,
-                "step": state.step,
-                "member": d.member,
-                "parent": d.parent,
-                "action": d.action,
-                "hyper": asdict(d.hyper),
-                "score": state.scores[d.member],
-            }
-        )
+        row = lineage_row(state.generation, state.step, d.member, d.parent, d.action, d.hyper, state.scores[d.member])
+        state.lineage.write(row)
     emit(Event("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions}))
     save(state, emit)
 

@@ -157,23 +157,12 @@ def train_population_ray(
     """Run the population on Ray (the running instance, `address`, or a new local one); pbt or none.
 
     Each trial asks Ray for one CPU and `gpus_per_trial` GPUs (Ray hides GPUs from trials that ask for none)."""
-    try:
-        import ray
-        from ray import tune
-    except ImportError:
-        raise CodelingError(
-            "The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local."
-        ) from None
-    settings.check()
-    if settings.mode not in ("pbt", "none"):
-        raise CodelingError(
-            f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
-            "use --backend local for evolve."
-        )
     run_dir = Path(run_dir).resolve()
+    _refuse_unsupported(settings, run_dir)
+    import ray
+    from ray import tune
+
     emit = on_event or skeleton.ignore
-    if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
-        raise CodelingError(f"{run_dir} already holds a population run; choose another --out.")
     config = skeleton.prepare_data(config).config
     config.data.dir = str(Path(config.data.dir).resolve())  # trials run in other working directories
     tcfg, P, G = config.train, settings.population, settings.generation_steps
@@ -183,21 +172,9 @@ def train_population_ray(
     reports.mkdir(parents=True, exist_ok=True)
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    emit(
-        Event(
-            "start",
-            0,
-            {
-                "max_steps": tcfg.max_steps,
-                "population": P,
-                "mode": f"{settings.mode} on ray",
-                "device": "ray",
-                "precision": tcfg.precision,
-                "params": 0,
-                "tokens_per_step": config.data.batch_size * config.model.block_size,
-            },
-        )
-    )
+    facts = {"population": P, "mode": f"{settings.mode} on ray", "device": "ray", "precision": tcfg.precision}
+    tokens = config.data.batch_size * config.data.grad_accum * config.model.block_size
+    emit(Event("start", 0, {"max_steps": tcfg.max_steps, **facts, "params": 0, "tokens_per_step": tokens}))
     t0 = time.monotonic()
     tuner = tune.Tuner(
         tune.with_resources(_trainable, {"cpu": 1, "gpu": gpus_per_trial}),
@@ -252,6 +229,23 @@ def _finish(
         seconds,
         lineage,
     )
+
+
+def _refuse_unsupported(settings: EvolveSettings, run_dir: Path) -> None:
+    try:
+        import ray.tune  # noqa: F401
+    except ImportError:
+        raise CodelingError(
+            "The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local."
+        ) from None
+    settings.check()
+    if settings.mode not in ("pbt", "none"):
+        raise CodelingError(
+            f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
+            "use --backend local for evolve."
+        )
+    if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
+        raise CodelingError(f"{run_dir} already holds a population run; choose another --out.")
 
 
 def _param_space(config: Config, G: int, first: list[Hyper], reports: Path) -> dict:

@@ -145,56 +145,49 @@ def start(
     optimizer = make_optimizer(parallel.model, config.train, device)  # after sharding: FSDP replaces the parameters
     if found:
         parallel.load_optimizer_state(optimizer, saved["optimizer"])
-    block, seed = config.model.block_size, config.train.seed
-    batches = BatchSampler(data.shards.split("train"), block, seed)
     split = skeleton.split_batch(config, world)
     if split.notice:
         emit(Event("notice", 0, {"message": split.notice}))
+    batches = BatchSampler(data.shards.split("train"), config.model.block_size, config.train.seed)
     step = saved.get("step", 0)
     state = TrainState(
-        config,
-        run_dir,
-        world,
-        device,
-        data,
-        model,
-        parallel,
-        torch.compile(parallel.module) if config.train.compile else parallel.module,
-        optimizer,
-        scaler,
-        autocast,
-        split,
-        batches,
-        curriculum_batches(config, data, batches),
-        BatchSampler(data.shards.split("val"), block, seed),
-        skeleton.open_run_dir(run_dir, config, step if found else None) if world.is_main else None,
-        clock,
-        step,
-        saved.get("best_val"),
-        saved.get("best_step"),
-        saved.get("seconds", 0.0),
-        clock(),
-        found,
-        clock(),
+        config=config,
+        run_dir=run_dir,
+        world=world,
+        device=device,
+        data=data,
+        model=model,
+        parallel=parallel,
+        forward=torch.compile(parallel.module) if config.train.compile else parallel.module,
+        optimizer=optimizer,
+        scaler=scaler,
+        autocast=autocast,
+        split=split,
+        batches=batches,
+        curriculum=curriculum_batches(config, data, batches),
+        val_batches=BatchSampler(data.shards.split("val"), config.model.block_size, config.train.seed),
+        log=skeleton.open_run_dir(run_dir, config, step if found else None) if world.is_main else None,
+        clock=clock,
+        step=step,
+        best_val=saved.get("best_val"),
+        best_step=saved.get("best_step"),
+        seconds_before=saved.get("seconds", 0.0),
+        started=clock(),
+        last_saved=found,
+        last_save_time=clock(),
     )
     state.spent = state.budget_share()
-    budget_s = config.train.max_minutes * 60 if config.train.schedule == "time" else None
-    emit(
-        Event(
-            "start",
-            step,
-            {
-                "max_steps": config.train.max_steps,
-                "params": model.num_params(),
-                "device": str(device),
-                "precision": precision,
-                "tokens_per_step": state.tokens_per_step(),
-                "budget_s": budget_s,
-                "seconds": state.seconds_before,
-            },
-        )
-    )
+    announce(state, precision, emit)
     return state
+
+
+def announce(state: TrainState, precision: str, emit: Emit) -> None:
+    """The start event: what trains, where, and from which step (the CLI prints it as one line)."""
+    tcfg = state.config.train
+    budget_s = tcfg.max_minutes * 60 if tcfg.schedule == "time" else None  # the bar then counts time
+    what = {"params": state.model.num_params(), "device": str(state.device), "precision": precision}
+    size = {"tokens_per_step": state.tokens_per_step(), "budget_s": budget_s, "seconds": state.seconds_before}
+    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, **what, **size}))
 
 
 def build_model(config: Config, device: torch.device, world: World) -> GPT:
