@@ -96,6 +96,9 @@ class TrainConfig(_Section):
     compile: bool = False
     device: str = "auto"
     seed: int = 1337
+    init_from: str | None = Field(
+        None, description="a checkpoint or run directory whose weights a fresh run starts from (fine-tuning)"
+    )
     eval_every: int = Field(200, ge=1)
     eval_batches: int = Field(20, ge=1)
     # Under torchrun with several processes: ddp keeps a whole model per process, fsdp shards

@@ -267,3 +267,22 @@ def test_curriculum_needs_the_same_tokenizer_and_both_keys(text_data, tmp_path):
     assert not (tmp_path / "run").exists()  # refused before anything is written
     with pytest.raises(CodelingError, match="go together"):
         config(text_data, f"data.curriculum={other / 'data'}")
+
+
+def test_init_from_starts_a_fresh_run_from_a_checkpoints_weights(text_data, tmp_path):
+    first = train(config(text_data, "train.max_steps=30", "train.eval_every=30", "train.lr=3e-3"), tmp_path / "first")
+    still = config(
+        text_data,
+        "train.max_steps=1",
+        "train.eval_every=1",
+        "train.lr=1e-12",
+        "train.min_lr=0",
+        f"train.init_from={tmp_path / 'first'}",
+    )
+    tuned = train(still, tmp_path / "tuned")
+    assert tuned.best_val_loss == pytest.approx(first.best_val_loss, rel=1e-5)  # its weights, barely moved
+    fresh = train(config(text_data, "train.max_steps=1", "train.eval_every=1"), tmp_path / "fresh")
+    assert fresh.best_val_loss > first.best_val_loss + 0.3
+    wider = config(text_data, "train.max_steps=1", "model.n_embd=64", f"train.init_from={tmp_path / 'first'}")
+    with pytest.raises(CodelingError, match="holds a model of another shape"):
+        train(wider, tmp_path / "wider")

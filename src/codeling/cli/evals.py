@@ -133,13 +133,52 @@ def humaneval(
 ):
     """HumanEval's 164 problems: sample, run each completion with the problem's tests in the sandbox, report pass@k."""
     from codeling.evals.humaneval import load_humaneval
+
+    items = load_humaneval(limit)
+    run_args = (n, temperature, top_p, max_new_tokens, seed, timeout, workers, options.pick(batch_size, batch_rows))
+    _score_problems(
+        items, "humaneval", "HumanEval", checkpoint, canonical, run_args, sandbox, device, json_out, samples
+    )
+
+
+@app.command()
+def problems(
+    checkpoint: Path | None = typer.Argument(None, help="checkpoint or run directory"),
+    file: Path = typer.Option(..., "--file", help="JSONL (or .jsonl.gz) of problems in HumanEval's format"),
+    n: int = N,
+    temperature: float = TEMPERATURE,
+    top_p: float = TOP_P,
+    max_new_tokens: int = MAX_NEW,
+    seed: int = SEED,
+    limit: int | None = typer.Option(None, "--limit", help="only the first N problems"),
+    canonical: bool = typer.Option(False, "--canonical", help="score the file's canonical solutions (a check)"),
+    timeout: float = TIMEOUT,
+    workers: int | None = WORKERS,
+    batch_size: int = BATCH,
+    json_out: Path | None = JSON_OUT,
+    samples: Path | None = SAMPLES,
+    sandbox: str = SANDBOX,
+    device: str | None = DEVICE,
+):
+    """Any problem file in HumanEval's format (task_id, prompt, test, entry_point): MBPP converted,
+    a class's own exercises, a held-out set of your own; scored exactly as HumanEval is."""
+    from codeling.evals.humaneval import read_problem_file
+
+    items = read_problem_file(file, limit)
+    run_args = (n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size)
+    _score_problems(items, str(file), file.name, checkpoint, canonical, run_args, sandbox, device, json_out, samples)
+
+
+def _score_problems(items, benchmark, title, checkpoint, canonical, run_args, sandbox, device, json_out, samples):
+    """Score a model (or the canonical solutions) on HumanEval-shaped problems; print and write."""
     from codeling.evals.run import execute, score_pass_at_k
     from codeling.sandbox import Limits, SandboxConfig
 
-    batch_size = options.pick(batch_size, batch_rows)
-    items = load_humaneval(limit)
     problems = [p.problem() for p in items]
+    n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size = run_args
     if canonical:
+        if not all(p.canonical_solution for p in items):
+            raise CodelingError(f"{benchmark} has problems without a canonical_solution; drop --canonical.")
         with Bars() as bars:
             results = execute(
                 problems,
@@ -153,22 +192,9 @@ def humaneval(
     elif checkpoint is None:
         raise CodelingError("Pass a checkpoint to evaluate, or --canonical to score the canonical solutions.")
     else:
-        results, report, settings = _run(
-            problems,
-            checkpoint,
-            n,
-            temperature,
-            top_p,
-            max_new_tokens,
-            seed,
-            timeout,
-            workers,
-            batch_size,
-            sandbox,
-            device,
-        )
-    _print_pass_at_k(report, f"HumanEval ({len(problems)} problems)")
-    _write(results, report, {"benchmark": "humaneval", **settings}, json_out, samples)
+        results, report, settings = _run(problems, checkpoint, *run_args, sandbox, device)
+    _print_pass_at_k(report, f"{title} ({len(problems)} problems)")
+    _write(results, report, {"benchmark": benchmark, **settings}, json_out, samples)
 
 
 def _suite(seed: int, per_kind: int, heldout: str):

@@ -1,4 +1,4 @@
-"""`codeling plot`: draw a run's loss.png, or a population's members and lineage."""
+"""`codeling plot`: draw a run's loss.png, a population's members and lineage, or an improve run's rounds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ def plot_cmd(
     run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
     out: Path | None = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
 ):
-    """Draw loss.png (train/val loss, learning rate); for `codeling evolve` runs, every member and who copied whom."""
+    """Draw loss.png (train/val loss, learning rate); for `codeling evolve` runs, every member and who
+    copied whom; for `codeling improve` runs, held-out pass@k round by round (rounds.png)."""
+    if (run_dir / "rounds.jsonl").is_file():
+        from codeling.improve.plot import plot_rounds
+
+        console.print(f"wrote {plot_rounds(run_dir, out)}")
+        return
     if (run_dir / "lineage.jsonl").is_file():
         from codeling.evolve.plot import plot_population
 

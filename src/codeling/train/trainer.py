@@ -141,6 +141,8 @@ def start(
     model = build_model(config, device, world)
     scaler = torch.amp.GradScaler(device.type, enabled=needs_scaler)
     saved = restore(found, model, scaler, data, world, device) if found else {}
+    if not found and config.train.init_from:
+        start_from(config.train.init_from, model, data, device)
     parallel = distributed.parallelize(model, config.train.parallel, world, device, precision)
     optimizer = make_optimizer(parallel.model, config.train, device)  # after sharding: FSDP replaces the parameters
     if found:
@@ -216,6 +218,21 @@ def restore(
     if len(streams) != world.size and world.rank:
         torch.manual_seed(data.config.train.seed + world.rank + saved["step"])
     return saved
+
+
+def start_from(checkpoint: str, model: GPT, data: RunData, device: torch.device) -> None:
+    """Fine-tuning: a fresh run's weights come from `checkpoint` (optimizer and step start anew).
+    The data must be tokenized as the checkpoint's model was trained, and the shapes must agree."""
+    loaded = ckpt.load_checkpoint(checkpoint, device=device)
+    data.shards.check_tokenizer(loaded.tokenizer.identity())
+    ours, theirs = model.state_dict(), loaded.model.state_dict()
+    different = [k for k in ours if k not in theirs or ours[k].shape != theirs[k].shape]
+    if different:
+        raise CodelingError(
+            f"train.init_from {checkpoint} holds a model of another shape ({different[0]} differs); "
+            "start from a checkpoint with the same model settings, or drop train.init_from."
+        )
+    model.load_state_dict(theirs)
 
 
 def curriculum_batches(config: Config, data: RunData, batches: BatchSampler) -> BatchSampler:

@@ -1,0 +1,11 @@
+"""Self-improvement: a code model writes solutions, the sandbox checks them, what passes is kept in a
+versioned dataset (SQLite), and the model is fine-tuned on it through the training skeleton, round
+after round. See docs/IMPROVE.md.
+
+    from codeling.improve import PRESETS, improve
+    result = improve(PRESETS["smoke"], "runs/improve-smoke")
+"""
+
+from codeling.improve.loop import PRESETS, ImproveResult, ImproveSettings, improve
+
+__all__ = ["PRESETS", "ImproveResult", "ImproveSettings", "improve"]

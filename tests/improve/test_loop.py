@@ -1,0 +1,150 @@
+"""The self-improvement loop end to end: through `codeling improve`, killed and resumed, exported."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codeling.evals.tasks import SuiteSettings, load_split
+from codeling.improve import PRESETS, improve
+from codeling.improve.loop import open_run
+from codeling.improve.sampling import check_round, keep_round
+from codeling.improve.store import Store
+
+pytestmark = pytest.mark.usefixtures("bwrap")
+SMOKE = ["--preset", "smoke", "--set", "batch_rows=4"]  # 2 tasks a sampling chunk: 3 chunks a round
+
+
+def codeling(*args, check=True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True)
+    if check:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+def samples(run: Path) -> list[tuple]:
+    store = Store(run / "dataset.sqlite")
+    try:
+        return store.db.execute(
+            "SELECT task, round, sample_index, completion, outcome FROM samples ORDER BY task, round, sample_index"
+        ).fetchall()
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def straight(tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("improve") / "straight"
+    proc = codeling("improve", "--out", str(run), *SMOKE)
+    assert "held-out pass@k by round" in proc.stdout
+    return run
+
+
+def test_a_run_measures_every_round_and_stores_only_train_tasks(straight):
+    report = json.loads((straight / "report.json").read_text())
+    assert [r["step"] for r in report["rounds"]] == [0, 1]
+    assert report["rounds"][1]["samples"] == 6 * 2  # task_limit tasks x samples_per_task
+    store = Store(straight / "dataset.sqlite")
+    stored = {t.task_id for t in store.tasks()}
+    store.close()
+    suite = SuiteSettings(per_kind=PRESETS["smoke"].per_kind)
+    never = {t.task_id for split in ("test", "heldout") for t in load_split(split, suite)}
+    assert stored and not stored & never  # held-out tasks never enter the store
+
+
+SAVER_KILL = """
+import os, signal, sys
+from codeling.improve.store import Store
+from codeling.cli import main
+original, calls = Store.add_samples, []
+def add_samples(self, *args):
+    original(self, *args)
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)  # two of three chunks stored, then the power goes
+Store.add_samples = add_samples
+main(sys.argv[1:])
+"""
+
+
+def test_sigkill_while_sampling_then_resume_draws_what_an_uninterrupted_run_draws(straight, tmp_path):
+    run = tmp_path / "killed"
+    proc = subprocess.run([sys.executable, "-c", SAVER_KILL, "improve", "--out", str(run), *SMOKE], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert len(samples(run)) == 2 * 2 * 2  # two chunks of two tasks, two samples each
+    codeling("improve", "--out", str(run), "--resume")
+    assert samples(run) == samples(straight)  # none drawn twice, none lost, the same draws
+
+
+def test_sigterm_during_fine_tuning_saves_and_resume_finishes(straight, tmp_path):
+    run = tmp_path / "stopped"
+
+    def stop_in_round_1(event):
+        if event.kind == "step" and (run / "rounds").exists():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    first = improve(PRESETS["smoke"], run, on_event=stop_in_round_1)
+    assert first.stopped == "interrupted" and [r["step"] for r in first.rounds] == [0]
+    second = improve(PRESETS["smoke"], run, resume=True)
+    assert second.stopped == "finished" and [r["step"] for r in second.rounds] == [0, 1]
+
+
+def test_plot_draws_the_rounds(straight):
+    codeling("plot", str(straight))
+    assert (straight / "rounds.png").stat().st_size > 10_000
+
+
+def test_dataset_versions_export_byte_identical(straight, tmp_path):
+    listing = codeling("dataset", "list", str(straight)).stdout
+    assert "version" in listing
+    codeling("dataset", "export", str(straight), "--version", "1", "--out", str(tmp_path / "a.jsonl"))
+    codeling("dataset", "export", str(straight), "--version", "1", "--out", str(tmp_path / "b.jsonl"))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["improve", "--out", "x", "--preset", "huge"], "Unknown improve preset 'huge'"),
+        (["improve", "--out", "x", "--set", "roundz=2"], "Unknown improve setting 'roundz'"),
+        (["improve", "--out", "nowhere", "--resume"], "holds no self-improvement run"),
+        (["dataset", "list", "nowhere"], "holds no dataset.sqlite"),
+    ],
+)
+def test_bad_input_is_one_sentence(args, needle, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_unknown_version_and_existing_out_are_refused(straight, tmp_path):
+    proc = codeling("dataset", "export", str(straight), "--version", "9", "--out", str(tmp_path / "x"), check=False)
+    assert proc.returncode == 2 and "has no dataset version 9" in proc.stderr
+    (tmp_path / "taken.jsonl").write_text("mine\n")
+    proc = codeling(
+        "dataset", "export", str(straight), "--version", "1", "--out", str(tmp_path / "taken.jsonl"), check=False
+    )
+    assert proc.returncode == 2 and (tmp_path / "taken.jsonl").read_text() == "mine\n"
+
+
+def test_checking_keeps_real_distinct_solutions_and_rejects_hard_coded_ones(tmp_path):
+    """Reference solutions stand in for a model that writes good code: they pass and are kept once;
+    a literal answer and a renamed copy are not."""
+    run = open_run(PRESETS["smoke"], tmp_path / "run", False, lambda *a: None, lambda e: None)
+    task = run.train_tasks[0]
+    stored = run.store.tasks([task.task_id])[0]
+    duplicate = task.reference.replace("\n", "  \n")  # trailing spaces: the same solution
+    literal = f"    return {task.cases[0][1]}\n"  # right for one input at most
+    run.store.add_samples(1, "m" * 64, {stored.id: [task.reference, duplicate, literal, "    return None\n"]})
+    check_round(run, 1)
+    rows = run.store.round_samples(1)
+    assert [r["outcome"] for r in rows][:2] == ["passed", "passed"] and rows[3]["outcome"] == "failed_test"
+    version = keep_round(run, 1)
+    kept = run.store.version_samples(version)
+    assert [k.completion for k in kept] == [task.reference]  # once, and never the literal
+    assert rows[2]["outcome"] != "passed" or rows[2]["hard_coded"]
+    run.log.close()
+    run.store.close()
