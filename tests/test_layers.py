@@ -12,7 +12,7 @@ LAYERS = {
     "exec": ["sandbox"],
     "core": ["config", "model", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
-    "loops": ["evolve"],
+    "loops": ["evolve", "improve", "helper"],
     "faces": ["cli", "__main__"],
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}

@@ -28,12 +28,15 @@ def _mount() -> None:
         return
     # Imported here so that `import codeling.cli` stays cheap and free of cycles.
     from codeling.cli import (
+        ask,
         corpus,
         data,
         demo,
         evals,
         evolve,
+        explain,
         export,
+        fix,
         generate,
         info,
         plan,
@@ -58,6 +61,13 @@ def _mount() -> None:
     app.command("evolve")(evolve.evolve_cmd)
     app.add_typer(evals.app, name="eval")
     app.command("export")(export.export_cmd)
+    app.command("explain")(explain.explain_cmd)
+    app.command("fix")(fix.fix_cmd)
+    app.command("ask")(ask.ask_cmd)
+    from codeling.cli import dataset, improve
+
+    app.command("improve")(improve.improve_cmd)
+    app.add_typer(dataset.app, name="dataset")
 
 
 def _is_a(error: BaseException, name: str) -> bool:

@@ -22,6 +22,8 @@ def improve_cmd(
     restart: bool = typer.Option(False, "--restart", help="fine-tune from the base model each round, not the last"),
     control: bool = typer.Option(False, "--control", help="the control: the same steps on the seed set alone"),
     sandbox: str = options.sandbox(),
+    backend: str = typer.Option("local", "--backend", help="local, or ray: sampling and checking fan out over Ray"),
+    address: str | None = typer.Option(None, "--address", help="a running Ray cluster (default: start a local one)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out where it stopped"),
 ):
     """Self-improvement: the model writes solutions, the sandbox checks them, what passes is kept in a
@@ -37,6 +39,7 @@ def improve_cmd(
         settings = load_settings(preset, config, [*set_, *extra, f"sandbox={sandbox}"])
     if rounds is not None:
         settings = replace(settings, rounds=rounds)
+    settings = replace(settings, backend=backend, ray_address=address)
     with Bars() as bars:
         result = improve(settings, out, resume=resume, progress=bars.update, on_event=_events(bars))
     console.print(rounds_table(result.rounds))

@@ -30,6 +30,7 @@ from codeling.errors import CodelingError
 from codeling.evals.tasks import SuiteSettings, Task, load_split
 from codeling.improve import data as improve_data
 from codeling.improve import measure, sampling
+from codeling.improve.backends import make_backend
 from codeling.improve.sampling import Interrupted
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
@@ -60,6 +61,8 @@ class ImproveSettings:
     eval_temperature: float = 0.8
     eval_limit: int | None = None  # held-out tasks per split (None: all)
     sandbox: str = "bwrap"
+    backend: str = "local"  # where sampling and checking run: local, or ray (chunks fanned out over a cluster)
+    ray_address: str | None = None  # a running Ray cluster; None starts a local one
     batch_rows: int = 64
     seed: int = 0
     # A 0.5M-parameter model: the base, three rounds and their measurements fit in about 20 minutes
@@ -127,6 +130,7 @@ class ImproveRun:
     log: JsonlLog
     progress: Progress
     on_event: Callable[[Event], None]
+    backend: object
     stop: StopFlag = field(default_factory=StopFlag)
 
 
@@ -169,12 +173,13 @@ def improve(
 def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progress, on_event) -> ImproveRun:
     """Create the run directory (settings, store, tokenizer, seed shards) or reopen it on --resume."""
     settings.check()
+    backend = make_backend(settings.backend, settings.ray_address)  # before anything is written
     marker = out / "improve.json"
     if resume and not marker.is_file():
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
     if not resume and out.exists() and any(out.iterdir()):
         raise CodelingError(f"{out} already holds files; pass --resume to continue its run, or choose another --out.")
-    if resume and _without_rounds(json.loads(marker.read_text())) != _without_rounds(asdict(settings)):
+    if resume and _comparable(json.loads(marker.read_text())) != _comparable(asdict(settings)):
         raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
     suite = SuiteSettings(per_kind=settings.per_kind)
     train_tasks = load_split("train", suite, limit=settings.task_limit)
@@ -187,12 +192,13 @@ def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progr
     store = Store(out / "dataset.sqlite")
     store.add_tasks([task_row(t) for t in train_tasks], "suite", 0)
     log = JsonlLog(out / "rounds.jsonl", _last_done(store))
-    return ImproveRun(out, settings, store, train_tasks, held_out, log, progress, on_event)
+    return ImproveRun(out, settings, store, train_tasks, held_out, log, progress, on_event, backend)
 
 
-def _without_rounds(settings: dict) -> dict:
-    """Settings as JSON sees them, less `rounds`: a resumed run may go on for more rounds."""
-    return {k: v for k, v in json.loads(json.dumps(settings)).items() if k != "rounds"}
+def _comparable(settings: dict) -> dict:
+    """Settings as JSON sees them, less what a resumed run may change: more rounds, and where the
+    work runs (a chunk draws the same samples on any backend)."""
+    return {k: v for k, v in json.loads(json.dumps(settings)).items() if k not in ("rounds", "backend", "ray_address")}
 
 
 def saved_settings(out: Path) -> ImproveSettings:

@@ -2,7 +2,8 @@
 
 Sampling goes in chunks of tasks; a chunk's seed is a function of (run seed, round, chunk), and its
 samples are stored in one transaction, so a resumed round draws exactly the samples an uninterrupted
-one would have, none twice. Checking stores outcomes chunk by chunk; keeping decides over the whole
+one would have, none twice, and where a chunk ran (this process or a Ray worker, backends.py) does
+not change what it drew. Checking stores outcomes chunk by chunk; keeping decides over the whole
 round at once and writes the new dataset version in one transaction.
 """
 
@@ -13,12 +14,10 @@ from pathlib import Path
 
 import torch
 
-from codeling.evals.run import execute
 from codeling.generate import Sampling
 from codeling.improve import filters
+from codeling.improve.backends import check_chunk, sample_chunk
 from codeling.improve.store import StoredTask
-from codeling.sandbox import Limits, SandboxConfig
-from codeling.train.checkpoint import load_checkpoint
 
 CHECK_CHUNK = 256  # samples run in the sandbox between two commits
 
@@ -43,30 +42,30 @@ def interrupted(run) -> None:
 
 def sample_round(run, r: int, checkpoint: Path) -> None:
     """k completions for every train task not yet sampled this round."""
-    from codeling.evals.run import sample_completions
-
     s = run.settings
     tasks = run.store.tasks([t.task_id for t in run.train_tasks])
     done = run.store.sampled_tasks(r)
     per_chunk = max(1, s.batch_rows // s.samples_per_task)
     chunks = [tasks[i : i + per_chunk] for i in range(0, len(tasks), per_chunk)]
     todo = [(i, chunk) for i, chunk in enumerate(chunks) if not {t.id for t in chunk} <= done]
-    if not todo:
-        return
-    loaded = load_checkpoint(checkpoint, device=device())
-    loaded.model.eval()
-    digest = model_sha256(loaded.path)
-    for n, (i, chunk) in enumerate(todo):
-        interrupted(run)
-        sampling = Sampling(s.max_new_tokens, s.temperature, top_p=s.top_p, seed=(s.seed * 1000 + r) * 100_000 + i)
-        problems = [_problem(t) for t in chunk]
-        completions = sample_completions(
-            loaded.model, loaded.tokenizer, problems, s.samples_per_task, sampling, batch_rows=s.batch_rows
-        )
+    digest = model_sha256(checkpoint)
+    jobs = [
+        (str(checkpoint), [_problem(t) for t in chunk], s.samples_per_task, chunk_sampling(s, r, i), s.batch_rows)
+        for i, chunk in todo
+    ]
+    total = sum(len(chunk) for _, chunk in todo) * s.samples_per_task
+    stored = 0
+    for n, completions in run.backend.map(sample_chunk, jobs):
+        chunk = todo[n][1]
         run.store.add_samples(r, digest, {t.id: cs for t, cs in zip(chunk, completions)})
-        run.progress(
-            f"round {r}: sample", (n + 1) * per_chunk * s.samples_per_task, len(todo) * per_chunk * s.samples_per_task
-        )
+        stored += len(chunk) * s.samples_per_task
+        run.progress(f"round {r}: sample", stored, total)
+        interrupted(run)
+
+
+def chunk_sampling(s, r: int, chunk: int) -> Sampling:
+    """The sampling settings of one chunk: its seed depends only on (run seed, round, chunk)."""
+    return Sampling(s.max_new_tokens, s.temperature, top_p=s.top_p, seed=(s.seed * 1000 + r) * 100_000 + chunk)
 
 
 def _problem(task: StoredTask):
@@ -78,13 +77,14 @@ def _problem(task: StoredTask):
 def check_round(run, r: int) -> None:
     """Run every unchecked sample with its task's tests in the sandbox; store outcome, runtime, score."""
     pending = run.store.unchecked(r)
-    config = SandboxConfig(mode=run.settings.sandbox)
-    for start in range(0, len(pending), CHECK_CHUNK):
-        interrupted(run)
-        chunk = pending[start : start + CHECK_CHUNK]
-        results = execute([_problem(t) for _, t, _ in chunk], [[c] for _, _, c in chunk], Limits(timeout_s=5.0), config)
+    chunks = [pending[i : i + CHECK_CHUNK] for i in range(0, len(pending), CHECK_CHUNK)]
+    jobs = [
+        ([_problem(t) for _, t, _ in chunk], [[c] for _, _, c in chunk], 5.0, run.settings.sandbox) for chunk in chunks
+    ]
+    checked = 0
+    for n, results in run.backend.map(check_chunk, jobs):
         checks = []
-        for (sample, task, completion), result in zip(chunk, results):
+        for (sample, task, completion), result in zip(chunks[n], results):
             judged = filters.judge(
                 sample, task.id, task.prompt + completion, task.entry_point, result.outcome, result.duration_s
             )
@@ -92,7 +92,9 @@ def check_round(run, r: int) -> None:
                 (sample, judged.outcome, judged.runtime_s, judged.ast_sha256, judged.score, judged.hard_coded)
             )
         run.store.record_checks(checks)
-        run.progress(f"round {r}: check", start + len(chunk), len(pending))
+        checked += len(chunks[n])
+        run.progress(f"round {r}: check", checked, len(pending))
+        interrupted(run)
 
 
 def keep_round(run, r: int) -> int:

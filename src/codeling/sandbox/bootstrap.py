@@ -28,7 +28,9 @@ exits; the caller kills what is left.
 Stdlib only. The worker imports once what every run needs (linecache, traceback), so that no
 program pays for it; every module imported here is already imported in every program.
 
-Usage: python -S -I -c "$(cat bootstrap.py)" SOCKET_FD contained|once
+Usage: python -S -I -c "$(cat bootstrap.py)" SOCKET_FD contained|once [IMPORT_PATH ...]
+
+Each IMPORT_PATH (read-only package directories the caller chose to expose) goes on sys.path.
 """
 
 import gc
@@ -267,4 +269,5 @@ def serve(control_fd, contained):
 
 
 if __name__ == "__main__":
+    sys.path[:0] = sys.argv[3:]
     serve(int(sys.argv[1]), sys.argv[2] == "contained")

@@ -26,6 +26,9 @@ SANDBOX_UID = 65534
 # The program's private writable directory (and cwd) inside the sandbox; bootstrap.py agrees.
 WORK_DIR = "/tmp"
 
+# Where SandboxConfig.packages appear inside the sandbox (read-only, on the program's sys.path).
+PACKAGES_DIR = "/packages"
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -88,10 +91,28 @@ class SandboxConfig:
     mode: str = "bwrap"
     bwrap_path: str = "bwrap"  # a name looked up on PATH, or a path
     python: str | None = None  # interpreter inside the sandbox; None means the one running codeling
+    # Environment variables the program sees (the sandbox starts from an empty environment), as
+    # (name, value) pairs: e.g. SDL's dummy drivers for a pygame program.
+    env: tuple[tuple[str, str], ...] = ()
+    # Host directories of installed packages (e.g. site-packages/pygame and its pygame.libs) the
+    # program may import: bound read-only side by side under PACKAGES_DIR, which is put on sys.path.
+    # Nothing else of the host's site-packages becomes visible.
+    packages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise CodelingError(f"unknown sandbox mode {self.mode!r}; choose one of {', '.join(MODES)}.")
+        for path in self.packages:
+            if not os.path.isabs(path) or not os.path.isdir(path):
+                raise CodelingError(f"sandbox package {path!r} is not a directory; pass absolute directory paths.")
+
+    def import_paths(self) -> list[str]:
+        """The sys.path entries the program gets for `packages`, as seen from where it runs."""
+        if not self.packages:
+            return []
+        if self.mode == "bwrap":
+            return [PACKAGES_DIR]
+        return list(dict.fromkeys(os.path.dirname(os.path.realpath(p)) for p in self.packages))
 
 
 @dataclass(frozen=True)
@@ -154,7 +175,13 @@ def reachable_by_others(path: str) -> bool:
 
 
 def bwrap_argv(
-    bwrap: str, interpreter: Interpreter, work_dir_mb: int, sources: dict[str, str], info_fd: int, command: list[str]
+    bwrap: str,
+    interpreter: Interpreter,
+    work_dir_mb: int,
+    sources: dict[str, str],
+    info_fd: int,
+    command: list[str],
+    config: SandboxConfig | None = None,
 ) -> list[str]:
     """The bubblewrap command line. `sources` maps each interpreter path to where the host exposes
     it (itself, or a staged copy when the path is not reachable by the sandbox uid). Programs are
@@ -183,6 +210,11 @@ def bwrap_argv(
         argv += ["--ro-bind", sources.get(path, path), path]
     for args in system_library_view():
         argv += args
+    for path in config.packages if config else ():
+        real = os.path.realpath(path)
+        argv += ["--ro-bind", sources.get(real, real), f"{PACKAGES_DIR}/{os.path.basename(real)}"]
+    for name, value in config.env if config else ():
+        argv += ["--setenv", name, value]
     argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(work_dir_mb << 20), "--tmpfs", WORK_DIR]
     # Last, once everything is mounted: the root and /dev stay read-only, so the size-capped work
     # directory is the only place the program can write.

@@ -108,20 +108,22 @@ class Worker:
         control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         interpreter = find_interpreter(self.config.python)
         command = [interpreter.executable, "-S", "-I", "-c", _BOOTSTRAP, str(theirs.fileno())]
+        mode = "contained" if self.config.mode == "bwrap" else "once"
+        command += [mode, *self.config.import_paths()]
         try:
             if self.config.mode == "bwrap":
                 self._proc, self._init_pidfd = _start_bwrap(
-                    self.config, interpreter, self.work_dir_mb, command + ["contained"], theirs.fileno()
+                    self.config, interpreter, self.work_dir_mb, command, theirs.fileno()
                 )
             else:
                 self._work_dir = tempfile.mkdtemp(prefix="codeling-sandbox-")
                 self._proc = subprocess.Popen(
-                    command + ["once"],
+                    command,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE,
                     cwd=self._work_dir,
-                    env={"PATH": os.defpath},
+                    env={"PATH": os.defpath, **dict(self.config.env)},
                     start_new_session=True,
                     pass_fds=(theirs.fileno(),),
                 )
@@ -201,7 +203,8 @@ def _start_bwrap(
 ) -> tuple[subprocess.Popen, int | None]:
     bwrap = find_bwrap(config)
     try:
-        staged = staging.staging_for(interpreter.paths)
+        packages = tuple(os.path.realpath(p) for p in config.packages)
+        staged = staging.staging_for(interpreter.paths + packages)
     except OSError as e:  # nsenter or unshare (util-linux) missing when running as root
         raise CodelingError(
             f"cannot start bubblewrap ({e}); "
@@ -209,7 +212,7 @@ def _start_bwrap(
         ) from e
     info_r, info_w = os.pipe()
     argv = (staged.prefix() if staged else []) + bwrap_argv(
-        bwrap, interpreter, work_dir_mb, staged.sources if staged else {}, info_w, command
+        bwrap, interpreter, work_dir_mb, staged.sources if staged else {}, info_w, command, config
     )
     try:
         # env={}: bwrap itself starts from an empty environment, so not even /proc/1/environ

@@ -1,0 +1,52 @@
+"""`codeling fix FILE.py`: explain the mistake and show the smallest fix that was verified in the
+sandbox, as a unified diff. The file changes only with --write: atomically, the original kept as
+FILE.py.orig beside it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import typer
+
+from codeling import atomic
+from codeling.cli import options
+from codeling.cli.explain import write_json
+from codeling.errors import CodelingError
+from codeling.helper import Check, fix_program, read_text, render
+
+
+def fix_cmd(
+    file: Path = typer.Argument(..., help="The Python program to fix."),
+    tests: Path | None = typer.Option(None, "--tests", help="Tests (asserts) the fixed program must pass."),
+    expect: Path | None = typer.Option(None, "--expect", help="A file with the output the program must print."),
+    stdin: Path | None = typer.Option(None, "--stdin", help="A file typed into the program's input()."),
+    write: bool = typer.Option(False, "--write", help="Change FILE (the original is kept as FILE.orig)."),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the explanation and fix as JSON here."),
+    sandbox: str = options.sandbox(),
+) -> None:
+    """Find the mistake in FILE, explain it, and print the smallest fix that really works."""
+    if tests and expect:
+        raise CodelingError("pass --tests or --expect, not both.")
+    source = read_text(file)
+    check = Check(
+        stdin=read_text(stdin, "stdin") if stdin else "",
+        tests=read_text(tests, "tests") if tests else None,
+        expect=read_text(expect, "expected output") if expect else None,
+    )
+    fix = fix_program(source, check, mode=sandbox, name=file.name)
+    typer.echo(render(fix.explanation))
+    typer.echo("")
+    typer.echo(fix.note)
+    if fix.diff:
+        typer.echo(fix.diff, nl=False)
+    if write and fix.fixed is not None:
+        backup = file.with_name(file.name + ".orig")
+        for n in range(1, 1000):  # never overwrite an earlier original
+            if not backup.exists():
+                break
+            backup = file.with_name(f"{file.name}.orig.{n}")
+        shutil.copy2(file, backup)
+        atomic.write_text(file, fix.fixed)
+        typer.echo(f"wrote {file} (the original is in {backup})")
+    write_json(json_out, fix.to_dict())

@@ -1,0 +1,188 @@
+"""Answer pygame questions from what the installed pygame wheel ships: its reST documentation sources
+and its example programs, in an SQLite FTS5 index ranked by BM25.
+
+The index is built at first use and cached on disk, one file per pygame version; rebuilding is
+incremental (a file whose sha256 is unchanged is not read again). Chunks are readable on their own:
+a documentation passage (one function, method or section) or a whole function or class of an example.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import importlib.util
+import os
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from codeling.digest import sha256_file
+from codeling.errors import CodelingError
+
+FORMAT = 1  # bump when chunking changes: the cached index is then rebuilt
+MAX_CHUNK_LINES = 80
+_STOP = set(
+    "a an and are as at be by can do does for from get how i in is it make me my of on or put so that the "
+    "their this to use using want what when where which who why will with you your".split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str  # inside the pygame package, e.g. examples/chimp.py or docs/generated/_sources/ref/font.rst.txt
+    start_line: int
+    end_line: int
+    title: str
+    score: float  # BM25 (lower is better in SQLite; we report its negation: higher is better)
+    text: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def pygame_root() -> tuple[Path, str]:
+    """The installed pygame package directory and its version (pygame or pygame-ce)."""
+    spec = importlib.util.find_spec("pygame")
+    if spec is None or not spec.submodule_search_locations:
+        raise CodelingError("pygame is not installed, so there is nothing to search; run pip install codeling[learn].")
+    for dist in ("pygame", "pygame-ce"):
+        try:
+            return Path(list(spec.submodule_search_locations)[0]), importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return Path(list(spec.submodule_search_locations)[0]), "unknown"
+
+
+def source_files(root: Path) -> list[Path]:
+    docs = sorted((root / "docs").rglob("*.rst.txt")) + sorted((root / "docs").rglob("*.rst"))
+    return docs + sorted((root / "examples").glob("*.py"))
+
+
+def chunk_python(text: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, title) of each top-level function or class; big classes by method;
+    the module's own lines between them as one more chunk."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return _by_size(1, len(text.splitlines()), "module")
+    out, covered = [], set()
+    for node in tree.body:
+        if not isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            continue
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        parts = (
+            [node]
+            if node.end_lineno - start < MAX_CHUNK_LINES or not isinstance(node, ast.ClassDef)
+            else [n for n in node.body if isinstance(n, ast.FunctionDef)]
+        )
+        for part in parts:
+            first = start if part is node else part.lineno
+            title = node.name if part is node else f"{node.name}.{part.name}"
+            out += _by_size(first, part.end_lineno, title)
+        covered |= set(range(start, node.end_lineno + 1))
+    lines = text.splitlines()
+    rest = [n for n in range(1, len(lines) + 1) if n not in covered and lines[n - 1].strip()]
+    runs: list[list[int]] = []
+    for n in rest:  # the module's own code, in runs of lines between the functions and classes
+        if runs and n - runs[-1][-1] <= 2:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    for run in runs:
+        out += _by_size(run[0], run[-1], "module")
+    return out
+
+
+def chunk_rest(text: str) -> list[tuple[int, int, str]]:
+    """One chunk per documented function, method, class or section of a reST page."""
+    lines = text.splitlines()
+    starts = []
+    for i, line in enumerate(lines):
+        m = re.match(r"\s*\.\. (?:function|method|class|attribute|data|module)::\s*(\S+)", line)
+        heading = i + 1 < len(lines) and lines[i].strip() and re.fullmatch(r"[=\-~^*#]{3,}", lines[i + 1].strip())
+        if m:
+            starts.append((i + 1, m.group(1)))
+        elif heading:
+            starts.append((i + 1, lines[i].strip()))
+    if not starts or starts[0][0] != 1:
+        starts.insert(0, (1, "page"))
+    out = []
+    for (first, title), (nxt, _) in zip(starts, starts[1:] + [(len(lines) + 1, "")]):
+        if any(lines[n - 1].strip() for n in range(first, nxt)):
+            out += _by_size(first, nxt - 1, title)
+    return out
+
+
+def _by_size(first: int, last: int, title: str) -> list[tuple[int, int, str]]:
+    return [(s, min(s + MAX_CHUNK_LINES - 1, last), title) for s in range(first, last + 1, MAX_CHUNK_LINES)]
+
+
+def default_cache() -> Path:
+    base = os.environ.get("CODELING_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codeling"
+    )
+    return Path(base)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha256 TEXT);"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
+        "path UNINDEXED, start_line UNINDEXED, end_line UNINDEXED, title, body, tokenize='porter unicode61');"
+    )
+    return db
+
+
+def build_index(root: Path, path: Path) -> sqlite3.Connection:
+    """Open the index at `path`, (re)indexing only the files of `root` that changed since."""
+    db = _open(path)
+    files = {str(f.relative_to(root)): f for f in source_files(root)}
+    known = dict(db.execute("SELECT path, sha256 FROM files"))
+    with db:
+        for gone in set(known) - set(files):
+            db.execute("DELETE FROM chunks WHERE path = ?", (gone,))
+            db.execute("DELETE FROM files WHERE path = ?", (gone,))
+        for rel, file in files.items():
+            digest = sha256_file(file)
+            if known.get(rel) == digest:
+                continue
+            db.execute("DELETE FROM chunks WHERE path = ?", (rel,))
+            text = file.read_text(encoding="utf-8", errors="replace")
+            lines = text.splitlines()
+            for first, last, title in (chunk_python if rel.endswith(".py") else chunk_rest)(text):
+                body = "\n".join(lines[first - 1 : last])
+                db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", (rel, first, last, title, body))
+            db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (rel, digest))
+    return db
+
+
+def index_path(version: str, cache: Path | None = None) -> Path:
+    return (cache or default_cache()) / f"pygame-{version}-index-v{FORMAT}.sqlite"
+
+
+def query_terms(question: str) -> str:
+    words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", question.lower()) if w not in _STOP]
+    parts = {p for w in words for p in w.split("_") if p and p not in _STOP}
+    if not parts:
+        raise CodelingError(f"the question {question!r} has no words to search for; ask e.g. 'how do I draw a circle'.")
+    return " OR ".join(f'"{p}"' for p in sorted(parts))
+
+
+def ask(question: str, k: int = 5, cache: Path | None = None) -> list[Hit]:
+    """The `k` best passages for `question`, best first."""
+    if k < 1:
+        raise CodelingError(f"--k must be at least 1, got {k}.")
+    root, version = pygame_root()
+    db = build_index(root, index_path(version, cache))
+    try:
+        rows = db.execute(
+            "SELECT path, start_line, end_line, title, body, bm25(chunks, 0, 0, 0, 4.0, 1.0) AS rank "
+            "FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT ?",
+            (query_terms(question), k),
+        ).fetchall()
+    finally:
+        db.close()
+    return [Hit(p, int(s), int(e), t, round(-r, 3), body) for p, s, e, t, body, r in rows]

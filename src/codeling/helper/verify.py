@@ -1,0 +1,151 @@
+"""Offer a fix only when it really works. A candidate is verified when it compiles, runs in the
+sandbox without the old error and without a new one (a game still running counts as fine), and
+passes the tests or prints the expected output when those are given. Among verified candidates the
+smallest change wins; when none verifies, the answer says so.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from codeling.helper import logic, program, rules, words
+from codeling.helper.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
+from codeling.helper.rules import Candidate
+
+BATCH = 8  # candidates run together; the smallest ones first, so the first batch with a winner ends the search
+
+
+@dataclass(frozen=True)
+class Check:
+    """What a fixed program must do beyond running without an error."""
+
+    stdin: str = ""
+    tests: str | None = None
+    expect: str | None = None
+
+    @property
+    def judges_logic(self) -> bool:
+        return self.tests is not None or self.expect is not None
+
+
+@dataclass(frozen=True)
+class Fix:
+    explanation: Explanation  # of the original program's problem
+    fixed: str | None  # the verified program, or None
+    diff: str  # unified diff from the original to `fixed`, "" when none
+    note: str  # one sentence: what the fix does, or why there is none
+    rule: str | None = None
+    tried: int = 0  # candidates run in the sandbox
+    seconds: float = 0.0
+    rejected: list[str] = field(default_factory=list)  # rules whose candidates did not verify
+
+    def to_dict(self) -> dict:
+        return {
+            "explanation": self.explanation.to_dict(),
+            "fixed": self.fixed,
+            "diff": self.diff,
+            "note": self.note,
+            "rule": self.rule,
+            "tried": self.tried,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def change_size(old: str, new: str) -> tuple[int, int]:
+    """(lines changed, characters changed): how big a fix looks to the learner."""
+    lines = sum(1 for d in difflib.ndiff(old.splitlines(), new.splitlines()) if d[:1] in "+-")
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    return lines, chars
+
+
+def unified_diff(old: str, new: str, name: str = "program.py") -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}", n=1
+        )
+    )
+
+
+def first_verified(
+    original: str, found: list[Candidate], check: Check, mode: str, on_try: Callable[[int], None] | None = None
+) -> tuple[Candidate | None, int, list[Candidate]]:
+    """The smallest candidate that verifies, how many ran, and those that ran without an error but
+    failed the tests or the expected output (a base for a logic fix)."""
+    compiling = [c for c in found if compile_problem(c.source) is None]
+    compiling.sort(key=lambda c: change_size(original, c.source))
+    tried, clean = 0, []
+    for start in range(0, len(compiling), BATCH):
+        batch = compiling[start : start + BATCH]
+        runs = program.run_many([c.source for c in batch], check.stdin, check.tests, mode)
+        tried += len(batch)
+        if on_try:
+            on_try(tried)
+        for c, run in zip(batch, runs):
+            problem = problem_of_run(run, c.source, check.tests, check.expect)
+            if problem.fine:
+                return c, tried, clean
+            if problem.kind in ("test_failed", "wrong_output"):
+                clean.append(c)
+    return None, tried, clean
+
+
+def fix_program(
+    source: str,
+    check: Check | None = None,
+    mode: str = "bwrap",
+    on_try: Callable[[int], None] | None = None,
+    name: str = "program.py",
+) -> Fix:
+    """Explain what is wrong with `source` and find the smallest verified fix: the rules first,
+    then (with tests or an expected output) small logic edits, on the original or on a rule's fix
+    that removed the error but still gives a wrong answer."""
+    check = check or Check()
+    started = time.monotonic()
+    problem, run = diagnose(source, check.stdin, check.tests, check.expect, mode)
+    explanation = explain(source, problem, run, check.tests)
+    if problem.fine:
+        return Fix(explanation, None, "", words.NOTHING_TO_FIX, seconds=time.monotonic() - started)
+    found = rules.candidates(source, problem) + chained_candidates(source, problem)
+    best, tried, clean = first_verified(source, found, check, mode, on_try)
+    if best is None and check.judges_logic:
+        bases = [source] if _runs_clean(problem) else [c.source for c in clean[:1]]
+        for base in bases:
+            best, more, _ = first_verified(source, logic.candidates(base), check, mode, on_try)
+            tried += more
+            if best is not None:
+                break
+    seconds = time.monotonic() - started
+    if best is None:
+        return Fix(explanation, None, "", words.NO_FIX, None, tried, seconds, sorted({c.rule for c in found}))
+    return Fix(explanation, best.source, unified_diff(source, best.source, name), best.note, best.rule, tried, seconds)
+
+
+def chained_candidates(source: str, problem: Problem, depth: int = 3) -> list[Candidate]:
+    """For a program with more than one syntax mistake: repair the first, and if the next mistake is
+    further down, repair that one too (greedily, the smallest repair each time)."""
+    out: list[Candidate] = []
+    current, notes = source, []
+    while depth and problem.exception in ("SyntaxError", "IndentationError", "TabError"):
+        depth -= 1
+        ahead = []
+        for c in rules.candidates(current, problem):
+            after = compile_problem(c.source)
+            if after is None or (after.line or 0) > (problem.line or 0):
+                ahead.append((change_size(current, c.source), c, after))
+        if not ahead:
+            break
+        _, step, problem = min(ahead, key=lambda t: t[0])
+        current, notes = step.source, notes + [step.note]
+        if len(notes) > 1:
+            out.append(Candidate("several", current, " ".join(notes)))
+        if problem is None:
+            break
+    return out
+
+
+def _runs_clean(problem: Problem) -> bool:
+    return problem.kind in ("test_failed", "wrong_output")
