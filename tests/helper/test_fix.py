@@ -85,6 +85,14 @@ def test_two_syntax_mistakes_are_both_repaired(mode):
     assert fix.fixed == "x = 3\nif x == 3:\n    print('yes')\nelse:\n    print('no')\n"
 
 
+def test_mistakes_that_show_one_at_a_time_are_repaired_step_by_step(mode):
+    # The missing colon hides the misspelled print, which hides text joined to a number.
+    broken = "score = 0\nfor i in range(3)\n    score = score + i\npirnt('Your score is ' + score)\n"
+    fix = fix_program(broken, mode=mode)
+    assert fix.fixed == "score = 0\nfor i in range(3):\n    score = score + i\nprint('Your score is ' + str(score))\n"
+    assert fix.rule == "several" and "colon" in fix.note
+
+
 LOGIC = [
     (
         "def total(xs):\n    s = 0\n    for i in range(len(xs) - 1):\n        s += xs[i]\n    return s\n",

@@ -118,6 +118,9 @@ def fix_program(
             tried += more
             if best is not None:
                 break
+    if best is None:
+        best, more = step_by_step(source, problem, check, mode)
+        tried += more
     seconds = time.monotonic() - started
     if best is None:
         return Fix(explanation, None, "", words.NO_FIX, None, tried, seconds, sorted({c.rule for c in found}))
@@ -145,6 +148,40 @@ def chained_candidates(source: str, problem: Problem, depth: int = 3) -> list[Ca
         if problem is None:
             break
     return out
+
+
+def step_by_step(
+    source: str, problem: Problem, check: Check, mode: str, depth: int = 4
+) -> tuple[Candidate | None, int]:
+    """For a program whose mistakes show one at a time (a missing colon hides a misspelled print,
+    which hides text joined to a number): repair the first, run it, and go on while each repair gets
+    further through the program; the result counts only if the last step verifies."""
+    current, notes, tried = source, [], 0
+    for _ in range(depth):
+        proposed = rules.candidates(current, problem) + chained_candidates(current, problem)
+        found = [c for c in proposed if compile_problem(c.source) is None]  # only what compiles is run
+        found.sort(key=lambda c: change_size(current, c.source))
+        further = None
+        runs = program.run_many([c.source for c in found[:BATCH]], check.stdin, check.tests, mode) if found else []
+        tried += len(runs)
+        for c, run in zip(found, runs):
+            after = problem_of_run(run, c.source, check.tests, check.expect)
+            if after.fine:
+                return Candidate("several", c.source, " ".join([*notes, c.note])), tried
+            if _further(after, problem):
+                further = (c, after)
+                break
+        if further is None:
+            return None, tried
+        (step, problem), current = further, further[0].source
+        notes.append(step.note)
+    return None, tried
+
+
+def _further(after: Problem, before: Problem) -> bool:
+    """A repair got further when the next mistake is later in the program, or another one on the same line."""
+    later = (after.line or 0) > (before.line or 0)
+    return later or ((after.line or 0) == (before.line or 0) and after.exception != before.exception)
 
 
 def _runs_clean(problem: Problem) -> bool:
