@@ -112,3 +112,48 @@ def test_datahack_config_file_trains_what_the_recipe_trains():
     file = load_config(path=Path(__file__).parents[2] / "configs" / "tinypy-datahack.yaml")
     assert file.model == recipe.model and file.data.batch_size == recipe.data.batch_size
     assert file.train == recipe.train.model_copy(update={"compile": True})  # the recipe compiles only where CUDA is
+
+
+def test_code_tracing_recipe_scores_by_feature_and_on_four_unseen_ood_sets(tmp_path):
+    """The datahack path on the code-tracing grammar, trained by a stand-in that saves a model
+    answering nothing at once (a real model would decode every long output to its end)."""
+    from types import SimpleNamespace
+
+    from test_evaluate import always_wrong_checkpoint
+
+    from codeling.tinypy.recipes import datahack_plan, run_recipe
+
+    def stand_in(config, run_dir):
+        (run_dir / "best").symlink_to(always_wrong_checkpoint(run_dir).name)
+        row = {"step": 1, "split": "train", "loss": 1.0, "lr": 1e-3, "tokens": 1, "time": 0.0}
+        (run_dir / "metrics.jsonl").write_text(json.dumps(row) + "\n")
+        return SimpleNamespace(step=1, tokens=1, seconds=0.0)
+
+    plan = datahack_plan(1, 600, "tiny", 20, grammar="codetracing")
+    result = run_recipe(tmp_path / "ct", plan, seed=0, train=stand_in)
+    report = json.loads((tmp_path / "ct" / "report.json").read_text())
+    assert report["overall"]["n"] == 60 and report["overall"]["output"] == 0 and report["levels"] == {}
+    assert sum(v["n"] for v in report["features"]["while loop"].values()) == 60
+    assert list(result.ood) == [ood.name for ood in plan.ood] and len(plan.ood) == 4
+    assert all(r.overall.n == 20 for r in result.ood.values())
+    files = {ood.name: tmp_path / "ct" / "ood" / f"ood-{i}.txt" for i, ood in enumerate(plan.ood, start=1)}
+    sets = {name: read_file(path).samples for name, path in files.items()}
+    inits = [
+        int(n) for s in sets["larger literals (256-999)"] for n in re.findall(r"^\t*[a-z] = (\d+)$", s.program, re.M)
+    ]
+    assert inits and min(inits) >= 256
+    lines = lambda samples: sum(s.program.count("\n") + 1 for s in samples) / len(samples)  # noqa: E731
+    assert lines(sets["more statements (12-16)"]) > lines(sets["larger literals (256-999)"]) + 3
+    tokenizer = TinyPyTokenizer()
+    tokens = Shards(tmp_path / "ct" / "data").split("train").tokens.tolist()
+    starts = [i for i, t in enumerate(tokens) if t == tokenizer.bos_id] + [len(tokens)]
+    trained = {tokenizer.decode(tokens[a:b]).split("\n# output\n")[0] for a, b in zip(starts, starts[1:])}
+    assert len(trained) > 450 and not any(s.program in trained for samples in sets.values() for s in samples)
+
+
+def test_datahack_refuses_an_unknown_grammar_before_writing_anything(tmp_path):
+    out = tmp_path / "x"
+    args = ["tinypy", "datahack", "--grammar", "nosuch", "--out", str(out)]
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and "Unknown grammar 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()

@@ -118,3 +118,82 @@ def test_public_sample_file_evaluates(tmp_path, public_sample):
     # Each of the first 40 samples is scored under the level the reader gives it.
     expected = Counter(s.level for s in read_file(public_sample).samples[:40])
     assert {level: score.n for level, score in report.levels.items()} == dict(expected)
+
+
+STYLE_2025 = """n = 1234
+s = 0
+while n > 0 :
+\ts = s + (n % 10)
+\tn = n // 10
+print(s)
+# output
+# 10
+
+r = 3
+y = -4
+print(r == y)
+print(r // y)
+# output
+# False
+# -1
+
+a = 2
+print(a ** 2)
+# output
+# 4
+
+b = 7
+print(b)
+
+r = 3
+y = -4
+print(r == y)
+print(r // y)
+# output
+# False
+# -1
+
+c = 1
+if c > 0 :
+\tif c < 5 :
+\t\tprint(c)
+# output
+# 1
+"""
+
+
+def test_eval_says_what_it_read_skipped_and_scores_by_feature(tmp_path):
+    (tmp_path / "style.txt").write_text(STYLE_2025)
+    ckpt = always_wrong_checkpoint(tmp_path)
+    out = tmp_path / "report.json"
+    args = ["tinypy", "eval", str(ckpt), "--data", str(tmp_path / "style.txt"), "--json", str(out)]
+    proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    printed = " ".join(proc.stdout.split())
+    assert "6 samples in the file, 3 scored, 3 skipped" in printed
+    assert "skipped 1: not TinyPy (lines 19)" in printed and "skipped 1: duplicate program (lines 26)" in printed
+    saved = json.loads(out.read_text())
+    skipped = saved["data"]["skipped"]
+    assert saved["data"]["in_file"] == 6 and saved["data"]["samples"] == 3 and skipped["count"] == 3
+    assert {reason: entry["lines"] for reason, entry in skipped["reasons"].items()} == {
+        "not TinyPy": [19],
+        "no `# output` line": [23],
+        "duplicate program": [26],
+    }
+    assert saved["levels"] == {}  # none of the three has a level: scored by feature instead
+    features = saved["features"]
+    assert {k: v["n"] for k, v in features["while loop"].items()} == {"no": 2, "yes": 1}
+    assert {k: v["n"] for k, v in features["nesting depth"].items()} == {"0": 1, "1": 1, "2": 1}
+    assert {k: v["n"] for k, v in features["% or //"].items()} == {"no": 1, "yes": 2}
+    assert {k: v["n"] for k, v in features["printed lines"].items()} == {"1": 2, "2": 1}
+    assert "by feature" in printed
+
+
+def test_limit_and_untraceable_programs_are_counted_as_skipped(tmp_path):
+    path = tmp_path / "f.txt"
+    path.write_text(HAND_MADE + "\nz = 0\nprint(5 // z)\n# output\n# 1\n")
+    samples, info = load_samples(path, trace=True)
+    assert len(samples) == 3 and info["in_file"] == 4
+    assert info["skipped"]["reasons"]["fails at run time"]["lines"] == [19]
+    samples, info = load_samples(path, trace=False, limit=1)
+    assert len(samples) == 1 and info["skipped"]["reasons"]["past --limit"]["count"] == 3

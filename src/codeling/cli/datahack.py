@@ -1,5 +1,6 @@
-"""`codeling tinypy datahack`: the GPU result. Train on ALL TinyPy levels (literals 0-255) for a time
-budget, then score in distribution and on out-of-distribution sets (tinypy/recipes.py)."""
+"""`codeling tinypy datahack`: the GPU result. Train on ALL TinyPy levels (literals 0-255), or on the
+2025 code-tracing grammar (`--grammar codetracing`), for a time budget, then score in distribution
+and on out-of-distribution sets (tinypy/recipes.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ def datahack_cmd(
     preset: str = options.preset(default="datahack"),
     set_: list[str] = options.SET,
     seed: int = options.SEED,
+    grammar: str = typer.Option(
+        "levels", "--grammar", help="levels (ALL 2024 levels) or codetracing (the 2025 challenge's random programs)"
+    ),
 ):
     """The GPU result: train on ALL levels (literals 0-255) for a time budget, score in and out of distribution."""
     from codeling.cli.demo import run_recipe
@@ -30,9 +34,10 @@ def datahack_cmd(
         raise CodelingError(
             "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
         )
-    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_))
+    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar)
+    what = "the code-tracing grammar" if grammar == "codetracing" else "ALL levels"
     console.print(
-        f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of ALL levels "
+        f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of {what} "
         f"(literals 0-255) for {minutes:g} minutes of training"
     )
     result = run_recipe(out, plan, seed)

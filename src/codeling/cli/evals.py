@@ -375,13 +375,53 @@ def tinypy(
     ),
     device: str = typer.Option("cpu", "--device"),
 ):
-    """TinyPy: exact-match output accuracy (and hard/soft trace accuracy) overall and per level, greedy."""
+    """TinyPy: exact-match output accuracy (and hard/soft trace accuracy) per level or feature, greedy;
+    says how many samples of the file it read and what it skipped, and why."""
     from codeling import atomic
     from codeling.tinypy.evaluate import evaluate_tinypy
 
     with Bars() as bars:
         report = evaluate_tinypy(checkpoint, data, limit, batch_size, device, trace, progress=bars.stage("decode"))
     print_tinypy_report(report)
+    if report.features:
+        print_features(report)
+    print_reading(report)
     if json_out is not None:
         atomic.write_text(json_out, json.dumps(report.to_json(), indent=2) + "\n")
         console.print(f"report written to {json_out}")
+
+
+def print_reading(report) -> None:
+    """How many samples the file holds, how many were scored, and each reason for a skip."""
+    data, skipped = report.data, report.data["skipped"]
+    console.print(
+        f"{data['file']}: {data['in_file']:,} samples in the file, {data['samples']:,} scored, "
+        f"{skipped['count']:,} skipped",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    for reason, entry in skipped["reasons"].items():
+        more = ", ..." if entry["count"] > len(entry["lines"]) else ""
+        lines = ", ".join(str(n) for n in entry["lines"]) + more
+        console.print(
+            f"  skipped {entry['count']:,}: {reason} (lines {lines}), e.g. {entry['example']}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def print_features(report) -> None:
+    """Accuracy by feature of the samples without a level."""
+    trace = report.mode == "trace"
+    table = Table(title="programs without a level, by feature")
+    for column in ["feature", "value", "n", "output acc"] + (["hard acc", "soft acc"] if trace else []):
+        table.add_column(column, justify="left" if column in ("feature", "value") else "right")
+    for name, values in report.features.items():
+        for value, score in values.items():
+            acc = score.accuracy()
+            cells = [name, value, f"{score.n:,}", f"{acc['output'] * 100:.1f}%"]
+            table.add_row(*cells, *([f"{acc['hard'] * 100:.1f}%", f"{acc['soft'] * 100:.1f}%"] if trace else []))
+        table.add_section()
+    console.print(table)

@@ -1,6 +1,7 @@
-"""`codeling tinypy ...`: generate TinyPy programs and build datasets from them or from files.
+"""`codeling tinypy ...`: generate TinyPy programs, build datasets from them or from files, score models.
 
-`tinypy eval` is `codeling eval tinypy` (cli/evals.py); `tinypy datahack` lives in cli/datahack.py."""
+`tinypy eval` prints what `codeling eval tinypy` (cli/evals.py) prints, then what was skipped and the
+scores by feature; `tinypy datahack` lives in cli/datahack.py."""
 
 from __future__ import annotations
 
@@ -28,15 +29,37 @@ def _range(text: str | None, option: str) -> tuple[int, int] | None:
         raise CodelingError(f"{option} {text!r} is not a range; write it as LOW-HIGH, e.g. 1-5.") from None
 
 
-def _knobs(literals: str, loop_iterations, inits, extra_statements, depth: int, variables: int):
+def _knobs(
+    grammar: str, levels: str, literals: str, loop_iterations, inits, extra_statements, depth, variables, statements
+):
+    """The knobs of `grammar`, refusing options that only the other grammar takes."""
     from codeling.tinypy.builder import Knobs
+    from codeling.tinypy.codetracing import CodeTracingKnobs
 
+    if grammar == "codetracing":
+        if inits is not None or extra_statements != "0" or levels.upper() != "ALL":
+            raise CodelingError(
+                "--levels, --inits and --extra-statements shape the 2024 levels; "
+                "with --grammar codetracing use --statements and --depth."
+            )
+        default = CodeTracingKnobs()
+        return CodeTracingKnobs(
+            statements=_range(statements, "--statements") or default.statements,
+            depth=default.depth if depth is None else depth,
+            loop_iterations=_range(loop_iterations, "--loop-iterations") or default.loop_iterations,
+            literals=_range(literals, "--literals"),
+            variables=variables,
+        )
+    if grammar != "levels":
+        raise CodelingError(f"Unknown grammar {grammar!r}; choose levels or codetracing.")
+    if statements is not None:
+        raise CodelingError("--statements applies to --grammar codetracing; the levels take --extra-statements.")
     return Knobs(
         literals=_range(literals, "--literals"),
         loop_iterations=_range(loop_iterations, "--loop-iterations"),
         initialisations=_range(inits, "--inits"),
         extra_statements=_range(extra_statements, "--extra-statements"),
-        depth=depth,
+        depth=1 if depth is None else depth,
         variables=variables,
     )
 
@@ -51,13 +74,21 @@ def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):
 
 
 # Knob options shared by `generate` and `data`.
+GRAMMAR = typer.Option(
+    "levels", "--grammar", help="levels (the 2024 levels) or codetracing (the 2025 challenge's random programs)"
+)
+STATEMENTS = typer.Option(None, "--statements", help="codetracing: statements per program LOW-HIGH (default 5-10)")
 LITERALS = typer.Option(
     "0-255", "--literals", help="integer literal range LOW-HIGH (0-9 older files; 100-9999 for OOD)"
 )
-LOOPS = typer.Option(None, "--loop-iterations", help="loop body runs LOW-HIGH times (default: the public 1-3 table)")
+LOOPS = typer.Option(
+    None,
+    "--loop-iterations",
+    help="loop body runs LOW-HIGH times (default: levels the public 1-3 table, codetracing 1-20)",
+)
 INITS = typer.Option(None, "--inits", help="initialisations per program LOW-HIGH (default: per level)")
 EXTRA = typer.Option("0", "--extra-statements", help="extra assignments/prints per program LOW-HIGH")
-DEPTH = typer.Option(1, "--depth", help="nesting depth of if/for/while blocks (1-4)")
+DEPTH = typer.Option(None, "--depth", help="nesting depth of if/for/while blocks (default: levels 1, codetracing 2)")
 VARIABLES = typer.Option(26, "--variables", help="how many letters variables are drawn from (2-26)")
 WORKERS = typer.Option(None, "--workers", help="processes to use (default: all CPUs; results do not depend on it)")
 
@@ -74,8 +105,10 @@ def generate(
     loop_iterations: str | None = LOOPS,
     inits: str | None = INITS,
     extra_statements: str = EXTRA,
-    depth: int = DEPTH,
+    depth: int | None = DEPTH,
     variables: int = VARIABLES,
+    grammar: str = GRAMMAR,
+    statements: str | None = STATEMENTS,
     workers: int | None = WORKERS,
     level: str | None = options.alias("--level"),
 ):
@@ -83,10 +116,11 @@ def generate(
     from codeling import atomic
     from codeling.tinypy.sample import format_samples
 
-    knobs = _knobs(literals, loop_iterations, inits, extra_statements, depth, variables)
+    levels = options.pick(levels, level)
+    knobs = _knobs(grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements)
     start = time.perf_counter()
     with Bars() as bars:
-        result = _generate(n, options.pick(levels, level), seed, knobs, trace, workers, bars)
+        result = _generate(n, levels, seed, knobs, trace, workers, bars)
     seconds = time.perf_counter() - start
     if trace:
         text = "\n\n".join(s.trace for s in result.samples) + "\n" if result.samples else ""
@@ -97,7 +131,8 @@ def generate(
     console.print(
         f"wrote {len(result.samples):,} programs to {out} in {seconds:.1f}s "
         f"({len(result.samples) / max(seconds, 1e-9):,.0f}/s); "
-        f"dropped {result.failed:,} that raise and {result.duplicates:,} duplicates; {per_level}"
+        f"dropped {result.failed:,} that raise, {result.rejected:,} the value filter rejects and "
+        f"{result.duplicates:,} duplicates; {per_level}"
     )
 
 
@@ -117,8 +152,10 @@ def data(
     loop_iterations: str | None = LOOPS,
     inits: str | None = INITS,
     extra_statements: str = EXTRA,
-    depth: int = DEPTH,
+    depth: int | None = DEPTH,
     variables: int = VARIABLES,
+    grammar: str = GRAMMAR,
+    statements: str | None = STATEMENTS,
     workers: int | None = WORKERS,
     exclude: Path | None = typer.Option(
         None,
@@ -144,10 +181,11 @@ def data(
             samples, provenance = read.samples, {"source": read.source}
             samples = [s for s in samples if normalise_program(s.program) not in excluded]
         else:
-            knobs = _knobs(literals, loop_iterations, inits, extra_statements, depth, variables)
-            result = _generate(
-                n, options.pick(levels, level), seed, knobs, trace, workers, bars, skip=excluded
-            )  # generated text is already normal
+            levels = options.pick(levels, level)
+            knobs = _knobs(
+                grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements
+            )
+            result = _generate(n, levels, seed, knobs, trace, workers, bars, skip=excluded)  # text already normal
             samples, provenance = result.samples, {"source": {"generator": result.settings()}}
         if exclude is not None:
             provenance["excluded"] = {"held_out_by": str(exclude), "programs": len(excluded)}

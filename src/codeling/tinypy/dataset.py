@@ -73,9 +73,10 @@ def encode_example(tokenizer: TinyPyTokenizer, sample: Sample, trace: bool) -> t
 @dataclass
 class FileSamples:
     samples: list[Sample]
-    skipped: list[SampleIssue]
+    skipped: list[SampleIssue]  # samples that are not TinyPy, malformed, or cannot be traced
     duplicates: int
     source: dict
+    repeats: list[SampleIssue] = field(default_factory=list)  # where each duplicate program stands
 
 
 def samples_from_file(path: str | Path, trace: bool = False) -> FileSamples:
@@ -83,20 +84,21 @@ def samples_from_file(path: str | Path, trace: bool = False) -> FileSamples:
     path = Path(path)
     read = read_file(path)
     skipped = list(read.skipped)
-    samples, seen, duplicates = [], set(), 0
+    samples, seen, repeats = [], {}, []
     for sample in read.samples:
         key = normalise_program(sample.program)
         if key in seen:
-            duplicates += 1
+            repeats.append(SampleIssue(sample.line or 0, f"the program of line {seen[key]} again", "duplicate program"))
             continue
-        seen.add(key)
+        seen[key] = sample.line or 0
         if trace:
             try:
                 sample.trace = trace_text(parse(sample.program))
             except RunError as e:
-                skipped.append(SampleIssue(sample.line or 0, f"cannot trace: {e}"))
+                skipped.append(SampleIssue(sample.line or 0, f"cannot trace: {e}", "fails at run time"))
                 continue
         samples.append(sample)
+    duplicates = len(repeats)
     digest = sha256_file(path)
     source = {
         "file": str(path),
@@ -105,7 +107,7 @@ def samples_from_file(path: str | Path, trace: bool = False) -> FileSamples:
         "problems": len(skipped),
         "duplicates": duplicates,
     }
-    return FileSamples(samples, skipped, duplicates, source)
+    return FileSamples(samples, skipped, duplicates, source, repeats)
 
 
 @dataclass

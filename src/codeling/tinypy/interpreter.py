@@ -4,8 +4,8 @@ Programs are small trees of tuples, built directly by the generator or converted
 `ast` by `codeling.tinypy.parser`. Tuples rather than classes because the generator builds and runs
 tens of thousands of them a second.
 
-Expressions:  an int (literal) | a str (variable name) | (op, left, right) for op in
-              + - * / < > <= >= != == and or | ("not", operand)
+Expressions:  an int (literal, negative ones included) | a str (variable name) | (op, left, right)
+              for op in + - * / // % < > <= >= != == and or | ("not", operand) | ("neg", operand)
 Statements:   ("=", line, name, expr)           assignment
               ("print", line, expr)
               ("if", line, cond, body, orelse)  an `elif` is an "if" alone in `orelse`
@@ -23,7 +23,14 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
-ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+ARITHMETIC = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
+}
 RELATIONS = {
     "<": operator.lt,
     ">": operator.gt,
@@ -56,7 +63,9 @@ class ParsedProgram:
 LineHook = Callable[[int, dict, list], None]
 
 
-def eval_expr(expr, env: dict):
+def eval_expr(expr, env: dict, ops: dict = BINARY):
+    """The value of `expr`; `ops` maps each binary operator to its function (a checked table can
+    refuse results, see codetracing.py)."""
     kind = type(expr)
     if kind is int:
         return expr
@@ -67,17 +76,20 @@ def eval_expr(expr, env: dict):
             raise RunError(f"name {expr!r} is used before it is assigned") from None
     op = expr[0]
     if op == "and":
-        return eval_expr(expr[1], env) and eval_expr(expr[2], env)
+        return eval_expr(expr[1], env, ops) and eval_expr(expr[2], env, ops)
     if op == "or":
-        return eval_expr(expr[1], env) or eval_expr(expr[2], env)
+        return eval_expr(expr[1], env, ops) or eval_expr(expr[2], env, ops)
     if op == "not":
-        return not eval_expr(expr[1], env)
-    return BINARY[op](eval_expr(expr[1], env), eval_expr(expr[2], env))
+        return not eval_expr(expr[1], env, ops)
+    if op == "neg":
+        return -eval_expr(expr[1], env, ops)
+    return ops[op](eval_expr(expr[1], env, ops), eval_expr(expr[2], env, ops))
 
 
 class _Machine:
-    def __init__(self, on_line: LineHook | None, max_steps: int):
+    def __init__(self, on_line: LineHook | None, max_steps: int, ops: dict):
         self.env: dict = {}
+        self.ops = ops
         self.printed: list[str] = []
         self.on_line = on_line
         self.steps_left = max_steps
@@ -88,22 +100,22 @@ class _Machine:
             raise RunError("the program runs too many loop iterations")
 
     def block(self, statements) -> None:
-        env, hook = self.env, self.on_line
+        env, hook, ops = self.env, self.on_line, self.ops
         for stmt in statements:
             kind = stmt[0]
             if hook:
                 hook(stmt[1], env, self.printed)
             if kind == "=":
-                env[stmt[2]] = eval_expr(stmt[3], env)
+                env[stmt[2]] = eval_expr(stmt[3], env, ops)
             elif kind == "print":
-                self.printed.append(str(eval_expr(stmt[2], env)))
+                self.printed.append(str(eval_expr(stmt[2], env, ops)))
             elif kind == "if":
-                if eval_expr(stmt[2], env):
+                if eval_expr(stmt[2], env, ops):
                     self.block(stmt[3])
                 else:
                     self.block(stmt[4])
             elif kind == "for":
-                bounds = [eval_expr(arg, env) for arg in stmt[3]]
+                bounds = [eval_expr(arg, env, ops) for arg in stmt[3]]
                 if any(type(b) is not int for b in bounds):
                     raise RunError("range() takes integers only")
                 for value in range(*bounds):
@@ -113,7 +125,7 @@ class _Machine:
                     if hook:  # CPython reports the header again before each next() of the loop
                         hook(stmt[1], env, self.printed)
             elif kind == "while":
-                while eval_expr(stmt[2], env):
+                while eval_expr(stmt[2], env, ops):
                     self.tick()
                     self.block(stmt[3])
                     if hook:  # ... and before each re-test of a while condition
@@ -128,17 +140,23 @@ class Execution:
     env: dict  # final variables, in order of first assignment
 
 
-def execute(program: ParsedProgram | tuple, on_line: LineHook | None = None, max_steps: int = MAX_STEPS) -> Execution:
+def execute(
+    program: ParsedProgram | tuple, on_line: LineHook | None = None, max_steps: int = MAX_STEPS, ops: dict = BINARY
+) -> Execution:
     """Run a program; raises RunError where CPython would raise (or would loop for too long)."""
     body = program.body if isinstance(program, ParsedProgram) else program
-    machine = _Machine(on_line, max_steps)
+    machine = _Machine(on_line, max_steps, ops)
     try:
         machine.block(body)
     except ZeroDivisionError:
         raise RunError("division by zero") from None
+    except OverflowError:  # an int too large to turn into a float, as CPython says too
+        raise RunError("a number is too large for a float") from None
+    except ValueError:  # CPython refuses to print an int of more than 4,300 digits
+        raise RunError("an int too long to print") from None
     return Execution(machine.printed, machine.env)
 
 
-def run(program: ParsedProgram | tuple, max_steps: int = MAX_STEPS) -> list[str]:
+def run(program: ParsedProgram | tuple, max_steps: int = MAX_STEPS, ops: dict = BINARY) -> list[str]:
     """The lines a program prints."""
-    return execute(program, max_steps=max_steps).printed
+    return execute(program, max_steps=max_steps, ops=ops).printed

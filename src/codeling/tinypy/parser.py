@@ -2,9 +2,9 @@
 
 Python's own parser (`ast.parse`, which never runs anything) does the reading, so every whitespace
 quirk other tools write (`if  x > 3 :`, `( n == n)`, `(9 * w)*(8 * 3)`) is accepted for free; this
-module then admits only the TinyPy subset: single-letter variables, non-negative int literals,
-+ - * /, comparisons, and/or/not, assignment, print, if/elif/else, for-in-range, while, one
-statement per line, and no other lines than `else :`.
+module then admits only the TinyPy subset: single-letter variables, int literals, unary minus,
++ - * / // %, comparisons (also as values: `print(a == b)`), and/or/not, assignment, print,
+if/elif/else, for-in-range, while, one statement per line, and no other lines than `else :`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 
 from codeling.tinypy.interpreter import ParsedProgram
 
-_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+_ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%"}
 _REL = {ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.NotEq: "!=", ast.Eq: "=="}
 _NAME = re.compile(r"[a-z]\Z")
 _ELSE_LINE = re.compile(r"[ \t]*else[ \t]*:[ \t]*\Z")
@@ -40,9 +40,13 @@ def _name(node: ast.AST) -> str:
 
 def _expr(node: ast.AST):
     if isinstance(node, ast.Constant):
-        if type(node.value) is not int or node.value < 0:
+        if type(node.value) is not int:
             _fail(node, f"the literal {node.value!r}")
         return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        operand = _expr(node.operand)
+        # `-5` is the literal -5, as CPython's compiler folds it; `-x` negates at run time.
+        return -operand if type(operand) is int else ("neg", operand)
     if isinstance(node, ast.Name):
         return _name(node)
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:

@@ -23,6 +23,7 @@ from codeling.tinypy.sample import LEVEL_TAG, OUTPUT_HEADER, Sample
 class SampleIssue:
     line: int  # 1-based line in the file
     message: str
+    reason: str = "malformed sample"  # a short name that groups issues of one kind, for counts
 
 
 @dataclass
@@ -37,22 +38,22 @@ def _sample(block: list[tuple[int, str]]) -> Sample | SampleIssue:
     if block[0][1].startswith(LEVEL_TAG.rstrip()):
         level = block[0][1][len(LEVEL_TAG.rstrip()) :].strip()
         if level not in LEVELS:
-            return SampleIssue(start, f"level tag {level!r} is not one of {', '.join(LEVELS)}")
+            return SampleIssue(start, f"level tag {level!r} is not one of {', '.join(LEVELS)}", "unknown level tag")
         block = block[1:]
     texts = [text for _, text in block]
     try:
         split = next(i for i, text in enumerate(texts) if text.rstrip() == OUTPUT_HEADER)
     except StopIteration:
-        return SampleIssue(start, "sample has no `# output` line")
+        return SampleIssue(start, "sample has no `# output` line", "no `# output` line")
     program_lines, output_lines = texts[:split], texts[split + 1 :]
     if not program_lines:
-        return SampleIssue(start, "sample has no program before `# output`")
+        return SampleIssue(start, "sample has no program before `# output`", "no program")
     if not output_lines:
-        return SampleIssue(block[split][0], "`# output` is followed by no `# ` line")
+        return SampleIssue(block[split][0], "`# output` is followed by no `# ` line", "no output lines")
     try:
         program = parse("\n".join(program_lines))
     except ParseError as e:
-        return SampleIssue(block[max(e.line, 1) - 1][0], f"not a TinyPy program: {e}")
+        return SampleIssue(block[max(e.line, 1) - 1][0], f"not a TinyPy program: {e}", "not TinyPy")
     if len(output_lines) == 1 and output_lines[0].rstrip() == "#":  # `# ` alone: nothing printed
         output: list[str] = []
     else:

@@ -9,6 +9,8 @@ on held-out programs, and leave the checkpoint, metrics, loss plot and report in
 - `codeling tinypy datahack` (the GPU result): the `datahack` preset on the public generator's
   ALL mix (literals 0-255) for a time budget, scored in distribution and on out-of-distribution
   sets (longer loops, 3-4 digit literals, more statements) generated apart from the training data.
+  With `grammar="codetracing"` the same path runs on the 2025 challenge's grammar and its own
+  out-of-distribution sets (more statements, deeper nesting, longer loops, larger literals).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from codeling import atomic
 from codeling.config import Config, load_config
 from codeling.errors import CodelingError
 from codeling.tinypy.builder import Knobs
+from codeling.tinypy.codetracing import CodeTracingKnobs
 from codeling.tinypy.dataset import build_dataset
 from codeling.tinypy.evaluate import TinyPyReport, evaluate_tinypy
 from codeling.tinypy.generator import generate
@@ -36,8 +39,8 @@ MARKER = "demo.json"  # written first, so a later recipe run knows the directory
 @dataclass(frozen=True)
 class OutOfDistribution:
     name: str
-    levels: str
-    knobs: Knobs
+    levels: str  # ignored by the code-tracing grammar
+    knobs: Knobs | CodeTracingKnobs
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Plan:
     test_programs: int
     max_steps: int
     overrides: tuple[str, ...]
-    knobs: Knobs = Knobs(literals=(0, 9))
+    knobs: Knobs | CodeTracingKnobs = Knobs(literals=(0, 9))
     preset: str = "tiny"
     ood: tuple[OutOfDistribution, ...] = ()
     ood_programs: int = 500  # per out-of-distribution set
@@ -108,6 +111,14 @@ OOD_SETS = (
     OutOfDistribution("3-4 digit literals", "ALL", Knobs(literals=(100, 9999))),
     OutOfDistribution("more statements (2-4 extra)", "ALL", Knobs(extra_statements=(2, 4))),
 )
+# The code-tracing grammar's: each stretches one of its knobs (training: 5-10 statements, depth 2,
+# loops of 1-20 iterations, literals 0-255).
+CODETRACING_OOD_SETS = (
+    OutOfDistribution("more statements (12-16)", "", CodeTracingKnobs(statements=(12, 16))),
+    OutOfDistribution("deeper nesting (up to 3)", "", CodeTracingKnobs(depth=3)),
+    OutOfDistribution("longer loops (21-40 iterations)", "", CodeTracingKnobs(loop_iterations=(21, 40))),
+    OutOfDistribution("larger literals (256-999)", "", CodeTracingKnobs(literals=(256, 999))),
+)
 # The GPU recipe carries over what the CPU screens found (rotary positions, Muon, a time schedule);
 # its learning rate is a guess for a 384-wide model until a GPU run measures it.
 DATAHACK = Plan(
@@ -136,11 +147,20 @@ DATAHACK = Plan(
 
 
 def datahack_plan(
-    minutes: float, programs: int, preset: str = "datahack", ood_programs: int = 500, overrides: tuple[str, ...] = ()
+    minutes: float,
+    programs: int,
+    preset: str = "datahack",
+    ood_programs: int = 500,
+    overrides: tuple[str, ...] = (),
+    grammar: str = "levels",
 ) -> Plan:
-    """DATAHACK with a user's budget, size and overrides (theirs win); compiled where CUDA is."""
+    """DATAHACK with a user's budget, size and overrides (theirs win); compiled where CUDA is.
+    `grammar="codetracing"` trains on the 2025 grammar and scores on its out-of-distribution sets."""
     import torch
 
+    if grammar not in ("levels", "codetracing"):
+        raise CodelingError(f"Unknown grammar {grammar!r}; choose levels or codetracing.")
+    tracing = grammar == "codetracing"
     compiled = ("train.compile=true",) if torch.cuda.is_available() else ()
     test_programs = min(DATAHACK.test_programs, max(1, programs // 10))  # small trial runs keep most for training
     return replace(
@@ -149,6 +169,8 @@ def datahack_plan(
         test_programs=test_programs,
         preset=preset,
         ood_programs=ood_programs,
+        knobs=CodeTracingKnobs() if tracing else DATAHACK.knobs,
+        ood=CODETRACING_OOD_SETS if tracing else DATAHACK.ood,
         overrides=(*DATAHACK.overrides, f"train.max_minutes={minutes}", *compiled, *overrides),
     )
 

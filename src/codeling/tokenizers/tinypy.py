@@ -21,12 +21,15 @@ KEYWORDS = ("if", "elif", "else", "for", "in", "range", "while", "print", "and",
 MARKERS = ("# output", "# code", "# level: ", "#STEP", "# ", "#", "@^", "@", "$", "?", ";", "|", "&", "^")
 OPERATORS = ("<=", ">=", "!=", "==", "<", ">", "=", "+", "-", "*", "/", "(", ")", ":", ",", ".")
 WHITESPACE = ("\n", "\t") + tuple(" " * n for n in range(1, MAX_SPACE_RUN + 1))
+# Added later (floor division, modulo, comparisons printed as values): appended at the end so that
+# every earlier token keeps its id and older checkpoints still read their data.
+LATER = ("//", "%", "True", "False")
 
 
 def default_vocabulary() -> list[str]:
     letters = tuple(string.ascii_lowercase)
     digits = tuple(string.digits)
-    return list(SPECIALS + KEYWORDS + MARKERS + OPERATORS + WHITESPACE + letters + digits)
+    return list(SPECIALS + KEYWORDS + MARKERS + OPERATORS + WHITESPACE + letters + digits + LATER)
 
 
 @register("tinypy")
