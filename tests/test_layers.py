@@ -13,7 +13,7 @@ LAYERS = {
     "core": ["config", "model", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
     "loops": ["evolve", "improve", "helper"],
-    "faces": ["cli", "__main__"],
+    "faces": ["cli", "app", "__main__"],
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}
 

@@ -64,9 +64,10 @@ def _mount() -> None:
     app.command("explain")(explain.explain_cmd)
     app.command("fix")(fix.fix_cmd)
     app.command("ask")(ask.ask_cmd)
-    from codeling.cli import dataset, improve
+    from codeling.cli import dataset, improve, serve
 
     app.command("improve")(improve.improve_cmd)
+    app.command("serve")(serve.serve_cmd)
     app.add_typer(dataset.app, name="dataset")
 
 

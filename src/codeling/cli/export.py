@@ -11,7 +11,9 @@ from codeling.cli.progress import console
 
 def export_cmd(
     checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
-    format: str = typer.Option("hf", "--format", help="hf: a Hugging Face transformers GPT-2 directory"),
+    format: str = typer.Option(
+        "hf", "--format", help="hf: a Hugging Face transformers GPT-2 directory; space: a Gradio Space folder"
+    ),
     out: Path = typer.Option(..., "--out", help="directory to write"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing directory at --out"),
 ):
@@ -19,9 +21,15 @@ def export_cmd(
     from codeling.errors import CodelingError
     from codeling.export import export_hf
 
+    if format == "space":
+        from codeling.app.space import export_space
+
+        path = export_space(checkpoint, out, overwrite=overwrite)
+        console.print(f"wrote {path}; try it with: cd {path} && python app.py")
+        return
     if format != "hf":
         raise CodelingError(
-            f"Unknown export format {format!r}; the one format is hf (for int8 CPU inference see docs/EXPORT.md)."
+            f"Unknown export format {format!r}; use hf or space (for int8 CPU inference see docs/EXPORT.md)."
         )
     path = export_hf(checkpoint, out, overwrite=overwrite)
     size = sum(f.stat().st_size for f in path.iterdir())

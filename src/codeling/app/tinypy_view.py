@@ -1,0 +1,83 @@
+"""The TinyPy tab's work: draw a program, run it with codeling's interpreter, ask a TinyPy model what
+it prints, and line the two outputs up so that every line that differs is marked."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from codeling.app.models import AppLimits, check_input
+from codeling.errors import CodelingError
+from codeling.generate import Sampling, generate_ids
+from codeling.tinypy.builder import LEVELS, Knobs
+from codeling.tinypy.dataset import predicted_output, prompt_text
+from codeling.tinypy.generator import draw_program, resolve_levels
+from codeling.tinypy.interpreter import RunError, run
+from codeling.tinypy.parser import ParseError, parse
+from codeling.train.checkpoint import Loaded
+
+__all__ = ["LEVELS", "Comparison", "compare", "random_program", "true_output"]
+
+
+def random_program(level: str, seed: int) -> str:
+    """A program of `level` that runs to the end (draws that fail at run time are drawn again)."""
+    (level,) = resolve_levels(level)
+    rng = random.Random(seed)
+    for _ in range(100):
+        program = draw_program(rng, level, Knobs())
+        try:
+            run(program)
+        except RunError:
+            continue
+        return program.text
+    raise CodelingError(f"No runnable level {level} program came out of 100 draws; try another seed.")
+
+
+def true_output(program: str) -> list[str]:
+    """What the program prints, by codeling's TinyPy interpreter; CodelingError if it is not TinyPy."""
+    try:
+        return run(parse(program))
+    except ParseError as e:
+        raise CodelingError(f"This is not a TinyPy program: {e} (line {e.line}).") from None
+    except RunError as e:
+        raise CodelingError(f"The program fails when it runs: {e}.") from None
+
+
+@dataclass
+class Comparison:
+    truth: list[str]
+    predicted: list[str] | None  # None: the model wrote no output block
+    generated: str  # the model's raw continuation
+
+    @property
+    def rows(self) -> list[list[str]]:
+        """line, true output, the model's, and a mark: one row per line of the longer of the two."""
+        predicted = self.predicted or []
+        rows = []
+        for i in range(max(len(self.truth), len(predicted))):
+            want = self.truth[i] if i < len(self.truth) else ""
+            got = predicted[i] if i < len(predicted) else ""
+            same = i < len(self.truth) and i < len(predicted) and want == got
+            rows.append([str(i + 1), want, got, "ok" if same else "✗ differs"])
+        return rows
+
+    @property
+    def correct(self) -> bool:
+        return self.predicted == self.truth
+
+
+def compare(loaded: Loaded, program: str, limits: AppLimits) -> Comparison:
+    check_input(program, limits, "program")
+    truth = true_output(program)
+    tok, model = loaded.tokenizer, loaded.model
+    trace = loaded.config.task.get("mode") == "trace"
+    prompt = [tok.bos_id, *tok.encode(prompt_text(program, trace))] if tok.bos_id is not None else tok.encode(program)
+    # Learned positions end at block_size; rotary ones do not, so only the limit bounds those.
+    room = model.config.block_size - len(prompt) if model.wpe is not None else limits.max_new_tokens
+    if room < 1:
+        raise CodelingError(f"The program is longer than the model's context of {model.config.block_size} tokens.")
+    sampling = Sampling(min(limits.max_new_tokens, room), temperature=0)
+    stops = [tok.eos_id] if tok.eos_id is not None else []
+    ids = generate_ids(model, [prompt], sampling, stop_ids=stops)[0]
+    generated = tok.decode([i for i in ids if i not in stops])
+    return Comparison(truth, predicted_output(generated, trace), generated)
