@@ -17,7 +17,7 @@ def export_cmd(
     out: Path = typer.Option(..., "--out", help="directory to write"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing directory at --out"),
 ):
-    """Export a checkpoint as a Hugging Face transformers directory (GPT-2 architecture)."""
+    """Export a checkpoint: a transformers GPT-2 directory (hf) or a Hugging Face Space folder (space)."""
     from codeling.errors import CodelingError
     from codeling.export import export_hf
 

@@ -26,8 +26,10 @@ def improve_cmd(
     address: str | None = typer.Option(None, "--address", help="a running Ray cluster (default: start a local one)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out where it stopped"),
 ):
-    """Self-improvement: the model writes solutions, the sandbox checks them, what passes is kept in a
-    versioned dataset, and the model is fine-tuned on it. Ctrl+C saves; --resume continues."""
+    """Self-improvement rounds: write solutions, check them in the sandbox, keep, fine-tune.
+
+    What passes is kept in a versioned dataset (codeling dataset), and the model is fine-tuned on it
+    through the training skeleton. Ctrl+C saves; --resume continues."""
     from dataclasses import replace
 
     from codeling.improve.loop import improve, load_settings, saved_settings

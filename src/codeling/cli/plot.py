@@ -13,8 +13,10 @@ def plot_cmd(
     run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
     out: Path | None = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
 ):
-    """Draw loss.png (train/val loss, learning rate); for `codeling evolve` runs, every member and who
-    copied whom; for `codeling improve` runs, held-out pass@k round by round (rounds.png)."""
+    """Draw a run: loss.png, a population's members and lineage, or an improve run's rounds.
+
+    A training run gets loss.png (train/val loss, learning rate); a `codeling evolve` run every member
+    and who copied whom; a `codeling improve` run held-out pass@k round by round (rounds.png)."""
     if (run_dir / "rounds.jsonl").is_file():
         from codeling.improve.plot import plot_rounds
 
