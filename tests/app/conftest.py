@@ -62,7 +62,32 @@ def make_runs(root: Path) -> Path:
     improve.mkdir()
     rounds = [{"step": r, "kept": 5 + r, "test": {"pass@1": 0.1 * r}, "heldout": {"pass@1": 0.05}} for r in range(3)]
     write_jsonl(improve / "rounds.jsonl", rounds)
+    (improve / "report.json").write_text(json.dumps({"settings": {"rounds": 2}, "rounds": rounds}))
+    (train / "report.json").write_text(json.dumps(tinypy_report("output")))
+    (other / "humaneval.json").write_text(json.dumps(pass_at_k_report()))
     return root
+
+
+def tinypy_report(mode: str, levels: dict[str, tuple[int, int, int, int]] | None = None) -> dict:
+    """A TinyPy report as `codeling tinypy eval --json` writes it; levels: level -> (n, output, hard, soft)."""
+    from codeling.tinypy.evaluate import TinyPyReport, TinyPyScore
+
+    levels = levels or {"1.1": (4, 3, 0, 0), "2.1": (4, 1, 0, 0)}
+    scores = {level: TinyPyScore(*counts) for level, counts in levels.items()}
+    overall = TinyPyScore(*(sum(c[i] for c in levels.values()) for i in range(4)))
+    data = {"path": "data/tinypy", "sha256": "0" * 64, "samples": overall.n}
+    report = TinyPyReport("runs/small", data, mode, overall, scores, [], 1.5)
+    return json.loads(json.dumps(report.to_json()))
+
+
+def pass_at_k_report() -> dict:
+    """A pass@k report as `codeling eval humaneval --json` writes it: settings, overall, by_group."""
+    from codeling.evals.run import PassAtK, PassAtKReport
+
+    outcomes = {"passed": 3, "failed_test": 5, "runtime_error": 1, "compile_error": 1, "timeout": 0}
+    overall = PassAtK(5, 2, {1: 0.3, 2: 0.5}, outcomes)
+    report = PassAtKReport(overall, {"level": {"1": overall}})
+    return json.loads(json.dumps({"settings": {"n": 2, "temperature": 0.8}, **report.to_json()}))
 
 
 def metric(step: int, split: str, loss: float) -> dict:

@@ -87,6 +87,10 @@ def test_tinypy_draws_a_program_and_marks_the_lines_the_model_got_wrong(page):
     # An untrained model decodes greedily, so it is wrong the same way every time: marked as such.
     assert "differ" in verdict.inner_text()
     expect(table).to_contain_text("✗ differs")
+    report = page.locator("#tinypy-report")  # the run's last evaluation report, per level
+    expect(page.locator("#tinypy-report-caption")).to_contain_text("report.json", timeout=LONG)
+    for cell in ("1.1", "75.0%", "2.1", "25.0%", "overall", "50.0%"):
+        expect(report).to_contain_text(cell)
     shoot(page, "tinypy")
 
 

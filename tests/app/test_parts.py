@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,12 +15,15 @@ from pathlib import Path
 import pytest
 
 from codeling.app.models import AppLimits, load_models, run_checkpoints
+from codeling.app.reports import EVAL_HEADERS, eval_rows, find_reports, latest_tinypy, tinypy_levels
 from codeling.app.runs import find_runs, read_rows, read_run, signature, table
 from codeling.app.serve import free_port, is_loopback
 from codeling.app.streaming import stream_completion
 from codeling.app.tinypy_view import Comparison, random_program, true_output
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_text
+
+from .conftest import pass_at_k_report, tinypy_report
 
 
 def test_streamed_chunks_grow_to_exactly_what_generate_text_returns(app_dirs):
@@ -70,12 +74,55 @@ def test_runs_are_found_and_a_half_written_line_is_skipped(tmp_path, app_dirs):
     with log.open("a") as f:
         f.write('lit": "val", "loss": 1.5}\n')
     assert signature(tmp_path, ["."]) != before and read_rows(log)[-1]["loss"] == 1.5
+    before = signature(tmp_path, ["."])
+    (tmp_path / "report.json").write_text("{}")  # a new evaluation report is redrawn too
+    assert signature(tmp_path, ["."]) != before
     with pytest.raises(CodelingError, match="no run"):
         read_run(app_dirs["runs"], "../..")
     view = read_run(app_dirs["runs"], "selfimprove")
     assert view.kind == "self-improvement" and "3 rounds done" in view.summary()
     columns, rows = table(view.rounds)
     assert columns == ["step", "kept", "test.pass@1", "heldout.pass@1"] and rows[2][:3] == ["2", "7", "0.2"]
+
+
+def test_evaluation_reports_are_read_by_shape_newest_first(tmp_path):
+    (tmp_path / "config.json").write_text('{"model": {"n_layer": 2}}')  # not a report: passed over
+    (tmp_path / "half.json").write_text('{"overall": {"n": 3')  # still being written: passed over
+    (tmp_path / "old.json").write_text(json.dumps(tinypy_report("output", {"1.1": (2, 1, 0, 0)})))
+    os.utime(tmp_path / "old.json", ns=(1, 1))
+    trace = tinypy_report("trace", {"1.1": (4, 3, 2, 3), "2.1": (4, 1, 0, 2)})
+    (tmp_path / "report.json").write_text(json.dumps(trace))
+    (tmp_path / "humaneval.json").write_text(json.dumps(pass_at_k_report()))
+    rounds = [{"step": 0, "kept": 0, "test": {"pass@1": 0.1, "pass@10": 0.2}, "test_by_level": {"1": 0.5}}]
+    (tmp_path / "improve.json").write_text(json.dumps({"settings": {"rounds": 1}, "rounds": rounds}))
+    os.utime(tmp_path / "improve.json", ns=(2, 2))
+    found = find_reports(tmp_path)
+    assert sorted(r.name for r in found[:2]) == ["humaneval.json", "report.json"]
+    assert [(r.name, r.kind) for r in found[2:]] == [("improve.json", "improve"), ("old.json", "tinypy")]
+    assert latest_tinypy(tmp_path).name == "report.json" and latest_tinypy(tmp_path / "missing") is None
+
+    headers, rows = tinypy_levels(trace)
+    assert headers == ["level", "n", "output accuracy", "hard", "soft"]
+    assert rows == [
+        ["1.1", "4", "75.0%", "50.0%", "75.0%"],
+        ["2.1", "4", "25.0%", "0.0%", "50.0%"],
+        ["overall", "8", "50.0%", "25.0%", "62.5%"],
+    ]
+    headers, rows = tinypy_levels(tinypy_report("output"))
+    assert headers == ["level", "n", "output accuracy"] and rows[-1] == ["overall", "8", "50.0%"]
+    by_feature = {**tinypy_report("output"), "levels": {}, "features": {"loop": {"while": {"n": 2, "output": 0.5}}}}
+    assert tinypy_levels(by_feature)[1][0] == ["loop=while", "2", "50.0%"]
+
+    table_rows = {row[0]: row for row in eval_rows(found)}
+    assert len(EVAL_HEADERS) == len(table_rows["report.json"])
+    assert table_rows["report.json"][1:] == ["TinyPy", "trace, 2 levels", "8", "output 50.0%, hard 25.0%, soft 62.5%"]
+    assert table_rows["humaneval.json"][1:] == [
+        "pass@k",
+        "n 2, temperature 0.8",
+        "5 problems × 2",
+        "pass@1 30.0%, pass@2 50.0%",
+    ]
+    assert table_rows["improve.json"][1:] == ["improve", "round 0", "0 kept", "test pass@1 10.0%, test pass@10 20.0%"]
 
 
 def test_tinypy_comparison_marks_each_differing_line():

@@ -4,6 +4,6 @@
     from codeling.app.serve import AppSettings, launch
     launch(AppSettings(load_models(["runs/demo"]), runs=Path("runs")), port=0, block=False)
 
-Gradio is imported only by codeling.app.serve, so the data-only modules (models, runs, streaming,
-tinypy_view) work without it.
+Gradio is imported only by codeling.app.serve, so the data-only modules (models, reports, runs,
+streaming, tinypy_view) work without it.
 """

@@ -27,13 +27,16 @@ def find_runs(root: str | Path) -> list[str]:
 
 
 def signature(root: str | Path, names: list[str | None]) -> tuple:
-    """Size and modification time of each log of the named runs: unchanged means nothing to redraw."""
+    """Size and modification time of each log and report of the named runs: unchanged means nothing to redraw."""
     stats = []
     for name in filter(None, names):
         for log in LOGS:
             path = Path(root) / name / log
             stat = path.stat() if path.is_file() else None
             stats.append((name, log, stat and stat.st_size, stat and stat.st_mtime_ns))
+        for report in sorted((Path(root) / name).glob("*.json")):  # evaluation reports
+            stat = report.stat() if report.is_file() else None
+            stats.append((name, report.name, stat and stat.st_size, stat and stat.st_mtime_ns))
     return tuple(stats)
 
 

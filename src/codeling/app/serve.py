@@ -24,6 +24,7 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
+from codeling.app import reports  # noqa: E402
 from codeling.app.models import AppLimits, ServedModel, check_input  # noqa: E402
 from codeling.app.runs import find_runs, loss_figure, read_run, signature, table  # noqa: E402
 from codeling.app.streaming import stream_completion  # noqa: E402
@@ -101,7 +102,7 @@ def build_app(settings: AppSettings) -> gr.Blocks:
                     write_code_tab(settings)
             if "tinypy" in shown:
                 with gr.Tab("TinyPy", id="tinypy"):
-                    tinypy_tab(settings)
+                    tinypy_tab(settings, demo)
             if "fix" in shown:
                 with gr.Tab("Fix my code", id="fix"):
                     fix_tab(settings)
@@ -184,7 +185,7 @@ def _run_text(source: str, settings: AppSettings) -> str:
     return "\n".join(part for part in (head, result.stdout.rstrip("\n"), result.stderr.rstrip("\n")) if part)
 
 
-def tinypy_tab(settings: AppSettings) -> None:
+def tinypy_tab(settings: AppSettings, demo: gr.Blocks) -> None:
     names = [name for name, m in settings.models.items() if m.is_tinypy]
     with gr.Row():
         model = gr.Dropdown(names, value=names[0], label="TinyPy model", elem_id="tinypy-model")
@@ -217,6 +218,34 @@ def tinypy_tab(settings: AppSettings) -> None:
 
     draw.click(drawn, [level, seed], [program, seed])
     go.click(check, [model, program], [verdict, lines, raw], concurrency_id="model")
+    if settings.runs is not None:
+        tinypy_report_part(settings.runs, demo)
+
+
+def tinypy_report_part(root: Path, demo: gr.Blocks) -> None:
+    """The newest TinyPy evaluation report of a run under --runs, per level."""
+    gr.Markdown("### The last evaluation report of a run")
+    with gr.Row():
+        run = gr.Dropdown(label="Run", elem_id="tinypy-report-run", scale=3)
+        reload = gr.Button("Look for new reports", elem_id="tinypy-report-reload", scale=1)
+    caption = gr.Markdown(elem_id="tinypy-report-caption")
+    levels = gr.Dataframe(label="Per level", elem_id="tinypy-report", visible=False, interactive=False)
+
+    def runs_with_reports(name=None):
+        found = [r for r in _run_names(root) if reports.latest_tinypy(root / r) is not None]
+        keep = name if name in found else (found[0] if found else None)
+        return gr.update(choices=found, value=keep)
+
+    def show(name):
+        report = reports.latest_tinypy(root / name) if name in _run_names(root) else None
+        if report is None:
+            return f"No TinyPy evaluation report under {root} yet.", gr.update(visible=False)
+        headers, rows = reports.tinypy_levels(report.data)
+        return reports.tinypy_caption(report), gr.update(value={"headers": headers, "data": rows}, visible=True)
+
+    run.change(show, run, [caption, levels], show_progress="hidden")
+    reload.click(runs_with_reports, run, run).then(show, run, [caption, levels], show_progress="hidden")
+    demo.load(runs_with_reports, None, run).then(show, run, [caption, levels], show_progress="hidden")
 
 
 def fix_tab(settings: AppSettings) -> None:
@@ -281,25 +310,29 @@ def runs_tab(settings: AppSettings, demo: gr.Blocks) -> None:
         config = gr.Code(language="yaml", label="config.yaml", elem_id="runs-config", interactive=False)
     lineage = gr.Dataframe(label="Population lineage", elem_id="runs-lineage", visible=False, interactive=False)
     rounds = gr.Dataframe(label="Self-improvement rounds", elem_id="runs-rounds", visible=False, interactive=False)
+    evals = gr.Dataframe(label="Evaluation results", elem_id="runs-evals", visible=False, interactive=False)
     timer = gr.Timer(settings.refresh_s)
     drawn = gr.State(None)  # the logs' signature when last drawn, so an idle run is not redrawn
 
     def show(name, versus):
         hidden = gr.update(visible=False)
         if not name:
-            return f"No runs under {root} yet.", None, "", hidden, hidden, None
+            return f"No runs under {root} yet.", None, "", hidden, hidden, hidden, None
         try:
             view = read_run(root, name)
             views = [view] + ([read_run(root, versus)] if versus not in (None, "(none)", name) else [])
         except CodelingError as e:
-            return say(e), None, "", hidden, hidden, None
+            return say(e), None, "", hidden, hidden, hidden, None
         text = "\n\n".join(v.summary() for v in views)
         figure = loss_figure(views)
-        return text, figure, view.config, _frame(view.lineage), _frame(view.rounds), signature(root, [name, versus])
+        found = reports.eval_rows(reports.find_reports(root / name))
+        results = gr.update(value={"headers": reports.EVAL_HEADERS, "data": found}, visible=True) if found else hidden
+        frames = _frame(view.lineage), _frame(view.rounds), results
+        return text, figure, view.config, *frames, signature(root, [name, versus])
 
     def tick(name, versus, last):
         if last is not None and signature(root, [name, versus]) == last:
-            return (gr.skip(),) * 6
+            return (gr.skip(),) * 7
         return show(name, versus)
 
     def rescan(name):
@@ -307,7 +340,7 @@ def runs_tab(settings: AppSettings, demo: gr.Blocks) -> None:
         keep = name if name in found else (found[0] if found else None)
         return gr.update(choices=found, value=keep), gr.update(choices=["(none)", *found])
 
-    outputs = [summary, plot, config, lineage, rounds, drawn]
+    outputs = [summary, plot, config, lineage, rounds, evals, drawn]
     for event in (run.change, other.change):
         event(show, [run, other], outputs, show_progress="hidden")
     timer.tick(tick, [run, other, drawn], outputs, show_progress="hidden")
