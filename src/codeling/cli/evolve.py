@@ -57,6 +57,27 @@ def _members_table(result) -> Table:
     return table
 
 
+def _config_and_settings(out: Path, resuming: bool, preset, config, overrides: list[str], given: dict):
+    """The config and population settings: a resumed run continues with its own (its saved settings,
+    and its config when none is given), and what the command line gives wins."""
+    from dataclasses import asdict
+
+    from codeling.config import load_config
+    from codeling.evolve.checkpoint import population_dir
+    from codeling.evolve.loop import EvolveSettings
+    from codeling.train import skeleton
+
+    base, saved = None, {}
+    if resuming:
+        found = skeleton.resume_or_refuse(population_dir(out), out, True, skeleton.ignore)
+        saved = json.loads((found / "evolve.json").read_text())
+        if config is None and preset is None:
+            base = json.loads((found / "config.json").read_text())
+    cfg = load_config(preset=preset, path=config, overrides=overrides, base=base)
+    chosen = {k: v for k, v in given.items() if v is not None}
+    return cfg, EvolveSettings(**{**asdict(EvolveSettings()), **saved, **chosen})
+
+
 def evolve_cmd(
     data: Path | None = options.DATA,
     out: Path = options.out("run directory: metrics.jsonl, lineage.jsonl, population/, best/"),
@@ -92,23 +113,8 @@ def evolve_cmd(
     ),
 ):
     """Train a population; every G steps the worse members copy (pbt) or become clones of (evolve) better ones."""
-    from dataclasses import asdict
-
-    from codeling.config import load_config
-    from codeling.evolve.checkpoint import latest_population
-    from codeling.evolve.loop import EvolveSettings
-
     if backend not in ("local", "ray"):
         raise CodelingError(f"Unknown --backend {backend!r}; choose local or ray.")
-    base, saved = None, {}
-    if resume and backend == "local":
-        found, _ = latest_population(out)
-        if found is None:
-            raise CodelingError(f"{out} holds no valid population checkpoint to resume from; start without --resume.")
-        saved = json.loads((found / "evolve.json").read_text())
-        if config is None and preset is None:  # continue with the run's own config, plus any overrides
-            base = json.loads((found / "config.json").read_text())
-    cfg = load_config(preset=preset, path=config, overrides=options.overrides(set_, data, max_steps), base=base)
     given = {
         "population": population,
         "mode": mode,
@@ -117,9 +123,8 @@ def evolve_cmd(
         "noise_scale": noise_scale,
         "mutate": mutate,
     }
-    settings = EvolveSettings(
-        **{**asdict(EvolveSettings()), **saved, **{k: v for k, v in given.items() if v is not None}}
-    )
+    resuming = resume and backend == "local"
+    cfg, settings = _config_and_settings(out, resuming, preset, config, options.overrides(set_, data, max_steps), given)
 
     with EvolveBars() as bars:
         if backend == "ray":

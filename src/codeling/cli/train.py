@@ -7,7 +7,6 @@ from pathlib import Path
 
 from codeling.cli import options
 from codeling.cli.progress import Bars, console
-from codeling.errors import CodelingError
 
 
 def run_training(config, out: Path, resume: bool):
@@ -29,15 +28,13 @@ def train_cmd(
 ):
     """Train a GPT. Ctrl+C (or SIGTERM) finishes the step, saves, and exits; --resume continues."""
     from codeling.config import load_config
-    from codeling.train.checkpoint import latest_valid
+    from codeling.train import skeleton
     from codeling.train.distributed import from_env
 
     base = None
     if resume and config is None and preset is None:
         # Resuming with no config given: continue with the run's own, plus any overrides.
-        found, _ = latest_valid(out)
-        if found is None:
-            raise CodelingError(f"{out} holds no valid checkpoint to resume from; start without --resume.")
+        found = skeleton.resume_or_refuse(out / "checkpoints", out, True, skeleton.ignore)
         base = json.loads((found / "config.json").read_text())
     cfg = load_config(preset=preset, path=config, overrides=options.overrides(set_, data, max_steps), base=base)
     result = run_training(cfg, out, resume)
