@@ -54,6 +54,8 @@ def test_a_run_measures_every_round_and_stores_only_train_tasks(straight):
     suite = SuiteSettings(per_kind=PRESETS["smoke"].per_kind)
     never = {t.task_id for split in ("test", "heldout") for t in load_split(split, suite)}
     assert stored and not stored & never  # held-out tasks never enter the store
+    seed = {t.task_id for t in load_split("train", suite) if t.level in PRESETS["smoke"].seed_levels}
+    assert not stored & seed  # nor do the seed set's tasks: they already have their solutions
 
 
 SAVER_KILL = """

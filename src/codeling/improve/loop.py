@@ -182,7 +182,9 @@ def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progr
     if resume and _comparable(json.loads(marker.read_text())) != _comparable(asdict(settings)):
         raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
     suite = SuiteSettings(per_kind=settings.per_kind)
-    train_tasks = load_split("train", suite, limit=settings.task_limit)
+    # The seed set's tasks already have their solutions; sampling them again only rewards re-writing
+    # those (measured: docs/RESULTS.md), so rounds sample the train split's other tasks.
+    train_tasks = [t for t in load_split("train", suite) if t.level not in settings.seed_levels][: settings.task_limit]
     held_out = {name: load_split(name, suite, limit=settings.eval_limit) for name in ("test", "heldout")}
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
