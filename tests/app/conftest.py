@@ -102,7 +102,7 @@ def app_dirs(tmp_path_factory) -> dict[str, Path]:
     (broken / "model.safetensors").write_bytes(b"not a model")
     return {
         "coder": tiny_checkpoint(root / "coder", CharTokenizer(CHARS)),
-        "tinypy": tiny_checkpoint(root / "tinypy", TinyPyTokenizer(), task={"task": "tinypy", "mode": "output"}),
+        "tinypy": tiny_checkpoint(root / "tinypy", TinyPyTokenizer(), task={"name": "tinypy", "mode": "output"}),
         "broken": broken,
         "runs": make_runs(root / "runs"),
     }

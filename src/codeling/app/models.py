@@ -49,7 +49,7 @@ class ServedModel:
 
     @property
     def is_tinypy(self) -> bool:
-        return self.loaded is not None and self.loaded.config.task.get("task") == "tinypy"
+        return self.loaded is not None and self.loaded.config.task.get("name") == "tinypy"  # as prepare_data records it
 
     def get(self) -> Loaded:
         if self.loaded is None:
