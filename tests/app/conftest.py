@@ -4,6 +4,7 @@ Chromium (Debian's package) driven by Playwright."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,7 +19,7 @@ from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
 from codeling.train.checkpoint import save_checkpoint
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REPO = Path(__file__).resolve().parents[2]
 CHARS = sorted(set("abcdefghijklmnopqrstuvwxyz0123456789 ()*+-=:#'_.,\n"))
 
 
@@ -168,6 +169,24 @@ def open_tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
 
 
-def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the browser tests save a screenshot of each tab: a temporary directory, so a test run
+    leaves the checkout as it was, unless CODELING_SCREENSHOTS names one (docs/screenshots refreshes
+    the docs' pictures; a relative path is taken from the repository root)."""
+    chosen = os.environ.get("CODELING_SCREENSHOTS")
+    if not chosen:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = REPO / chosen
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def shoot(screenshots):
+    """shoot(page, name): save the whole page as NAME.png in the screenshots directory."""
+
+    def save(page, name: str) -> None:
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+    return save

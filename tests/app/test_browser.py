@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import open_tab, shoot
+from .conftest import open_tab
 
 LONG = 60_000  # ms: generous for a shared 2-core machine; most steps take well under a second
 
@@ -31,7 +31,7 @@ def watch_values(page, selector: str) -> None:
     )
 
 
-def test_write_code_streams_a_completion_and_runs_it_in_the_sandbox(page):
+def test_write_code_streams_a_completion_and_runs_it_in_the_sandbox(page, shoot):
     open_tab(page, "Write code")
     page.locator("#write-prompt textarea").fill("print(6 * 7)\n#")
     page.locator("#write-stop textarea").fill("\\n")
@@ -66,7 +66,7 @@ def test_a_model_that_failed_to_load_says_why(page):
     expect(page.locator("#write-status")).to_contain_text("could not be loaded", timeout=LONG)
 
 
-def test_tinypy_draws_a_program_and_marks_the_lines_the_model_got_wrong(page):
+def test_tinypy_draws_a_program_and_marks_the_lines_the_model_got_wrong(page, shoot):
     open_tab(page, "TinyPy")
     pick(page, "tinypy-level", "2.1")
     page.locator("#tinypy-draw").click()
@@ -101,7 +101,7 @@ def test_tinypy_says_when_a_typed_program_is_not_tinypy(page):
     expect(page.locator("#tinypy-verdict")).to_contain_text("not a TinyPy program", timeout=LONG)
 
 
-def test_fix_my_code_explains_and_shows_the_verified_diff(page):
+def test_fix_my_code_explains_and_shows_the_verified_diff(page, shoot):
     open_tab(page, "Fix my code")
     page.locator("#fix-program textarea").fill("pirnt('hello')\n")
     page.locator("#fix-go").click()
@@ -112,7 +112,7 @@ def test_fix_my_code_explains_and_shows_the_verified_diff(page):
     shoot(page, "fix")
 
 
-def test_ask_pygame_answers_from_pygame_documents(page):
+def test_ask_pygame_answers_from_pygame_documents(page, shoot):
     open_tab(page, "Ask Pygame")
     page.locator("#ask-question textarea").fill("how do I draw a circle")
     page.locator("#ask-go").click()
@@ -122,7 +122,7 @@ def test_ask_pygame_answers_from_pygame_documents(page):
     shoot(page, "ask-pygame")
 
 
-def test_runs_shows_a_run_refreshes_while_it_trains_and_compares_two(page, app_dirs):
+def test_runs_shows_a_run_refreshes_while_it_trains_and_compares_two(page, app_dirs, shoot):
     open_tab(page, "Runs")
     pick(page, "runs-run", "small")
     summary = page.locator("#runs-summary")

@@ -5,6 +5,17 @@ import pytest
 
 from codeling.data.text import text_to_shards
 
+# The smallest model worth training, and a schedule that shows learning within a few dozen steps.
+TINY_MODEL = ["model.n_layer=2", "model.n_head=2", "model.n_embd=32", "model.block_size=32"]
+TINY = [
+    *TINY_MODEL,
+    "data.batch_size=8",
+    "train.warmup_steps=5",
+    "train.eval_batches=4",
+    "log.tensorboard=false",
+    "log.every_steps=1",
+]
+
 
 def make_text(n_lines: int = 2000, seed: int = 0) -> str:
     """A small text with learnable structure: repeated words, sentences, punctuation."""

@@ -12,21 +12,11 @@ from codeling.train.optim import Chained, make_optimizer
 from codeling.train.schedule import learning_rate
 from codeling.train.trainer import train
 
-TINY = [
-    "model.n_layer=2",
-    "model.n_head=2",
-    "model.n_embd=32",
-    "model.block_size=32",
-    "data.batch_size=8",
-    "train.warmup_steps=5",
-    "train.eval_batches=4",
-    "log.tensorboard=false",
-    "log.every_steps=1",
-]
+from .conftest import TINY, TINY_MODEL
 
 
 def small_model() -> GPT:
-    return GPT(load_config(preset="tiny", overrides=["model.vocab_size=50", *TINY[:4]]).model)
+    return GPT(load_config(preset="tiny", overrides=["model.vocab_size=50", *TINY_MODEL]).model)
 
 
 def test_muon_takes_the_block_matrices_and_adamw_the_rest():

@@ -8,11 +8,10 @@ from codeling.errors import CodelingError
 from codeling.train import skeleton
 from codeling.train.distributed import World
 
-TINY = [
-    "model.n_layer=2",
-    "model.n_head=2",
-    "model.n_embd=32",
-    "model.block_size=32",
+from .conftest import TINY_MODEL
+
+SHORT = [
+    *TINY_MODEL,
     "data.batch_size=4",
     "train.warmup_steps=2",
     "train.eval_batches=2",
@@ -38,7 +37,7 @@ def calls(monkeypatch) -> dict[str, int]:
 
 
 def cli(verb, data, out, *extra):
-    sets = [arg for s in TINY for arg in ("--set", s)]
+    sets = [arg for s in SHORT for arg in ("--set", s)]
     main([verb, "--preset", "tiny", *sets, "--data", str(data), "--out", str(out), "--max-steps", "4", *extra])
 
 

@@ -16,17 +16,7 @@ from codeling.train import checkpoint as ckpt
 from codeling.train import rundir
 from codeling.train.trainer import train
 
-TINY = [
-    "model.n_layer=2",
-    "model.n_head=2",
-    "model.n_embd=32",
-    "model.block_size=32",
-    "data.batch_size=8",
-    "train.warmup_steps=5",
-    "train.eval_batches=4",
-    "log.tensorboard=false",
-    "log.every_steps=1",
-]
+from .conftest import TINY
 
 
 def config(data, *extra):

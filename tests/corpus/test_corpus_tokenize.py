@@ -58,30 +58,19 @@ def test_command_line_builds_trains_and_tokenizes(tmp_path, corpus, capsys):
     main(["tokenizer", "train", "--corpus", str(corpus), "--vocab-size", "300", "--out", str(tmp_path / "tok.json")])
     tok = load_tokenizer(tmp_path / "tok.json")
     assert tok.vocab_size == 300 and json.loads((tmp_path / "tok.json").read_text())["model"]["type"] == "BPE"
-    main(
-        [
-            "corpus",
-            "tokenize",
-            "--corpus",
-            str(corpus),
-            "--tokenizer",
-            str(tmp_path / "tok.json"),
-            "--out",
-            str(tmp_path / "shards"),
-        ]
-    )
-    assert Shards(tmp_path / "shards").manifest["tokenizer"] == tok.identity()
-    with pytest.raises(SystemExit) as exit_info:
-        main(
-            [
-                "corpus",
-                "tokenize",
-                "--corpus",
-                str(corpus),
-                "--tokenizer",
-                str(tmp_path / "tok.json"),
-                "--out",
-                str(tmp_path / "shards"),
-            ]
-        )
+    shards = tmp_path / "shards"
+    tokenize = [
+        "corpus",
+        "tokenize",
+        "--corpus",
+        str(corpus),
+        "--tokenizer",
+        str(tmp_path / "tok.json"),
+        "--out",
+        str(shards),
+    ]
+    main(tokenize)
+    assert Shards(shards).manifest["tokenizer"] == tok.identity()
+    with pytest.raises(SystemExit) as exit_info:  # the same again: --out now holds files
+        main(tokenize)
     assert exit_info.value.code == 2 and "already holds files" in capsys.readouterr().err

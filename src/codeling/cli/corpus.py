@@ -48,7 +48,7 @@ def build(
     val_frac: float | None = options.alias("--val-frac"),
 ):
     """Ingest Python code, filter and deduplicate it, and write train/val JSONL plus a manifest."""
-    from codeling.corpus import CorpusSettings, build_corpus, default_sources, resolve_sources
+    from codeling.corpus import CorpusSettings, default_sources, resolve_sources
 
     chosen = resolve_sources(sources) if sources else default_sources()
     settings = CorpusSettings(
@@ -64,16 +64,27 @@ def build(
     for source in chosen:
         console.print(f"source [bold]{source.label}[/]: {source.path}")
     start = time.perf_counter()
+    report = _build_with_bars(out, chosen, settings, workers, overwrite)
+    _print_build_report(out, report, time.perf_counter() - start)
+
+
+def _build_with_bars(out: Path, sources, settings, workers: int, overwrite: bool):
+    """build_corpus with a progress bar of documents read and kept."""
+    from codeling.corpus import build_corpus
+
     with Bars() as bars:
-        report = build_corpus(
+        return build_corpus(
             out,
-            chosen,
+            sources,
             settings,
             lambda p: bars.update("corpus", p.seen, p.total, f"kept {p.kept:,}  {p.source}"),
             workers,
             overwrite,
         )
-    seconds = time.perf_counter() - start
+
+
+def _print_build_report(out: Path, report, seconds: float) -> None:
+    """Documents and bytes per split, and how many files each filter rejected."""
     counts = report.manifest["counts"]
     table = Table(title=f"{out}: {counts['kept']:,} of {counts['seen']:,} documents kept in {seconds:.1f} s")
     table.add_column("what")

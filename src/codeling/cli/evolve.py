@@ -78,6 +78,27 @@ def _config_and_settings(out: Path, resuming: bool, preset, config, overrides: l
     return cfg, EvolveSettings(**{**asdict(EvolveSettings()), **saved, **chosen})
 
 
+def _train_on_ray(cfg, settings, out: Path, resume: bool, address: str | None, gpus_per_trial: float, bars):
+    """The population as Ray Tune trials, which restore themselves: --resume is not theirs to take."""
+    from codeling.evolve.ray_backend import train_population_ray
+
+    if resume:
+        raise CodelingError("--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md).")
+    return train_population_ray(cfg, settings, out, address=address, on_event=bars, gpus_per_trial=gpus_per_trial)
+
+
+def _print_result(result, out: Path) -> None:
+    """The members' table, then how to resume an interrupted run or where the best member was saved."""
+    console.print(_members_table(result))
+    if result.stopped == "interrupted":
+        console.print(f"{result.stopped} at step {result.step}; resume with: codeling evolve --out {out} --resume")
+    else:
+        console.print(
+            f"best member {result.best_member}: val loss {result.best_val_loss:.4f}; saved as {result.best} "
+            f"(try: codeling generate {result.best})"
+        )
+
+
 def evolve_cmd(
     data: Path | None = options.DATA,
     out: Path = options.out("run directory: metrics.jsonl, lineage.jsonl, population/, best/"),
@@ -125,27 +146,11 @@ def evolve_cmd(
     }
     resuming = resume and backend == "local"
     cfg, settings = _config_and_settings(out, resuming, preset, config, options.overrides(set_, data, max_steps), given)
-
     with EvolveBars() as bars:
         if backend == "ray":
-            from codeling.evolve.ray_backend import train_population_ray
-
-            if resume:
-                raise CodelingError(
-                    "--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md)."
-                )
-            result = train_population_ray(
-                cfg, settings, out, address=ray_address, on_event=bars, gpus_per_trial=ray_gpus
-            )
+            result = _train_on_ray(cfg, settings, out, resume, ray_address, ray_gpus, bars)
         else:
             from codeling.evolve.loop import train_population
 
             result = train_population(cfg, settings, out, resume=resume, on_event=bars)
-    console.print(_members_table(result))
-    if result.stopped == "interrupted":
-        console.print(f"{result.stopped} at step {result.step}; resume with: codeling evolve --out {out} --resume")
-    else:
-        console.print(
-            f"best member {result.best_member}: val loss {result.best_val_loss:.4f}; saved as {result.best} "
-            f"(try: codeling generate {result.best})"
-        )
+    _print_result(result, out)

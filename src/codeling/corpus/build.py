@@ -120,6 +120,120 @@ def _examined(docs: Iterable[RawDocument], settings: FilterSettings, workers: in
             yield from pending.popleft().get()
 
 
+class _CorpusFiles:
+    """The split files and rejected.jsonl being written, and what has been counted so far: overall,
+    per source (for the manifest) and per split."""
+
+    def __init__(self, folder: Path, sources: list[Source]):
+        self.splits = {split: _JsonLines(folder / name) for split, name in SPLIT_FILES.items()}
+        self.rejects = _JsonLines(folder / "rejected.jsonl")
+        self.seen, self.kept = 0, 0
+        self.rejected: Counter = Counter()
+        self.per_source = {s.label: Counter() for s in sources}
+        self.split_docs: Counter = Counter()
+        self.split_bytes: Counter = Counter()
+
+    def keep(self, doc: Examined, split: str) -> None:
+        self._count(doc, "kept")
+        self.kept += 1
+        self.splits[split].write({"source": doc.source, "path": doc.path, "sha256": doc.sha256, "text": doc.text})
+        self.split_docs[split] += 1
+        self.split_bytes[split] += len(doc.text.encode("utf-8"))
+
+    def reject(self, doc: Examined, reason: str, original: str | None) -> None:
+        self._count(doc)
+        self.rejected[reason] += 1
+        entry = {"source": doc.source, "path": doc.path, "reason": reason}
+        if original is not None:
+            entry["duplicate_of"] = original
+        self.rejects.write(entry)
+
+    def _count(self, doc: Examined, *more: str) -> None:
+        self.seen += 1
+        for what in ("seen", *more):
+            self.per_source[doc.source][what] += 1
+
+    def close(self) -> None:
+        for writer in [*self.splits.values(), self.rejects]:
+            writer.file.close()
+
+
+def _check_sources(sources: list[Source]) -> None:
+    if not sources:
+        raise CodelingError("No sources to ingest; pass directories of .py files or data files.")
+    labels = [s.label for s in sources]
+    if len(set(labels)) != len(labels):
+        raise CodelingError(
+            f"A source was given twice ({sorted(label for label in labels if labels.count(label) > 1)[0]}); "
+            "pass each source once."
+        )
+
+
+def _expected_total(sources: list[Source], max_files: int | None) -> int | None:
+    """How many documents the progress bar should expect; None where that is not cheap to know."""
+    total = count_documents(sources)
+    if max_files is not None:
+        return min(total, max_files) if total is not None else max_files
+    return total
+
+
+def _documents(sources: list[Source], settings: CorpusSettings) -> Iterator[RawDocument]:
+    """Every source's documents in the order given, up to max_files of them."""
+    documents = (doc for source in sources for doc in iter_documents(source, settings.code_column, settings.max_bytes))
+    return itertools.islice(documents, settings.max_files)
+
+
+def _write_documents(
+    examined: Iterable[Examined],
+    files: _CorpusFiles,
+    dedup: Deduplicator,
+    settings: CorpusSettings,
+    progress: Callable[[BuildProgress], None] | None,
+    total: int | None,
+) -> None:
+    """Keep each document that passed the filters and is no duplicate of one kept before; the rest
+    are rejected, with the reason (and the original a duplicate copies)."""
+    for doc in examined:
+        reason, original = doc.reason, None
+        if reason is None:
+            reason, original = dedup.check(f"{doc.source}:{doc.path}", doc.sha256, doc.normalized, doc.signature)
+        if reason is None:
+            files.keep(doc, split_of(doc.normalized, settings.val_fraction, settings.seed))
+        else:
+            files.reject(doc, reason, original)
+        if progress is not None and (files.seen % 256 == 0):
+            progress(BuildProgress(files.seen, files.kept, total, doc.source))
+
+
+def _manifest(settings: CorpusSettings, sources: list[Source], files: _CorpusFiles) -> dict:
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "settings": asdict(settings),
+        "sources": [
+            {
+                "label": s.label,
+                "kind": s.kind,
+                "path": str(s.path.resolve()),
+                "seen": files.per_source[s.label]["seen"],
+                "kept": files.per_source[s.label]["kept"],
+            }
+            for s in sources
+        ],
+        "counts": {"seen": files.seen, "kept": files.kept, "rejected": dict(sorted(files.rejected.items()))},
+        "splits": {
+            split: {
+                "file": name,
+                "documents": files.split_docs[split],
+                "bytes": files.split_bytes[split],
+                "sha256": files.splits[split].sha256.hexdigest(),
+            }
+            for split, name in SPLIT_FILES.items()
+        },
+        "rejected_file": {"file": "rejected.jsonl", "sha256": files.rejects.sha256.hexdigest()},
+    }
+
+
 def build_corpus(
     out_dir: str | Path,
     sources: list[Source] | None = None,
@@ -132,95 +246,28 @@ def build_corpus(
     corpus directory; `workers` 0 means one per CPU."""
     settings.check()
     sources = sources if sources is not None else default_sources()
-    if not sources:
-        raise CodelingError("No sources to ingest; pass directories of .py files or data files.")
-    labels = [s.label for s in sources]
-    if len(set(labels)) != len(labels):
-        raise CodelingError(
-            f"A source was given twice ({sorted(label for label in labels if labels.count(label) > 1)[0]}); "
-            "pass each source once."
-        )
+    _check_sources(sources)
     out_dir = Path(out_dir)
     if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
         raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
     workers = workers or os.cpu_count() or 1
+    # Made here, so that a bad threshold raises before anything is written.
     dedup = Deduplicator(settings.near_threshold, settings.num_perm)
-    total = count_documents(sources)
-    if settings.max_files is not None:
-        total = min(total, settings.max_files) if total is not None else settings.max_files
-    seen, kept = 0, 0
-    rejected: Counter = Counter()
-    per_source = {s.label: Counter() for s in sources}
-    split_bytes: Counter = Counter()
-    split_docs: Counter = Counter()
-
-    def documents() -> Iterator[RawDocument]:
-        for source in sources:
-            yield from iter_documents(source, settings.code_column, settings.max_bytes)
-
-    docs = itertools.islice(documents(), settings.max_files)
+    total = _expected_total(sources, settings.max_files)
     with atomic.atomic_directory(out_dir, overwrite=True) as tmp:
-        outs = {split: _JsonLines(tmp / name) for split, name in SPLIT_FILES.items()}
-        rejects = _JsonLines(tmp / "rejected.jsonl")
+        files = _CorpusFiles(tmp, sources)
         try:
-            for doc in _examined(docs, settings.filters(), workers):
-                seen += 1
-                name = f"{doc.source}:{doc.path}"
-                reason, original = doc.reason, None
-                if reason is None:
-                    reason, original = dedup.check(name, doc.sha256, doc.normalized, doc.signature)
-                per_source[doc.source]["seen"] += 1
-                if reason is not None:
-                    rejected[reason] += 1
-                    entry = {"source": doc.source, "path": doc.path, "reason": reason}
-                    if original is not None:
-                        entry["duplicate_of"] = original
-                    rejects.write(entry)
-                else:
-                    kept += 1
-                    per_source[doc.source]["kept"] += 1
-                    split = split_of(doc.normalized, settings.val_fraction, settings.seed)
-                    record = {"source": doc.source, "path": doc.path, "sha256": doc.sha256, "text": doc.text}
-                    outs[split].write(record)
-                    split_docs[split] += 1
-                    split_bytes[split] += len(doc.text.encode("utf-8"))
-                if progress is not None and (seen % 256 == 0):
-                    progress(BuildProgress(seen, kept, total, doc.source))
+            examined = _examined(_documents(sources, settings), settings.filters(), workers)
+            _write_documents(examined, files, dedup, settings, progress, total)
         finally:
-            for writer in [*outs.values(), rejects]:
-                writer.file.close()
-        if seen == 0:  # raised inside the temporary directory, so nothing is left at --out
+            files.close()
+        if files.seen == 0:  # raised inside the temporary directory, so nothing is left at --out
             raise CodelingError(
-                f"No Python files were found in {', '.join(labels)}; pass a directory that holds .py "
-                "files, or a .jsonl, .csv, .parquet or .arrow file of code."
+                f"No Python files were found in {', '.join(s.label for s in sources)}; pass a directory that "
+                "holds .py files, or a .jsonl, .csv, .parquet or .arrow file of code."
             )
         if progress is not None:
-            progress(BuildProgress(seen, kept, seen, sources[-1].label))
-        manifest = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "settings": asdict(settings),
-            "sources": [
-                {
-                    "label": s.label,
-                    "kind": s.kind,
-                    "path": str(s.path.resolve()),
-                    "seen": per_source[s.label]["seen"],
-                    "kept": per_source[s.label]["kept"],
-                }
-                for s in sources
-            ],
-            "counts": {"seen": seen, "kept": kept, "rejected": dict(sorted(rejected.items()))},
-            "splits": {
-                split: {
-                    "file": name,
-                    "documents": split_docs[split],
-                    "bytes": split_bytes[split],
-                    "sha256": outs[split].sha256.hexdigest(),
-                }
-                for split, name in SPLIT_FILES.items()
-            },
-            "rejected_file": {"file": "rejected.jsonl", "sha256": rejects.sha256.hexdigest()},
-        }
+            progress(BuildProgress(files.seen, files.kept, files.seen, sources[-1].label))
+        manifest = _manifest(settings, sources, files)
         atomic.write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return CorpusReport(out_dir, manifest)
