@@ -1,20 +1,22 @@
-"""The learners' helper, measured: verified fix rate per kind of mistake, median time to a verified
-fix, reading level of every explanation template and of real explanations, and pygame retrieval
-recall@5.
+"""The learners' helper, measured: verified fix rate per kind of mistake for the rules alone, the
+fixer model alone and both together, median time to a verified fix, reading level of every
+explanation template and of real explanations, and pygame retrieval recall@5.
 
-Programs: reference solutions of the procedural task suite (codeling.evals.tasks, checked by their
-own tests) and short beginner programs written here (checked by their expected output). Each is
-corrupted once per kind at a random place (seeded); a corruption that does not break the program is
-skipped. None of these programs or corruptions were used to write the rules: all are held out.
+Programs: held-out families only (codeling.helper.fixdata.held_out), so the fixer model never saw
+them: reference solutions of held-out task-suite families (checked by their own tests), held-out
+TinyPy programs and held-out short programs of codeling's own (checked by their expected output).
+Pygame's examples are not measured here: each sandboxed run of a game costs its 3 s demo run. Each
+program is corrupted once per kind (codeling.helper.corrupt) at a seeded random place; a corruption
+that does not break the program is skipped. The kinds in fixdata.HELD_OUT_KINDS were never in the
+model's training data either; the rules were written without any of these programs.
 
-    .venv/bin/python benchmarks/helper_fix.py [--programs 40] [--seed 0] [--sandbox bwrap]
+    .venv/bin/python benchmarks/helper_fix.py [--model runs/fixer] [--programs 30] [--tinypy 10] [--seed 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import re
 import statistics
 import sys
 import time
@@ -24,116 +26,31 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from _common import save  # noqa: E402
-from codeling.evals.tasks.suite import generate_tasks  # noqa: E402
-from codeling.helper import Check, explain_program, fix_program, retrieve, words  # noqa: E402
-from codeling.helper.explain import compile_problem  # noqa: E402
+from codeling.helper import Check, Fix, explain_program, fix_program, fixdata, retrieve, words  # noqa: E402
+from codeling.helper.corrupt import KINDS, LOGIC_KINDS, SYNTAX_KINDS, corrupt  # noqa: E402
+from codeling.helper.explain import compile_problem, diagnose  # noqa: E402
+from codeling.helper.fixdata import HELD_OUT_KINDS, TRAIN_KINDS  # noqa: E402
+from codeling.helper.fixer import PRESETS, Fixer  # noqa: E402
 from codeling.helper.program import run  # noqa: E402
+from codeling.helper.verify import first_verified  # noqa: E402
 
-OWN = [
-    ("name = 'Sam'\nage = 10\nprint('Hi ' + name)\nprint('Next year you are', age + 1)\n", None),
-    (
-        "import random\nrandom.seed(1)\nroll = random.randint(1, 6)\nif roll > 3:\n    print('big')\nelse:\n"
-        "    print('small')\n",
-        None,
-    ),
-    ("total = 0\nfor n in range(1, 11):\n    total = total + n\nprint(total)\n", None),
-    ("fruits = ['apple', 'pear', 'plum']\nfor fruit in fruits:\n    print(fruit.upper())\n", None),
-    ("def double(x):\n    return x * 2\n\nfor i in range(4):\n    print(double(i))\n", None),
-    ("import math\nr = 3\narea = math.pi * r * r\nprint(round(area, 2))\n", None),
-    ("count = 10\nwhile count > 0:\n    print(count)\n    count = count - 3\nprint('liftoff')\n", None),
-    ("scores = {'ann': 3, 'bob': 5}\nfor who in scores:\n    if scores[who] >= 4:\n        print(who, 'wins')\n", None),
-    ("word = 'banana'\nvowels = 0\nfor ch in word:\n    if ch in 'aeiou':\n        vowels += 1\nprint(vowels)\n", None),
-    ("import time\nstart = time.time()\nsteps = 0\nfor i in range(5):\n    steps = steps + i\nprint(steps)\n", None),
-]
+COLUMNS = ("cases", "rules", "model", "both", "both_by_model", "restored")  # restored: the rules' fix is the original
 
-_COMPOUND = re.compile(r"^(\s*)(if|elif|else|for|while|def)\b.*:\s*$")
-# A comparison operator, not an arrow (->) or a doctest prompt (>>>).
-_COMPARISON = re.compile(r"(?<![-<>])(<=|>=|<|>)(?![<>])")
-_KEYWORD_TYPOS = {"else": "esle", "while": "whlie", "return": "retrun", "for": "fro", "def": "deff", "elif": "elfi"}
-_BUILTIN_TYPOS = {"print": ["pirnt", "Print", "prnt"], "range": ["rnage", "Range"], "len": ["lne", "Len"]}
+TASKS_SHOWN = 30  # held-out task-suite programs measured (of about 130)
+TINYPY_SHOWN = 10  # held-out TinyPy programs measured
 
 
-def lines_where(source: str, pattern: str) -> list[int]:
-    return [i for i, line in enumerate(source.splitlines()) if re.search(pattern, line)]
-
-
-def corrupt(source: str, kind: str, rng: random.Random) -> str | None:
-    """`source` with one mistake of `kind` at a random place where it fits, or None."""
-    lines = source.splitlines(keepends=True)
-    sites = {
-        "missing_colon": lines_where(source, r"^\s*(if|elif|else|for|while|def)\b.*:\s*$"),
-        "unclosed_bracket": lines_where(source, r"\)\s*$"),
-        "unclosed_quote": lines_where(source, r"'[^'\n]+'"),
-        "bad_indent": [i for i in range(1, len(lines)) if _COMPOUND.match(lines[i - 1])],
-        "misspelled_keyword": lines_where(source, r"^\s*(else|while|return|for|def|elif)\b"),
-        "misspelled_builtin": lines_where(source, r"\b(print|range|len)\("),
-        "eq_for_assign": lines_where(source, r"^\s*(if|elif|while)\b.*=="),
-        "python2_print": lines_where(source, r"^\s*print\(.*\)\s*$"),
-        "missing_import": lines_where(source, r"^import (random|math|time)\s*$"),
-        "off_by_one_range": lines_where(source, r"range\("),
-        "flipped_comparison": lines_where(source, _COMPARISON.pattern),
-        "plus_for_minus": lines_where(source, r" [-+] "),
-    }[kind]
-    if not sites:
-        return None
-    i = rng.choice(sites)
-    lines[i] = mutate_line(lines[i], kind, rng)
-    if kind == "missing_import":
-        lines[i] = ""
-    if kind == "bad_indent":
-        lines[i] = lines[i].lstrip(" ")
-    return "".join(lines)
-
-
-def mutate_line(line: str, kind: str, rng: random.Random) -> str:
-    if kind == "missing_colon":
-        return re.sub(r":(\s*)$", r"\1", line)
-    if kind == "unclosed_bracket":
-        return re.sub(r"\)(\s*)$", r"\1", line)
-    if kind == "unclosed_quote":
-        m = rng.choice(list(re.finditer(r"'[^'\n]+'", line)))
-        return line[: m.end() - 1] + line[m.end() :]
-    if kind == "misspelled_keyword":
-        word = re.match(r"\s*(\w+)", line).group(1)
-        return line.replace(word, _KEYWORD_TYPOS[word], 1)
-    if kind == "misspelled_builtin":
-        word = rng.choice(re.findall(r"\b(print|range|len)\(", line))
-        return line.replace(word + "(", rng.choice(_BUILTIN_TYPOS[word]) + "(", 1)
-    if kind == "eq_for_assign":
-        return line.replace("==", "=", 1)
-    if kind == "python2_print":
-        return re.sub(r"print\((.*)\)(\s*)$", r"print \1\2", line)
-    if kind == "off_by_one_range":
-        return re.sub(r"range\(([^()]*(?:\([^()]*\))?[^()]*)\)", r"range(\1 - 1)", line, count=1)
-    if kind == "flipped_comparison":
-        flip = {"<=": ">=", ">=": "<=", "<": ">", ">": "<"}
-        return _COMPARISON.sub(lambda m: flip[m.group()], line, count=1)
-    if kind == "plus_for_minus":
-        return re.sub(r" ([-+]) ", lambda m: " - " if m.group(1) == "+" else " + ", line, count=1)
-    return line
-
-
-SYNTAX_KINDS = [
-    "missing_colon",
-    "unclosed_bracket",
-    "unclosed_quote",
-    "bad_indent",
-    "misspelled_keyword",
-    "eq_for_assign",
-    "python2_print",
-]
-RUN_KINDS = ["misspelled_builtin", "missing_import"]
-LOGIC_KINDS = ["off_by_one_range", "flipped_comparison", "plus_for_minus"]
-
-
-def programs(count: int, seed: int) -> list[tuple[str, Check, str]]:
-    tasks = generate_tasks()
+def programs(count: int, tinypy: int, seed: int, mode: str) -> list[tuple[fixdata.Program, Check]]:
+    """Held-out programs only: families the fixer model never saw (fixdata.held_out), each with what
+    judges it: the task suite's tests, or the output it prints."""
+    _, tasks = fixdata.split_programs(fixdata.task_programs())
+    _, own = fixdata.split_programs(fixdata.own_programs())
+    _, tiny = fixdata.split_programs(fixdata.tinypy_programs(PRESETS["cpu"].tinypy, seed))
     rng = random.Random(seed)
     chosen = rng.sample(tasks, min(count, len(tasks)))
-    out = [(t.prompt + t.reference, Check(tests=t.tests), f"task:{t.kind}") for t in chosen]
-    for i, (source, _) in enumerate(OWN):
-        expected = run(source).result.stdout
-        out.append((source, Check(expect=expected), f"own:{i}"))
+    out = [(p, Check(tests=p.tests)) for p in chosen]
+    for p in own + rng.sample(tiny, min(tinypy, len(tiny))):
+        out.append((p, Check(expect=run(p.text, mode=mode).result.stdout)))
     return out
 
 
@@ -143,26 +60,57 @@ def broken(source: str, check: Check, mode: str) -> bool:
     return not explain_program(source, check.stdin, check.tests, check.expect, mode).problem.fine
 
 
-def measure_fixes(progs, seed: int, mode: str) -> tuple[dict, list[float], list[str]]:
+def model_alone(source: str, check: Check, mode: str, fixer) -> tuple[bool, float]:
+    """Whether one of the model's own candidates verifies (no rules), and how long that took."""
+    started = time.monotonic()
+    problem, _ = diagnose(source, check.stdin, check.tests, check.expect, mode)
+    best, _, _ = first_verified(source, fixer.candidates(source, problem), check, mode)
+    return best is not None, time.monotonic() - started
+
+
+def measure_case(bad: str, source: str, check: Check, mode: str, fixer, counts: dict, seconds: dict) -> Fix:
+    rules_fix = fix_program(bad, check, mode=mode)
+    counts["cases"] += 1
+    counts["rules"] += rules_fix.fixed is not None
+    counts["restored"] += rules_fix.fixed == source
+    if rules_fix.fixed is not None:
+        seconds["rules"].append(rules_fix.seconds)
+    if fixer is not None:
+        ok, took = model_alone(bad, check, mode, fixer)
+        counts["model"] += ok
+        if ok:
+            seconds["model"].append(took)
+        both = fix_program(bad, check, mode=mode, model=fixer)
+        counts["both"] += both.fixed is not None
+        counts["both_by_model"] += both.rule == "model"
+        if both.fixed is not None:
+            seconds["both"].append(both.seconds)
+    return rules_fix
+
+
+def measure_fixes(progs, seed: int, mode: str, fixer) -> tuple[dict, dict, list[str]]:
     rng = random.Random(seed)
     per_kind: dict[str, dict[str, int]] = {}
-    seconds, samples = [], []
-    for kind in SYNTAX_KINDS + RUN_KINDS + LOGIC_KINDS:
-        counts = per_kind.setdefault(kind, {"cases": 0, "verified": 0, "restored": 0})
-        for source, check, _ in progs:
-            bad = corrupt(source, kind, rng)
-            if bad is None or bad == source or not broken(bad, check, mode):
+    seconds: dict[str, list[float]] = {"rules": [], "model": [], "both": []}
+    samples = []
+    for kind in KINDS:
+        counts = per_kind.setdefault(kind, dict.fromkeys(COLUMNS, 0))
+        for program, check in progs:
+            c = corrupt(program.text, kind, rng)
+            if c is None or not broken(c.source, check, mode):
                 continue
-            fix = fix_program(bad, check, mode=mode)
-            counts["cases"] += 1
-            counts["verified"] += fix.fixed is not None
-            counts["restored"] += fix.fixed == source
-            if fix.fixed is not None:
-                seconds.append(fix.seconds)
+            fix = measure_case(c.source, program.text, check, mode, fixer, counts, seconds)
             if len(samples) < 60 and rng.random() < 0.25:
                 samples.append(f"{fix.explanation.what} {fix.explanation.hint}")
         print(f"{kind:20s} {counts}", flush=True)
     return per_kind, seconds, samples
+
+
+def rates(per_kind: dict, kinds) -> dict:
+    """Verified-fix rates over `kinds` for each fixer."""
+    cases = sum(per_kind[k]["cases"] for k in kinds)
+    verified = {m: sum(per_kind[k][m] for k in kinds) for m in ("rules", "model", "both")}
+    return {"cases": cases, **{m: n / max(1, cases) for m, n in verified.items()}}
 
 
 def reading_levels(samples: list[str]) -> dict:
@@ -195,21 +143,26 @@ def recall_at_5() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--programs", type=int, default=40)
+    parser.add_argument("--programs", type=int, default=TASKS_SHOWN, help="held-out task-suite programs")
+    parser.add_argument("--tinypy", type=int, default=TINYPY_SHOWN, help="held-out TinyPy programs")
+    parser.add_argument("--model", default=None, help="a fixer run or checkpoint (codeling fixer train)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sandbox", default="bwrap")
     args = parser.parse_args()
     started = time.monotonic()
-    progs = programs(args.programs, args.seed)
-    per_kind, seconds, samples = measure_fixes(progs, args.seed, args.sandbox)
-    total = {k: sum(c[k] for c in per_kind.values()) for k in ("cases", "verified", "restored")}
-    syntax = [per_kind[k] for k in SYNTAX_KINDS]
+    fixer = Fixer.load(args.model) if args.model else None
+    progs = programs(args.programs, args.tinypy, args.seed, args.sandbox)
+    per_kind, seconds, samples = measure_fixes(progs, args.seed, args.sandbox, fixer)
     payload = {
         "programs": len(progs),
-        "per_kind": {k: {**c, "rate": c["verified"] / c["cases"] if c["cases"] else None} for k, c in per_kind.items()},
-        "syntax_rate": sum(c["verified"] for c in syntax) / max(1, sum(c["cases"] for c in syntax)),
-        "overall_rate": total["verified"] / max(1, total["cases"]),
-        "median_seconds_to_verified_fix": statistics.median(seconds) if seconds else None,
+        "model": str(fixer.loaded.path) if fixer else None,
+        "per_kind": per_kind,
+        "syntax": rates(per_kind, SYNTAX_KINDS),
+        "held_out_kinds": {"kinds": list(HELD_OUT_KINDS), **rates(per_kind, HELD_OUT_KINDS)},
+        "trained_kinds": rates(per_kind, TRAIN_KINDS),
+        "logic_with_tests": rates(per_kind, LOGIC_KINDS),
+        "overall": rates(per_kind, KINDS),
+        "median_seconds_to_verified_fix": {m: statistics.median(v) if v else None for m, v in seconds.items()},
         "reading_level": reading_levels(samples),
         "retrieval": recall_at_5(),
         "wall_s": time.monotonic() - started,
@@ -218,11 +171,10 @@ def main() -> None:
     path = save("helper_fix", payload)
     print(f"reading level: {payload['reading_level']}")
     print(f"retrieval: {payload['retrieval']}")
+    for key in ("syntax", "held_out_kinds", "trained_kinds", "logic_with_tests", "overall"):
+        print(f"{key}: {payload[key]}")
+    print(f"median seconds to a verified fix: {payload['median_seconds_to_verified_fix']}")
     print(f"saved {path}")
-    print(
-        f"verified fix rate {payload['overall_rate']:.1%} overall, {payload['syntax_rate']:.1%} on syntax mistakes, "
-        f"median {payload['median_seconds_to_verified_fix']:.2f} s to a verified fix"
-    )
 
 
 if __name__ == "__main__":

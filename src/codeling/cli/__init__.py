@@ -37,6 +37,7 @@ def _mount() -> None:
         explain,
         export,
         fix,
+        fixer,
         generate,
         info,
         plan,
@@ -63,6 +64,7 @@ def _mount() -> None:
     app.command("export")(export.export_cmd)
     app.command("explain")(explain.explain_cmd)
     app.command("fix")(fix.fix_cmd)
+    app.add_typer(fixer.app, name="fixer")
     app.command("ask")(ask.ask_cmd)
     from codeling.cli import dataset, improve, serve
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from codeling.cli.explain import write_json
+from codeling.errors import CodelingError
 from codeling.helper import ask
 
 SHOWN_LINES = 30  # of each hit on the terminal; --json has all of it
@@ -17,8 +18,15 @@ def ask_cmd(
     question: str = typer.Argument(..., help='A pygame question, e.g. "how do I draw a circle".'),
     k: int = typer.Option(5, "--k", help="How many passages to show."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the hits, best first, as JSON here."),
+    code: bool = typer.Option(False, "--code", help="Also write a short program with a code model (needs --model)."),
+    model: Path | None = typer.Option(None, "--model", help="The code model's checkpoint or run, for --code."),
 ) -> None:
     """Answer a pygame question with example code and documentation from the installed pygame."""
+    if code and model is None:
+        raise CodelingError(
+            "--code writes a program with a code model, so pass --model CHECKPOINT "
+            "(e.g. a run of `codeling train --preset tiny` on the code corpus)."
+        )
     hits = ask(question, k=k)
     if not hits:
         typer.echo("I found nothing about that in pygame's documents. Try other words.")
@@ -28,4 +36,18 @@ def ask_cmd(
         typer.echo("\n".join("    " + line for line in lines[:SHOWN_LINES]))
         if len(lines) > SHOWN_LINES:
             typer.echo(f"    ... {len(lines) - SHOWN_LINES} more lines")
-    write_json(json_out, {"question": question, "hits": [h.to_dict() for h in hits]})
+    written = _write(question, hits, model) if code else None
+    write_json(json_out, {"question": question, "hits": [h.to_dict() for h in hits], "written": written})
+
+
+def _write(question: str, hits, model: Path) -> dict:
+    from dataclasses import asdict
+
+    from codeling.helper.write import write_program
+
+    written = write_program(question, hits, model)
+    verdict = "it compiles" if written.compiles else f"it does not compile: {written.problem}"
+    typer.echo(f"\nA program written by the code model ({written.checkpoint}).")
+    typer.echo(f"It is not checked beyond compiling; {verdict}.")
+    typer.echo("\n".join("    " + line for line in written.code.splitlines()))
+    return asdict(written)

@@ -1,6 +1,7 @@
 """`codeling fix FILE.py`: explain the mistake and show the smallest fix that was verified in the
 sandbox, as a unified diff. The file changes only with --write: atomically, the original kept as
-FILE.py.orig beside it."""
+FILE.py.orig beside it. With --model, a fixer model's lines join the rules' candidates; they too are
+shown only when verified."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def fix_cmd(
     write: bool = typer.Option(False, "--write", help="Change FILE (the original is kept as FILE.orig)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the explanation and fix as JSON here."),
     sandbox: str = options.sandbox(),
+    model: Path | None = typer.Option(
+        None, "--model", help="A fixer model (run or checkpoint from `codeling fixer train`) to propose fixes too."
+    ),
 ) -> None:
     """Find the mistake in FILE, explain it, and print the smallest fix that really works."""
     if tests and expect:
@@ -34,7 +38,12 @@ def fix_cmd(
         tests=read_text(tests, "tests") if tests else None,
         expect=read_text(expect, "expected output") if expect else None,
     )
-    fix = fix_program(source, check, mode=sandbox, name=file.name)
+    fixer = None
+    if model is not None:
+        from codeling.helper.fixer import Fixer  # torch loads only for --model
+
+        fixer = Fixer.load(model)
+    fix = fix_program(source, check, mode=sandbox, name=file.name, model=fixer)
     typer.echo(render(fix.explanation))
     typer.echo("")
     typer.echo(fix.note)

@@ -10,10 +10,19 @@ import difflib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
 
 from codeling.helper import logic, program, rules, words
 from codeling.helper.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
 from codeling.helper.rules import Candidate
+
+
+class Proposer(Protocol):
+    """Anything that proposes repairs for a problem: the fixer model (helper/fixer.py), or a test's stub."""
+
+    def candidates(self, source: str, problem: Problem) -> list[Candidate]: ...
+
 
 BATCH = 8  # candidates run together; the smallest ones first, so the first batch with a winner ends the search
 
@@ -99,17 +108,25 @@ def fix_program(
     mode: str = "bwrap",
     on_try: Callable[[int], None] | None = None,
     name: str = "program.py",
+    model: Proposer | str | Path | None = None,
 ) -> Fix:
-    """Explain what is wrong with `source` and find the smallest verified fix: the rules first,
-    then (with tests or an expected output) small logic edits, on the original or on a rule's fix
-    that removed the error but still gives a wrong answer."""
+    """Explain what is wrong with `source` and find the smallest verified fix: the rules' candidates
+    and the fixer model's (when `model`, a Fixer or a checkpoint path, is given) together, then (with
+    tests or an expected output) small logic edits, on the original or on a fix that removed the
+    error but still gives a wrong answer."""
     check = check or Check()
+    if isinstance(model, (str, Path)):
+        from codeling.helper.fixer import Fixer  # torch and the model load only when asked for
+
+        model = Fixer.load(model)
     started = time.monotonic()
     problem, run = diagnose(source, check.stdin, check.tests, check.expect, mode)
     explanation = explain(source, problem, run, check.tests)
     if problem.fine:
         return Fix(explanation, None, "", words.NOTHING_TO_FIX, seconds=time.monotonic() - started)
     found = rules.candidates(source, problem) + chained_candidates(source, problem)
+    if model is not None:
+        found += model.candidates(source, problem)
     best, tried, clean = first_verified(source, found, check, mode, on_try)
     if best is None and check.judges_logic:
         bases = [source] if _runs_clean(problem) else [c.source for c in clean[:1]]

@@ -194,5 +194,6 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 }
 
 SUGGEST = "Did you mean {suggestion}?"
+MODEL_FIX = "My fixer model wrote a new line {line}, and I checked that it works."
 NO_FIX = "I could not find a small fix that really works, so I did not change anything."
 NOTHING_TO_FIX = "There is nothing to fix: your program works."
