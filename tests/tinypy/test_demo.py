@@ -157,3 +157,44 @@ def test_datahack_refuses_an_unknown_grammar_before_writing_anything(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2 and "Unknown grammar 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_it_dropped(tmp_path):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from test_evaluate import always_wrong_checkpoint
+
+    from codeling.tinypy.recipes import demo_plan, run_recipe
+
+    def stand_in(config, run_dir):
+        assert config.model.block_size == 512
+        (run_dir / "best").symlink_to(always_wrong_checkpoint(run_dir).name)
+        row = {"step": 1, "split": "train", "loss": 1.0, "lr": 1e-3, "tokens": 1, "time": 0.0}
+        (run_dir / "metrics.jsonl").write_text(json.dumps(row) + "\n")
+        return SimpleNamespace(step=1, tokens=1, seconds=0.0)
+
+    plan = replace(demo_plan("codetracing", trace=True), programs=400, test_programs=10)
+    assert plan.trace and plan.max_example_tokens == 512 and plan.ood == ()
+    result = run_recipe(tmp_path / "tr", plan, seed=0, train=stand_in)
+    report = json.loads((tmp_path / "tr" / "report.json").read_text())
+    kept, dropped = report["data"]["programs"], report["data"]["dropped_longer_than_window"]
+    assert kept + dropped == 400 and dropped == result.dropped > 0 and kept > 10
+    assert report["mode"] == "trace" and report["overall"]["n"] == 10
+    tokenizer = TinyPyTokenizer()
+    tokens = Shards(tmp_path / "tr" / "data").split("train").tokens.tolist()
+    starts = [i for i, t in enumerate(tokens) if t == tokenizer.bos_id] + [len(tokens)]
+    assert max(b - a for a, b in zip(starts, starts[1:])) <= 512
+    assert "#STEP" in tokenizer.decode(tokens[starts[0] : starts[1]])
+
+
+def test_demo_refuses_an_unknown_grammar_in_one_line(tmp_path):
+    out = tmp_path / "x"
+    proc = subprocess.run(
+        [sys.executable, "-m", "codeling", "demo", "--grammar", "nosuch", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and "Unknown grammar 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not out.exists()

@@ -22,9 +22,8 @@ def datahack_cmd(
     preset: str = options.preset(default="datahack"),
     set_: list[str] = options.SET,
     seed: int = options.SEED,
-    grammar: str = typer.Option(
-        "levels", "--grammar", help="levels (ALL 2024 levels) or codetracing (the 2025 challenge's random programs)"
-    ),
+    grammar: str = options.GRAMMAR,
+    trace: bool = options.TRACE,
 ):
     """The GPU result: train on ALL levels (literals 0-255) for a time budget, score in and out of distribution."""
     from codeling.cli.demo import run_recipe
@@ -34,7 +33,7 @@ def datahack_cmd(
         raise CodelingError(
             "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
         )
-    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar)
+    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar, trace)
     what = "the code-tracing grammar" if grammar == "codetracing" else "ALL levels"
     console.print(
         f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of {what} "

@@ -26,6 +26,11 @@ def run_recipe(out: Path, plan, seed: int):
             out, plan, seed, train=lambda config, run_dir: train(config, run_dir, on_event=bars), progress=bars.update
         )
     print_tinypy_report(result.report)
+    if result.dropped:
+        console.print(
+            f"{result.dropped:,} generated programs were left out: their examples are longer than the "
+            f"{plan.max_example_tokens}-token window."
+        )
     phases = ", ".join(f"{name} {s:.0f}s" for name, s in result.seconds.items())
     console.print(
         f"time: {phases}; {result.training['steps']:,} steps, {result.training['tokens']:,} tokens on "
@@ -37,13 +42,18 @@ def run_recipe(out: Path, plan, seed: int):
 def demo_cmd(
     out: Path = options.out("run directory (an earlier demo's is replaced)", Path("runs/demo")),
     quick: bool = typer.Option(False, "--quick", help="a one-minute version of the same path"),
+    grammar: str = options.GRAMMAR,
+    trace: bool = options.TRACE,
     seed: int = options.SEED,
 ):
     """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
-    from codeling.tinypy.recipes import FULL, QUICK
+    from codeling.tinypy.recipes import QUICK, demo_plan, for_grammar
 
+    plan = for_grammar(QUICK, grammar, trace, 512 if trace else 256) if quick else demo_plan(grammar, trace)
+    what = "all levels, literals 0-9" if grammar == "levels" else "the 2025 code-tracing grammar, literals 0-255"
     console.print(
-        "[bold]codeling demo[/]: teach a tiny GPT to predict what TinyPy programs print (all levels, literals 0-9)"
+        f"[bold]codeling demo[/]: teach a tiny GPT to predict {'the execution trace' if trace else 'what'}"
+        f"{' of' if trace else ''} TinyPy programs{'' if trace else ' print'} ({what})"
     )
-    result = run_recipe(out, QUICK if quick else FULL, seed)
+    result = run_recipe(out, plan, seed)
     console.print(f"next: codeling eval tinypy {result.run_dir} --data FILE   |   codeling info {result.run_dir}")

@@ -53,6 +53,12 @@ def sandbox(default: str = "bwrap") -> Any:
     )
 
 
+GRAMMAR = typer.Option(
+    "levels", "--grammar", help="levels (the 2024 levels) or codetracing (the 2025 challenge's random programs)"
+)
+TRACE = typer.Option(False, "--trace", help="learn the whole execution trace (#STEP), not just the output")
+
+
 def alias(old: str) -> Any:
     """An old spelling of an option, hidden from --help; combine it with the new one by `pick`."""
     return typer.Option(None, old, hidden=True)

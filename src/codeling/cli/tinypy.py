@@ -74,9 +74,7 @@ def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):
 
 
 # Knob options shared by `generate` and `data`.
-GRAMMAR = typer.Option(
-    "levels", "--grammar", help="levels (the 2024 levels) or codetracing (the 2025 challenge's random programs)"
-)
+GRAMMAR = options.GRAMMAR
 STATEMENTS = typer.Option(None, "--statements", help="codetracing: statements per program LOW-HIGH (default 5-10)")
 LITERALS = typer.Option(
     "0-255", "--literals", help="integer literal range LOW-HIGH (0-9 older files; 100-9999 for OOD)"
