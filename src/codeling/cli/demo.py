@@ -47,9 +47,9 @@ def demo_cmd(
     seed: int = options.SEED,
 ):
     """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
-    from codeling.tinypy.recipes import QUICK, demo_plan, for_grammar
+    from codeling.tinypy.recipes import demo_plan
 
-    plan = for_grammar(QUICK, grammar, trace, 512 if trace else 256) if quick else demo_plan(grammar, trace)
+    plan = demo_plan(grammar, trace, quick)
     what = "all levels, literals 0-9" if grammar == "levels" else "the 2025 code-tracing grammar, literals 0-255"
     console.print(
         f"[bold]codeling demo[/]: teach a tiny GPT to predict {'the execution trace' if trace else 'what'}"

@@ -182,13 +182,16 @@ CPU_WINDOW = {False: 256, True: 512}
 GPU_WINDOW = {False: 256, True: 2048}
 
 
-def demo_plan(grammar: str = "levels", trace: bool = False) -> Plan:
-    """The CPU demo (FULL) on a grammar; a trace window holds 4x the tokens of an output one, so
-    its batch is 4x smaller (the same tokens a step)."""
-    plan = for_grammar(FULL, grammar, trace, CPU_WINDOW[trace])
+def demo_plan(grammar: str = "levels", trace: bool = False, quick: bool = False) -> Plan:
+    """The CPU demo (FULL, or QUICK) on a grammar. A trace window holds 4x the tokens of an output
+    one, so its batch is 4x smaller (the same tokens a step)."""
+    base = QUICK if quick else FULL
+    if grammar == "levels" and not trace:
+        return base
+    plan = for_grammar(base, grammar, trace, CPU_WINDOW[trace])
     if trace:
-        plan = replace(plan, overrides=(*plan.overrides, "data.batch_size=12"))
-    return replace(plan, ood_programs=200)
+        plan = replace(plan, overrides=(*plan.overrides, f"data.batch_size={12 if not quick else 4}"))
+    return replace(plan, ood_programs=50 if quick else 200)
 
 
 def datahack_plan(
