@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,14 @@ def samples(run: Path) -> list[tuple]:
         store.close()
 
 
+def drafts(run: Path) -> list[tuple]:
+    store = Store(run / "dataset.sqlite")
+    try:
+        return store.db.execute("SELECT round, draft_index, text, verdict FROM drafts ORDER BY id").fetchall()
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def straight(tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("improve") / "straight"
@@ -48,6 +57,9 @@ def test_a_run_measures_every_round_and_stores_only_train_tasks(straight):
     report = json.loads((straight / "report.json").read_text())
     assert [r["step"] for r in report["rounds"]] == [0, 1]
     assert report["rounds"][1]["samples"] == 6 * 2  # task_limit tasks x samples_per_task
+    written = report["rounds"][1]
+    assert written["tasks_written"] == PRESETS["smoke"].write_tasks
+    assert written["tasks_accepted"] + sum(written["tasks_rejected"].values()) == written["tasks_written"]
     store = Store(straight / "dataset.sqlite")
     stored = {t.task_id for t in store.tasks()}
     store.close()
@@ -80,19 +92,32 @@ def test_sigkill_while_sampling_then_resume_draws_what_an_uninterrupted_run_draw
     assert len(samples(run)) == 2 * 2 * 2  # two chunks of two tasks, two samples each
     codeling("improve", "--out", str(run), "--resume")
     assert samples(run) == samples(straight)  # none drawn twice, none lost, the same draws
+    assert drafts(run) == drafts(straight) and len(drafts(run)) == PRESETS["smoke"].write_tasks
 
 
-def test_sigterm_during_fine_tuning_saves_and_resume_finishes(straight, tmp_path):
+def test_sigterm_during_fine_tuning_saves_and_resume_finishes_and_write_tasks_0_writes_none(straight, tmp_path):
     run = tmp_path / "stopped"
+    settings = replace(PRESETS["smoke"], write_tasks=0)
 
     def stop_in_round_1(event):
         if event.kind == "step" and (run / "rounds").exists():
             os.kill(os.getpid(), signal.SIGTERM)
 
-    first = improve(PRESETS["smoke"], run, on_event=stop_in_round_1)
+    first = improve(settings, run, on_event=stop_in_round_1)
     assert first.stopped == "interrupted" and [r["step"] for r in first.rounds] == [0]
-    second = improve(PRESETS["smoke"], run, resume=True)
+    second = improve(settings, run, resume=True)
     assert second.stopped == "finished" and [r["step"] for r in second.rounds] == [0, 1]
+    assert drafts(run) == [] and second.rounds[1]["tasks_written"] == 0
+    # The base model learns what a run that writes tasks learns: switching writing off changes nothing else.
+    for name in ("tokenizer.json", "seed/train.bin", "seed/train.mask.bin", "seed/val.bin"):
+        assert (run / name).read_bytes() == (straight / name).read_bytes()
+
+
+def test_each_round_goes_to_tensorboard(straight):
+    assert list((straight / "tensorboard" / "tb").glob("events.out.tfevents.*"))
+    rows = [json.loads(line) for line in (straight / "tensorboard" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [0, 1]
+    assert "test/pass@1" in rows[1] and rows[1]["tasks_written"] == PRESETS["smoke"].write_tasks
 
 
 def test_plot_draws_the_rounds(straight):
@@ -103,6 +128,7 @@ def test_plot_draws_the_rounds(straight):
 def test_dataset_versions_export_byte_identical(straight, tmp_path):
     listing = codeling("dataset", "list", str(straight)).stdout
     assert "version" in listing
+    assert "model-written tasks accepted" in codeling("dataset", "tasks", str(straight)).stdout
     codeling("dataset", "export", str(straight), "--version", "1", "--out", str(tmp_path / "a.jsonl"))
     codeling("dataset", "export", str(straight), "--version", "1", "--out", str(tmp_path / "b.jsonl"))
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
@@ -157,8 +183,6 @@ def test_the_ray_backend_draws_and_checks_what_the_local_one_does(straight, tmp_
     """Sampling and checking fanned out over a loopback Ray: the same samples and outcomes, stored by
     this process alone."""
     ray = pytest.importorskip("ray")
-    from dataclasses import replace
-
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
     try:
         result = improve(replace(PRESETS["smoke"], batch_rows=4, backend="ray"), tmp_path / "ray")

@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 
 from codeling.errors import CodelingError
-from codeling.improve.store import SCHEMA_VERSION, Store
+from codeling.improve.store import MIGRATIONS, SCHEMA, SCHEMA_VERSION, Store
 
 TASK = {
     "task_id": "lists/first/abc",
@@ -89,3 +89,19 @@ def test_a_newer_or_corrupt_store_is_refused(tmp_path):
     with pytest.raises(CodelingError, match="not a readable codeling dataset"):
         Store(corrupt)
     assert corrupt.read_bytes() == b"not a database at all" * 100  # refused, never rewritten
+
+
+def test_a_version_1_store_gains_the_drafts_table_and_keeps_its_data(tmp_path):
+    path = tmp_path / "v1.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA.replace(MIGRATIONS[1], "") + "INSERT INTO meta VALUES ('schema_version', '1');")
+    db.execute(
+        "INSERT INTO tasks (task_id, source, round, entry_point, prompt, tests, text_sha256) "
+        "VALUES ('t', 'suite', 0, 'f', 'def f():\n', '', 'x')"
+    )
+    db.commit()
+    db.close()
+    store = Store(path)
+    assert store.db.execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
+    assert [t.task_id for t in store.tasks()] == ["t"] and store.round_drafts(1) == []
+    store.close()

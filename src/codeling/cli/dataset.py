@@ -11,7 +11,10 @@ from rich.table import Table
 from codeling.cli import options
 from codeling.cli.progress import console
 
-app = typer.Typer(help="List, inspect and export the dataset versions of a self-improvement run.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect and export the dataset versions (and written tasks) of a self-improvement run.",
+    no_args_is_help=True,
+)
 RUN = typer.Argument(..., help="the --out directory of a `codeling improve` run")
 VERSION = typer.Option(..., "--version", help="dataset version number (see `codeling dataset list`)")
 
@@ -50,6 +53,24 @@ def show_cmd(run: Path = RUN, version: int = VERSION, limit: int = typer.Option(
     for k in kept[:limit]:
         console.rule(f"{k.task_id} (round {k.round}, model {k.model_sha256[:12]}, score {k.score:.3f})")
         console.print(k.completion, markup=False, highlight=False)
+
+
+@app.command("tasks")
+def tasks_cmd(run: Path = RUN, limit: int = typer.Option(5, "--limit", help="tasks shown in full")):
+    """The tasks the model wrote and the loop accepted: round, asserts, mutants killed."""
+    from codeling.improve.export import open_store
+
+    store = open_store(run)
+    try:
+        written = store.written_tasks()
+    finally:
+        store.close()
+    console.print(f"{len(written)} model-written tasks accepted")
+    for t in written[:limit]:
+        console.rule(
+            f"{t['task_id']} (round {t['round']}, {t['asserts']} asserts, {t['killed']}/{t['mutants']} mutants killed)"
+        )
+        console.print(t["prompt"] + t["tests"], markup=False, highlight=False)
 
 
 @app.command("export")

@@ -1,4 +1,4 @@
-"""`codeling improve`: rounds of sample -> check in the sandbox -> keep -> fine-tune -> measure."""
+"""`codeling improve`: rounds of write tasks -> sample -> check in the sandbox -> keep -> fine-tune -> measure."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def improve_cmd(
     address: str | None = typer.Option(None, "--address", help="a running Ray cluster (default: start a local one)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out where it stopped"),
 ):
-    """Self-improvement rounds: write solutions, check them in the sandbox, keep, fine-tune.
+    """Self-improvement rounds: write tasks and solutions, check them in the sandbox, keep, fine-tune.
 
     What passes is kept in a versioned dataset (codeling dataset), and the model is fine-tuned on it
     through the training skeleton. Ctrl+C saves; --resume continues."""
@@ -56,7 +56,8 @@ def _events(bars: Bars):
         if event.kind == "round":
             test = event.data["test"]
             line = f"round {event.step}: test pass@1 {test.get('pass@1', 0.0):.1%}"
-            bars.print(line + f", kept {event.data['kept']}, dataset {event.data['dataset_size']}")
+            line += f", kept {event.data['kept']}, dataset {event.data['dataset_size']}"
+            bars.print(line + f", tasks written {_tasks(event.data)}")
         else:
             bars(event)
 
@@ -65,7 +66,8 @@ def _events(bars: Bars):
 
 def rounds_table(rounds: list[dict]) -> Table:
     table = Table(title="held-out pass@k by round")
-    for column in ("round", "test pass@1", "test pass@10", "held-out family pass@1", "pass rate", "kept", "dataset"):
+    columns = ("round", "test pass@1", "test pass@10", "held-out family pass@1", "pass rate", "kept", "dataset")
+    for column in (*columns, "tasks accepted/written", "kill rate"):
         table.add_column(column, justify="right")
     for row in rounds:
         rate = "-" if row["pass_rate"] is None else f"{row['pass_rate']:.1%}"
@@ -77,8 +79,15 @@ def rounds_table(rounds: list[dict]) -> Table:
             rate,
             str(row["kept"]),
             str(row["dataset_size"]),
+            _tasks(row),
+            "-" if row.get("mutant_kill_rate") is None else f"{row['mutant_kill_rate']:.0%}",
         )
     return table
+
+
+def _tasks(row: dict) -> str:
+    """Accepted of written, '-' for a round that wrote none (round 0, write_tasks=0, older runs)."""
+    return f"{row['tasks_accepted']}/{row['tasks_written']}" if row.get("tasks_written") else "-"
 
 
 def _pct(scores: dict, key: str) -> str:

@@ -4,6 +4,11 @@ An example is BOS + prompt + completion + EOS, and only the completion and EOS a
 loss mask of codeling's example shards), so the model learns to write a body for a signature and
 docstring, and to stop. The tokenizer is a byte-level BPE learned once from the seed set's text, so
 a 256-token window holds a whole task.
+
+With task documents on, the seed set also holds each seed task written out whole after
+authoring.TASK_HEADER (the header is the prompt, the document the learned completion), so the model
+can draft tasks of its own; the solution examples, and which of them are held out for the validation
+loss, are the same either way.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import random
 from pathlib import Path
 
 from codeling.data.shards import SplitArrays, write_shards
+from codeling.evals.tasks import Task
+from codeling.improve.authoring import TASK_HEADER, task_document
 from codeling.tokenizers.bpe import BPETokenizer
 
 Pair = tuple[str, str]  # (prompt, completion)
@@ -33,6 +40,16 @@ def split_pairs(pairs: list[Pair], seed: int, val_fraction: float = 0.05) -> tup
     random.Random(seed).shuffle(shuffled)
     n_val = max(1, round(len(shuffled) * val_fraction))
     return shuffled[n_val:], shuffled[:n_val]
+
+
+def seed_pairs(tasks: list[Task], seed: int, documents: bool) -> tuple[list[Pair], list[Pair]]:
+    """(train, val) of the seed set: (prompt, reference) of each task, plus its task document when
+    `documents`; the two kinds are split apart, so adding documents moves no solution to val."""
+    train, val = split_pairs([(t.prompt, t.reference) for t in tasks], seed)
+    if documents:
+        doc_train, doc_val = split_pairs([(TASK_HEADER, task_document(t)) for t in tasks], seed)
+        train, val = train + doc_train, val + doc_val
+    return train, val
 
 
 def write_examples(

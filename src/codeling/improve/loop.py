@@ -5,10 +5,11 @@ versioned dataset, and the model is fine-tuned on it, round after round.
               the seed levels) through the training skeleton (train/trainer.py)
     round 0   the base model measured: held-out pass@1 and pass@10 on the test split and on the
               held-out family, the same sampling settings every round
-    round r   sample k completions per train-split task -> run each with the task's tests in the
-              sandbox -> keep passing, distinct, not hard-coded solutions (filters.py) -> a new
-              dataset version -> fine-tune on seed + version (from the last round's model, or from
-              the base model with `restart`) -> measure
+    round r   draft `write_tasks` new tasks and accept those that pass their checks (writing.py) ->
+              sample k completions per train-split task and per task the model wrote in an earlier
+              round -> run each with the task's tests in the sandbox -> keep passing, distinct, not
+              hard-coded solutions (filters.py) -> a new dataset version -> fine-tune on seed +
+              version (from the last round's model, or from the base model with `restart`) -> measure
 
 Every phase writes through the store's transactions, and every phase is skipped on --resume once it
 is done, so a killed run continues where it stopped: no sample is drawn twice (sampling is seeded
@@ -25,15 +26,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from codeling import atomic
-from codeling.config import Config, load_config
+from codeling.config import Config, LogConfig, load_config
 from codeling.errors import CodelingError
 from codeling.evals.tasks import SuiteSettings, Task, load_split
 from codeling.improve import data as improve_data
-from codeling.improve import measure, sampling
+from codeling.improve import measure, sampling, writing
 from codeling.improve.backends import make_backend
 from codeling.improve.sampling import Interrupted
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
+from codeling.train.metrics import MetricsLog
 from codeling.train.rundir import JsonlLog
 from codeling.train.skeleton import Event, StopFlag
 from codeling.train.trainer import train
@@ -52,6 +54,9 @@ class ImproveSettings:
     top_p: float = 0.95
     max_new_tokens: int = 96
     per_task: int = 2  # distinct solutions kept per task, over all rounds
+    write_tasks: int = 32  # tasks the model drafts each round (0: it writes none)
+    task_max_new_tokens: int = 240  # a drafted task is a whole function and its asserts
+    task_documents: bool = True  # the seed set teaches the task format (keep on for a write_tasks=0 ablation)
     restart: bool = False  # fine-tune from the base model every round (ReST-EM, STaR) instead of the last round's
     control: bool = False  # fine-tune on the seed set alone, same steps: the control run
     vocab_size: int = 1024
@@ -87,6 +92,10 @@ class ImproveSettings:
         for name in ("rounds", "samples_per_task", "per_task", "eval_samples", "finetune_steps", "base_steps"):
             if getattr(self, name) < (0 if name == "rounds" else 1):
                 raise CodelingError(f"improve setting {name} must be at least 1, got {getattr(self, name)}.")
+        if self.write_tasks < 0 or self.task_max_new_tokens < 1:
+            raise CodelingError("improve settings write_tasks must be at least 0 and task_max_new_tokens at least 1.")
+        if self.write_tasks and not self.task_documents:
+            raise CodelingError("write_tasks needs task_documents=true: the model learns to write tasks from them.")
 
 
 PRESETS = {
@@ -98,6 +107,8 @@ PRESETS = {
         task_limit=6,
         samples_per_task=2,
         max_new_tokens=48,
+        write_tasks=4,
+        task_max_new_tokens=160,
         base_steps=20,
         finetune_steps=10,
         eval_samples=2,
@@ -128,6 +139,7 @@ class ImproveRun:
     train_tasks: list[Task]
     held_out: dict[str, list[Task]]  # "test" and "heldout" splits, never trained on
     log: JsonlLog
+    tensorboard: MetricsLog  # RUN/tensorboard: each round's scalars (tb/ for TensorBoard, metrics.jsonl)
     progress: Progress
     on_event: Callable[[Event], None]
     backend: object
@@ -161,6 +173,7 @@ def improve(
         stopped = "interrupted"
     finally:
         run.log.close()
+        run.tensorboard.close()
         run.store.close()
     rounds = [json.loads(line) for line in (run.out / "rounds.jsonl").read_text().splitlines() if line.strip()]
     if stopped == "finished":
@@ -179,7 +192,7 @@ def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progr
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
     if not resume and out.exists() and any(out.iterdir()):
         raise CodelingError(f"{out} already holds files; pass --resume to continue its run, or choose another --out.")
-    if resume and _comparable(json.loads(marker.read_text())) != _comparable(asdict(settings)):
+    if resume and _comparable(_with_added(json.loads(marker.read_text()))) != _comparable(asdict(settings)):
         raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
     suite = SuiteSettings(per_kind=settings.per_kind)
     # The seed set's tasks already have their solutions; sampling them again only rewards re-writing
@@ -188,13 +201,21 @@ def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progr
     held_out = {name: load_split(name, suite, limit=settings.eval_limit) for name in ("test", "heldout")}
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
-        seed_tasks = [t for t in load_split("train", suite) if t.level in settings.seed_levels]
-        write_seed(out, settings, seed_tasks)
+        write_seed(out, settings)
         atomic.write_text(marker, json.dumps(asdict(settings), indent=2) + "\n")
     store = Store(out / "dataset.sqlite")
     store.add_tasks([task_row(t) for t in train_tasks], "suite", 0)
     log = JsonlLog(out / "rounds.jsonl", _last_done(store))
-    return ImproveRun(out, settings, store, train_tasks, held_out, log, progress, on_event, backend)
+    board = MetricsLog(out / "tensorboard", LogConfig(tensorboard=True), _last_done(store), out.name, {})
+    return ImproveRun(out, settings, store, train_tasks, held_out, log, board, progress, on_event, backend)
+
+
+# Settings added after the first runs, with the value a run started before them had in effect.
+ADDED = {"write_tasks": 0, "task_max_new_tokens": 240, "task_documents": False}
+
+
+def _with_added(values: dict) -> dict:
+    return {**ADDED, **values}
 
 
 def _comparable(settings: dict) -> dict:
@@ -208,7 +229,7 @@ def saved_settings(out: Path) -> ImproveSettings:
     marker = Path(out) / "improve.json"
     if not marker.is_file():
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
-    values = json.loads(marker.read_text())
+    values = _with_added(json.loads(marker.read_text()))
     return ImproveSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
@@ -228,13 +249,26 @@ def task_row(task: Task) -> dict:
     }
 
 
-def write_seed(out: Path, settings: ImproveSettings, seed_tasks: list[Task]) -> None:
+def seed_pairs(settings: ImproveSettings) -> tuple[list, list]:
+    """(train, val) pairs of the seed set: the seed levels' train-split tasks (data.seed_pairs)."""
+    tasks = [
+        t for t in load_split("train", SuiteSettings(per_kind=settings.per_kind)) if t.level in settings.seed_levels
+    ]
+    return improve_data.seed_pairs(tasks, settings.seed, settings.task_documents)
+
+
+def write_seed(out: Path, settings: ImproveSettings) -> None:
     """The tokenizer (learned from the seed set) and the seed set's shards."""
-    pairs = [(t.prompt, t.reference) for t in seed_tasks]
+    train_pairs, val_pairs = seed_pairs(settings)
+    pairs = train_pairs + val_pairs
     tokenizer = improve_data.learn_tokenizer([p + c for p, c in pairs], settings.vocab_size)
     tokenizer.save(out / "tokenizer.json")
-    train_pairs, val_pairs = improve_data.split_pairs(pairs, settings.seed)
-    provenance = {"source": "codeling improve seed set", "levels": list(settings.seed_levels), "tasks": len(pairs)}
+    provenance = {
+        "source": "codeling improve seed set",
+        "levels": list(settings.seed_levels),
+        "examples": len(pairs),
+        "task_documents": settings.task_documents,
+    }
     improve_data.write_examples(out / "seed", train_pairs, val_pairs, tokenizer, provenance)
 
 
@@ -271,6 +305,10 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
         return (round_dir / "train" / "best").resolve()
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
+    if run.settings.write_tasks:
+        writing.draft_round(run, r, previous)
+        writing.judge_round(run, r)
+        seconds["write"], t0 = time.monotonic() - t0, time.monotonic()
     sampling.sample_round(run, r, previous)
     seconds["sample"], t0 = time.monotonic() - t0, time.monotonic()
     sampling.check_round(run, r)
@@ -288,12 +326,7 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
 def round_data(run: ImproveRun, r: int, version: int) -> Path:
     """Shards of the seed set plus the version's kept samples (the seed set alone for the control)."""
     out = run.out / "rounds" / f"round-{r:03d}" / "data"
-    seed_tasks = [
-        t
-        for t in load_split("train", SuiteSettings(per_kind=run.settings.per_kind))
-        if t.level in run.settings.seed_levels
-    ]
-    train_pairs, val_pairs = improve_data.split_pairs([(t.prompt, t.reference) for t in seed_tasks], run.settings.seed)
+    train_pairs, val_pairs = seed_pairs(run.settings)
     kept = [] if run.settings.control else run.store.version_samples(version)
     pairs = train_pairs + [(k.prompt, k.completion) for k in kept]
     tokenizer = load_tokenizer(run.out / "tokenizer.json")
@@ -312,7 +345,19 @@ def measure_round(run: ImproveRun, r: int, model: Path, extra: dict) -> None:
     metrics = {**measure.held_out(run, model), **measure.round_statistics(run.store, r), **extra}
     run.store.set_phase(r, "done", metrics=metrics)
     run.log.write({"step": r, **metrics})
+    run.tensorboard.log({"step": r, "split": "round", **_flat(metrics)})
     run.on_event(Event("round", r, metrics))
+
+
+def _flat(metrics: dict, prefix: str = "") -> dict:
+    """Nested metrics as one level of scalars: {"test": {"pass@1": x}} -> {"test/pass@1": x}."""
+    flat = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}/"))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def load_settings(preset: str | None, path: Path | None = None, overrides: list[str] = ()) -> ImproveSettings:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from codeling.evals.run import evaluate_pass_at_k
 from codeling.generate import Sampling
+from codeling.improve import writing
 from codeling.improve.sampling import device
 from codeling.improve.store import Store
 from codeling.sandbox import Limits, SandboxConfig
@@ -46,7 +47,8 @@ def held_out(run, checkpoint: Path) -> dict:
 
 
 def round_statistics(store: Store, r: int) -> dict:
-    """How the round's samples fared: compile and pass rates, what was kept, distinct solutions."""
+    """How the round's samples fared (compile and pass rates, what was kept, distinct solutions), and
+    the tasks it wrote (writing.round_task_metrics)."""
     rows = store.round_samples(r)
     n = len(rows)
     versions = [v for v in store.versions() if v["round"] <= r]
@@ -60,4 +62,6 @@ def round_statistics(store: Store, r: int) -> dict:
         "tasks_solved": len({row["task"] for row in passed}),
         "kept": sum(bool(row["kept"]) for row in rows),
         "dataset_size": versions[-1]["samples"] if versions else 0,
+        **writing.round_task_metrics(store.round_drafts(r)),
+        "model_tasks": sum(t.source == "model" for t in store.tasks()),  # sampled from the next round on
     }

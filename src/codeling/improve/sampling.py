@@ -41,9 +41,10 @@ def interrupted(run) -> None:
 
 
 def sample_round(run, r: int, checkpoint: Path) -> None:
-    """k completions for every train task not yet sampled this round."""
+    """k completions for every task of the round (the suite's train tasks, then those the model wrote
+    in earlier rounds) not yet sampled this round."""
     s = run.settings
-    tasks = run.store.tasks([t.task_id for t in run.train_tasks])
+    tasks = run.store.round_tasks([t.task_id for t in run.train_tasks], r)
     done = run.store.sampled_tasks(r)
     per_chunk = max(1, s.batch_rows // s.samples_per_task)
     chunks = [tasks[i : i + per_chunk] for i in range(0, len(tasks), per_chunk)]

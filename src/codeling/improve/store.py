@@ -1,6 +1,9 @@
 """The versioned dataset of a self-improvement run: one SQLite file (WAL), RUN/dataset.sqlite.
 
-    tasks            every prompt the loop used: where it came from (suite or model), its tests
+    tasks            every prompt the loop used: where it came from (suite or model), the round that
+                     added it, its tests
+    drafts           every task the model drafted (authoring.py): its text, the round and model, the
+                     verdict (accepted or why not), asserts, mutants made and killed, the task it became
     samples          every completion: its task, round, the model's hash, outcome, runtime, score,
                      normalised-AST hash, and whether it was kept
     rounds           one row a round: start, end, the model that sampled, the phase reached, metrics
@@ -23,7 +26,7 @@ from pathlib import Path
 from codeling.digest import sha256_text
 from codeling.errors import CodelingError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added the drafts table; a version-1 store gains it when opened (MIGRATIONS)
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,6 +42,10 @@ CREATE TABLE samples (
     sample_index INTEGER NOT NULL, model_sha256 TEXT NOT NULL, completion TEXT NOT NULL, ast_sha256 TEXT,
     outcome TEXT, runtime_s REAL, score REAL, hard_coded INTEGER NOT NULL DEFAULT 0, kept INTEGER NOT NULL DEFAULT 0,
     UNIQUE (task, round, sample_index));
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY, round INTEGER NOT NULL, draft_index INTEGER NOT NULL, model_sha256 TEXT NOT NULL,
+    text TEXT NOT NULL, verdict TEXT, asserts INTEGER, mutants INTEGER, killed INTEGER, ast_sha256 TEXT,
+    task INTEGER REFERENCES tasks(id), UNIQUE (round, draft_index));
 CREATE TABLE versions (
     version INTEGER PRIMARY KEY, parent INTEGER REFERENCES versions(version), round INTEGER NOT NULL,
     created REAL NOT NULL, samples_sha256 TEXT NOT NULL);
@@ -51,6 +58,11 @@ CREATE TRIGGER members_immutable BEFORE UPDATE ON version_samples
     BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
 CREATE TRIGGER members_kept BEFORE DELETE ON version_samples BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
 """
+
+# What turns a store of version N into one of N + 1: only additions, so nothing stored changes.
+MIGRATIONS = {
+    1: SCHEMA[SCHEMA.index("CREATE TABLE drafts") : SCHEMA.index("CREATE TABLE versions")],
+}
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,10 @@ class Store:
                 f"{self.path} has {found}, and this codeling reads up to version {SCHEMA_VERSION}; "
                 "open it with the codeling that wrote it."
             )
+        for version in range(int(row[0]), SCHEMA_VERSION):
+            # Each step in one transaction with its new version number: migrated whole or not at all.
+            bump = f"UPDATE meta SET value = '{version + 1}' WHERE key = 'schema_version';"
+            self.db.executescript(f"BEGIN; {MIGRATIONS[version]} {bump} COMMIT;")
 
     def close(self) -> None:
         self.db.close()
@@ -119,7 +135,14 @@ class Store:
     def add_tasks(self, tasks: list[dict], source: str, round_: int) -> None:
         """Insert tasks not yet stored (by task_id): dicts with task_id, entry_point, prompt, tests,
         family, level."""
-        rows = [
+        with self.transaction():
+            for t in tasks:
+                self._insert_task(t, source, round_)
+
+    def _insert_task(self, t: dict, source: str, round_: int) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO tasks (task_id, source, round, entry_point, prompt, tests, family, level, "
+            "text_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 t["task_id"],
                 source,
@@ -130,15 +153,8 @@ class Store:
                 t.get("family"),
                 t.get("level"),
                 sha256_text(t["prompt"] + t["tests"]),
-            )
-            for t in tasks
-        ]
-        with self.transaction():
-            self.db.executemany(
-                "INSERT OR IGNORE INTO tasks (task_id, source, round, entry_point, prompt, tests, family, level, "
-                "text_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            ),
+        )
 
     def tasks(self, task_ids: list[str] | None = None) -> list[StoredTask]:
         rows = self.db.execute(
@@ -149,6 +165,71 @@ class Store:
             return found
         by_id = {t.task_id: t for t in found}
         return [by_id[i] for i in task_ids]
+
+    def round_tasks(self, train_task_ids: list[str], round_: int) -> list[StoredTask]:
+        """What round `round_` samples: these suite tasks, then the tasks the model wrote in earlier
+        rounds (in the order they were accepted)."""
+        written = [t for t in self.tasks() if t.source == "model" and t.round < round_]
+        return self.tasks(train_task_ids) + written
+
+    # Drafts: tasks the model wrote.
+
+    def drafted(self, round_: int) -> set[int]:
+        """Draft indexes of this round already stored (a resumed round skips their chunks)."""
+        return {r[0] for r in self.db.execute("SELECT draft_index FROM drafts WHERE round = ?", (round_,))}
+
+    def add_drafts(self, round_: int, model_sha256: str, by_index: dict[int, str]) -> None:
+        """A chunk of a round's drafts, in one transaction."""
+        rows = [(round_, i, model_sha256, text) for i, text in sorted(by_index.items())]
+        with self.transaction():
+            self.db.executemany("INSERT INTO drafts (round, draft_index, model_sha256, text) VALUES (?, ?, ?, ?)", rows)
+
+    def unchecked_drafts(self, round_: int) -> list[tuple[int, str]]:
+        """(draft id, text) of this round's drafts without a verdict, in draft order."""
+        rows = self.db.execute(
+            "SELECT id, text FROM drafts WHERE round = ? AND verdict IS NULL ORDER BY draft_index", (round_,)
+        )
+        return rows.fetchall()
+
+    def accepted_hashes(self) -> set[str]:
+        """Normalised-AST hashes of the references of every accepted task."""
+        return {r[0] for r in self.db.execute("SELECT ast_sha256 FROM drafts WHERE verdict = 'accepted'")}
+
+    def record_drafts(self, round_: int, verdicts: list[dict], tasks: dict[int, dict]) -> None:
+        """Verdicts (dicts with draft, verdict, asserts, mutants, killed, ast_sha256) and the tasks the
+        accepted ones became (draft id -> task row), in one transaction: a draft is judged and its task
+        added together, or neither."""
+        with self.transaction():
+            for v in verdicts:
+                task_id = None
+                if v["draft"] in tasks:
+                    self._insert_task(tasks[v["draft"]], "model", round_)
+                    task_id = self.db.execute(
+                        "SELECT id FROM tasks WHERE task_id = ?", (tasks[v["draft"]]["task_id"],)
+                    ).fetchone()[0]
+                self.db.execute(
+                    "UPDATE drafts SET verdict = ?, asserts = ?, mutants = ?, killed = ?, ast_sha256 = ?, task = ? "
+                    "WHERE id = ?",
+                    (v["verdict"], v["asserts"], v["mutants"], v["killed"], v["ast_sha256"], task_id, v["draft"]),
+                )
+
+    def round_drafts(self, round_: int) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT id, draft_index, verdict, asserts, mutants, killed, ast_sha256, task FROM drafts "
+            "WHERE round = ? ORDER BY draft_index",
+            (round_,),
+        )
+        keys = ("draft", "draft_index", "verdict", "asserts", "mutants", "killed", "ast_sha256", "task")
+        return [dict(zip(keys, row)) for row in rows]
+
+    def written_tasks(self) -> list[dict]:
+        """The accepted tasks the model wrote, with their draft's asserts and mutants killed."""
+        rows = self.db.execute(
+            "SELECT t.task_id, t.round, d.asserts, d.mutants, d.killed, t.prompt, t.tests FROM drafts d "
+            "JOIN tasks t ON t.id = d.task ORDER BY t.id"
+        )
+        keys = ("task_id", "round", "asserts", "mutants", "killed", "prompt", "tests")
+        return [dict(zip(keys, row)) for row in rows]
 
     # Rounds.
 
