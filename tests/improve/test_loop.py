@@ -12,7 +12,7 @@ import pytest
 
 from codeling.evals.tasks import SuiteSettings, load_split
 from codeling.improve import PRESETS, improve
-from codeling.improve.loop import open_run
+from codeling.improve.loop import open_run, seed_tasks
 from codeling.improve.sampling import check_round, keep_round
 from codeling.improve.store import Store
 
@@ -66,8 +66,17 @@ def test_a_run_measures_every_round_and_stores_only_train_tasks(straight):
     suite = SuiteSettings(per_kind=PRESETS["smoke"].per_kind)
     never = {t.task_id for split in ("test", "heldout") for t in load_split(split, suite)}
     assert stored and not stored & never  # held-out tasks never enter the store
-    seed = {t.task_id for t in load_split("train", suite) if t.level in PRESETS["smoke"].seed_levels}
-    assert not stored & seed  # nor do the seed set's tasks: they already have their solutions
+    seed = {t.task_id for t in seed_tasks(PRESETS["smoke"])}
+    assert seed and not stored & seed  # nor do the seed set's tasks: they already have their solutions
+
+
+def test_the_seed_set_is_half_the_seed_levels_and_rounds_sample_the_other_half():
+    settings = replace(PRESETS["cpu"], per_kind=6)
+    levels = [t for t in load_split("train", SuiteSettings(per_kind=6)) if t.level in settings.seed_levels]
+    seed = {t.task_id for t in seed_tasks(settings)}
+    assert len(seed) == round(len(levels) / 2) and seed == {t.task_id for t in seed_tasks(settings)}
+    assert seed != {t.task_id for t in seed_tasks(replace(settings, seed=1))}  # drawn by the run's seed
+    assert {t.task_id for t in seed_tasks(replace(settings, seed_fraction=1.0))} == {t.task_id for t in levels}
 
 
 SAVER_KILL = """
@@ -139,6 +148,7 @@ def test_dataset_versions_export_byte_identical(straight, tmp_path):
     [
         (["improve", "--out", "x", "--preset", "huge"], "Unknown improve preset 'huge'"),
         (["improve", "--out", "x", "--set", "roundz=2"], "Unknown improve setting 'roundz'"),
+        (["improve", "--out", "x", "--set", "seed_fraction=0"], "seed_fraction must be in (0, 1]"),
         (["improve", "--out", "nowhere", "--resume"], "holds no self-improvement run"),
         (["dataset", "list", "nowhere"], "holds no dataset.sqlite"),
     ],
