@@ -144,3 +144,15 @@ def test_a_run_from_before_written_tasks_resumes_with_them_off(tmp_path):
     settings = saved_settings(out)
     assert settings.write_tasks == 0 and not settings.task_documents
     assert settings == replace(PRESETS["smoke"], write_tasks=0, task_max_new_tokens=240, task_documents=False)
+
+
+def test_model_text_with_syntax_warnings_parses_silently():
+    import warnings
+
+    from codeling.improve.authoring import parse_draft
+    from codeling.improve.filters import parse_function
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a SyntaxWarning printed to the user's terminal would raise here
+        assert parse_draft('def f(x):\n    """d"""\n    return 1if x else 2\nassert f(1) == 1\n') is not None
+        assert parse_function('def f(x):\n    return "\\d"\n', "f") is not None

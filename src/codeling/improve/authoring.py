@@ -83,12 +83,8 @@ def _arguments(args_repr: str) -> str:
 def parse_draft(text: str) -> Draft | None:
     """The draft's task, or None unless it is one function with a docstring and a body followed by
     asserts that each call it."""
-    try:
-        tree = ast.parse(text)
-        compile(tree, "<draft>", "exec", dont_inherit=True)  # compiling never runs anything
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    if not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
+    tree = filters.parse_model_text(text, compiled=True)
+    if tree is None or not tree.body or not isinstance(tree.body[0], ast.FunctionDef):
         return None
     function, asserts = tree.body[0], tree.body[1:]
     body = function.body

@@ -16,16 +16,30 @@ per task         at most `per_task` distinct solutions, best score first, so eas
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 from codeling.digest import sha256_text
 
 
+def parse_model_text(source: str, compiled: bool = False) -> ast.Module | None:
+    """The syntax tree of text a model wrote, or None if it does not parse (or compile, when asked;
+    compiling runs nothing). Its SyntaxWarnings (`1if`, invalid escapes) are not ours to print."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+            if compiled:
+                compile(tree, "<model>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return tree
+
+
 def parse_function(source: str, entry_point: str) -> ast.FunctionDef | None:
     """The function `entry_point` of prompt + completion, or None if the source does not parse."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = parse_model_text(source)
+    if tree is None:
         return None
     return next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == entry_point), None)
 
