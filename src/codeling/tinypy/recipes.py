@@ -27,7 +27,7 @@ from codeling.config import Config, load_config
 from codeling.errors import CodelingError
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.codetracing import CodeTracingKnobs
-from codeling.tinypy.dataset import build_dataset, encode_example
+from codeling.tinypy.dataset import build_dataset, encode_example, prompt_text, target_text
 from codeling.tinypy.evaluate import TinyPyReport, evaluate_tinypy
 from codeling.tinypy.generator import generate
 from codeling.tinypy.sample import format_samples
@@ -305,7 +305,19 @@ def fitting(samples: list, plan: Plan) -> tuple[list, int]:
     if plan.max_example_tokens is None:
         return samples, 0
     tokenizer = TinyPyTokenizer()
-    kept = [s for s in samples if len(encode_example(tokenizer, s, plan.trace)[0]) <= plan.max_example_tokens]
+    # No token is longer than the longest in the vocabulary, so text longer than that many times the
+    # window cannot fit: refusing it unread skips encoding the longest traces (a million tokens).
+    most_chars = plan.max_example_tokens * max(map(len, tokenizer.tokens))
+
+    def fits(sample) -> bool:
+        text = prompt_text(sample.program, plan.trace) + target_text(
+            sample.output, sample.trace if plan.trace else None
+        )
+        return (
+            len(text) <= most_chars and len(encode_example(tokenizer, sample, plan.trace)[0]) <= plan.max_example_tokens
+        )
+
+    kept = [s for s in samples if fits(s)]
     return kept, len(samples) - len(kept)
 
 
