@@ -2,14 +2,16 @@
 
 A Config is built from a named preset, then a YAML file, then `--set section.key=value` overrides,
 each layer replacing what the one before said. Validation errors become one CodelingError sentence
-that names the key and what it accepts.
+that names the key and what it accepts. `load_settings` does the same for every loop's settings
+(improve, evolve, the fixer, the TinyPy recipes): each is a pydantic model with its own presets, and
+the loops that train carry the trainer's sections (model, train, ...) as typed fields.
 """
 
 from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -180,19 +182,20 @@ def _deep_merge(base: dict, update: dict) -> dict:
     return out
 
 
-def _explain(error: ValidationError) -> str:
+def _explain(error: ValidationError, kind: type[BaseModel], what: str) -> str:
     first = error.errors()[0]
     loc = tuple(first["loc"])
     key = ".".join(str(p) for p in loc)
     if first["type"] == "extra_forbidden":
-        parent = loc[:-1]
-        section: Any = Config
-        for part in parent:
+        section: Any = kind
+        for part in loc[:-1]:
             section = section.model_fields[part].annotation
-        return f"Unknown config key {key!r}; the allowed keys here are {sorted(section.model_fields)}."
+        return f"Unknown {what} key {key!r}; the allowed keys here are {sorted(section.model_fields)}."
     if first["type"] == "value_error":
-        return f"Bad config: {first['msg'].removeprefix('Value error, ')}."
-    return f"Bad value {first.get('input')!r} for config key {key!r}: {first['msg']}."
+        return f"Bad {what}: {first['msg'].removeprefix('Value error, ')}."
+    if first["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{what.capitalize()} key {key!r} is a section; set its keys, e.g. --set {key}.KEY=VALUE."
+    return f"Bad value {first.get('input')!r} for {what} key {key!r}: {first['msg']}."
 
 
 def parse_value(text: str) -> Any:
@@ -203,17 +206,67 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def _apply_override(tree: dict, assignment: str) -> None:
+def apply_override(tree: dict, assignment: str) -> None:
+    """One `--set key.path=value` into a settings tree (values are YAML scalars)."""
     if "=" not in assignment:
-        raise CodelingError(f"Override {assignment!r} has no '='; write it as section.key=value, e.g. train.lr=3e-4.")
+        raise CodelingError(f"Override {assignment!r} has no '='; write it as key=value, e.g. train.lr=3e-4.")
     key, raw = assignment.split("=", 1)
     parts = key.strip().split(".")
     node = tree
     for part in parts[:-1]:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise CodelingError(f"Override {assignment!r} sets into {part!r}, which is not a config section.")
+            raise CodelingError(f"Override {assignment!r} sets into {part!r}, which is not a settings section.")
     node[parts[-1]] = parse_value(raw)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """A YAML file of settings: a mapping, or one sentence saying what is wrong with it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CodelingError(f"Config file {path} does not exist; pass an existing YAML file to --config.")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise CodelingError(f"Config file {path} is not valid YAML ({e}); fix its syntax.") from None
+    if not isinstance(loaded, dict):
+        raise CodelingError(f"Config file {path} must hold a mapping of settings.")
+    return loaded
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def load_settings(
+    kind: type[S],
+    presets: dict[str, dict[str, Any]],
+    preset: str | None = None,
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    base: dict | None = None,
+    default_preset: str | None = None,
+    what: str = "config",
+) -> S:
+    """Every loop's settings, one way: preset < base dict < YAML file < `--set` overrides, validated
+    into `kind` (a pydantic model) before the caller writes anything. Unknown keys and bad values
+    are refused with one sentence naming the key. A `preset` key in the YAML file names the preset
+    when `--preset` does not."""
+    tree = read_yaml(path) if path is not None else {}
+    preset = preset or tree.get("preset") or default_preset
+    merged: dict = {}
+    if preset is not None:
+        if preset not in presets:
+            raise CodelingError(f"Unknown preset {preset!r}; choose one of {', '.join(sorted(presets))}.")
+        merged = copy.deepcopy(presets[preset])
+    merged = _deep_merge(merged, base or {})
+    merged = _deep_merge(merged, tree)
+    if "preset" in kind.model_fields:
+        merged["preset"] = preset
+    else:
+        merged.pop("preset", None)
+    for assignment in overrides or []:
+        apply_override(merged, assignment)
+    return validate(merged, kind, what)
 
 
 def load_config(
@@ -222,40 +275,16 @@ def load_config(
     overrides: list[str] | None = None,
     base: dict | None = None,
 ) -> Config:
-    """preset < base dict < YAML file < overrides, validated into a Config."""
-    tree: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise CodelingError(f"Config file {path} does not exist; pass an existing YAML file to --config.")
-        try:
-            loaded = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise CodelingError(f"Config file {path} is not valid YAML ({e}); fix its syntax.") from None
-        if not isinstance(loaded, dict):
-            raise CodelingError(f"Config file {path} must hold a mapping of sections (model, train, ...).")
-        tree = loaded
-    preset = preset or tree.get("preset")
-    merged: dict = {}
-    if preset is not None:
-        if preset not in PRESETS:
-            raise CodelingError(f"Unknown preset {preset!r}; choose one of {sorted(PRESETS)}.")
-        merged = _deep_merge(PRESETS[preset], {"preset": preset})
-    merged = _deep_merge(merged, base or {})
-    merged = _deep_merge(merged, tree)
-    if preset is not None:
-        merged["preset"] = preset
-    for assignment in overrides or []:
-        _apply_override(merged, assignment)
-    return validate(merged)
+    """The trainer's Config: preset < base dict < YAML file < overrides."""
+    return load_settings(Config, PRESETS, preset, path, overrides, base)
 
 
-def validate(tree: dict) -> Config:
+def validate(tree: dict, kind: type[S] = Config, what: str = "config") -> S:
     try:
-        return Config.model_validate(tree)
+        return kind.model_validate(tree)
     except ValidationError as e:
-        raise CodelingError(_explain(e)) from None
+        raise CodelingError(_explain(e, kind, what)) from None
 
 
-def to_yaml(config: Config) -> str:
+def to_yaml(config: BaseModel) -> str:
     return yaml.safe_dump(config.model_dump(), sort_keys=False)
