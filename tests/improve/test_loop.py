@@ -5,19 +5,20 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from codeling.evals.tasks import SuiteSettings, load_split
-from codeling.improve import PRESETS, improve
-from codeling.improve.loop import open_run, seed_tasks
+from codeling.evals.tasks.chains import split_of
+from codeling.improve import curriculum, improve, load
+from codeling.improve.loop import open_run, task_row
 from codeling.improve.sampling import check_round, keep_round
 from codeling.improve.store import Store
 
 pytestmark = pytest.mark.usefixtures("bwrap")
 SMOKE = ["--preset", "smoke", "--set", "batch_rows=4"]  # 2 tasks a sampling chunk: 3 chunks a round
+SMOKE_SETTINGS = load("smoke")
 
 
 def codeling(*args, check=True) -> subprocess.CompletedProcess:
@@ -58,25 +59,30 @@ def test_a_run_measures_every_round_and_stores_only_train_tasks(straight):
     assert [r["step"] for r in report["rounds"]] == [0, 1]
     assert report["rounds"][1]["samples"] == 6 * 2  # task_limit tasks x samples_per_task
     written = report["rounds"][1]
-    assert written["tasks_written"] == PRESETS["smoke"].write_tasks
+    assert written["tasks_written"] == SMOKE_SETTINGS.write_tasks
     assert written["tasks_accepted"] + sum(written["tasks_rejected"].values()) == written["tasks_written"]
     store = Store(straight / "dataset.sqlite")
     stored = {t.task_id for t in store.tasks()}
     store.close()
-    suite = SuiteSettings(per_kind=PRESETS["smoke"].per_kind)
+    suite = SuiteSettings(per_kind=SMOKE_SETTINGS.per_kind)
     never = {t.task_id for split in ("test", "heldout") for t in load_split(split, suite)}
+    never |= {t.task_id for t in curriculum.held_out(SMOKE_SETTINGS)["chains"]}
     assert stored and not stored & never  # held-out tasks never enter the store
-    seed = {t.task_id for t in seed_tasks(PRESETS["smoke"])}
+    assert all(split_of(t) == "train" for t in stored if t.startswith("chains/"))
+    seed = {t.task_id for t in curriculum.seed_tasks(SMOKE_SETTINGS)}
     assert seed and not stored & seed  # nor do the seed set's tasks: they already have their solutions
+    assert {t.split("/")[1] for t in stored if t.startswith("chains/")} == {"d3"}  # one step past the seed set
 
 
 def test_the_seed_set_is_half_the_seed_levels_and_rounds_sample_the_other_half():
-    settings = replace(PRESETS["cpu"], per_kind=6)
+    settings = load("suite", overrides=["per_kind=6"])
     levels = [t for t in load_split("train", SuiteSettings(per_kind=6)) if t.level in settings.seed_levels]
-    seed = {t.task_id for t in seed_tasks(settings)}
-    assert len(seed) == round(len(levels) / 2) and seed == {t.task_id for t in seed_tasks(settings)}
-    assert seed != {t.task_id for t in seed_tasks(replace(settings, seed=1))}  # drawn by the run's seed
-    assert {t.task_id for t in seed_tasks(replace(settings, seed_fraction=1.0))} == {t.task_id for t in levels}
+    seed = {t.task_id for t in curriculum.seed_tasks(settings)}
+    assert len(seed) == round(len(levels) / 2) and seed == {t.task_id for t in curriculum.seed_tasks(settings)}
+    reseeded = load("suite", overrides=["per_kind=6", "seed=1"])
+    assert seed != {t.task_id for t in curriculum.seed_tasks(reseeded)}  # drawn by the run's seed
+    whole = load("suite", overrides=["per_kind=6", "seed_fraction=1.0"])
+    assert {t.task_id for t in curriculum.seed_tasks(whole)} == {t.task_id for t in levels}
 
 
 SAVER_KILL = """
@@ -101,12 +107,12 @@ def test_sigkill_while_sampling_then_resume_draws_what_an_uninterrupted_run_draw
     assert len(samples(run)) == 2 * 2 * 2  # two chunks of two tasks, two samples each
     codeling("improve", "--out", str(run), "--resume")
     assert samples(run) == samples(straight)  # none drawn twice, none lost, the same draws
-    assert drafts(run) == drafts(straight) and len(drafts(run)) == PRESETS["smoke"].write_tasks
+    assert drafts(run) == drafts(straight) and len(drafts(run)) == SMOKE_SETTINGS.write_tasks
 
 
 def test_sigterm_during_fine_tuning_saves_and_resume_finishes_and_write_tasks_0_writes_none(straight, tmp_path):
     run = tmp_path / "stopped"
-    settings = replace(PRESETS["smoke"], write_tasks=0)
+    settings = load("smoke", overrides=["write_tasks=0"])
 
     def stop_in_round_1(event):
         if event.kind == "step" and (run / "rounds").exists():
@@ -126,7 +132,8 @@ def test_each_round_goes_to_tensorboard(straight):
     assert list((straight / "tensorboard" / "tb").glob("events.out.tfevents.*"))
     rows = [json.loads(line) for line in (straight / "tensorboard" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [0, 1]
-    assert "test/pass@1" in rows[1] and rows[1]["tasks_written"] == PRESETS["smoke"].write_tasks
+    assert "test/pass@1" in rows[1] and rows[1]["tasks_written"] == SMOKE_SETTINGS.write_tasks
+    assert "chains_by_level/3" in rows[1] and "frontier" in rows[1]
 
 
 def test_plot_draws_the_rounds(straight):
@@ -146,9 +153,9 @@ def test_dataset_versions_export_byte_identical(straight, tmp_path):
 @pytest.mark.parametrize(
     "args,needle",
     [
-        (["improve", "--out", "x", "--preset", "huge"], "Unknown improve preset 'huge'"),
-        (["improve", "--out", "x", "--set", "roundz=2"], "Unknown improve setting 'roundz'"),
-        (["improve", "--out", "x", "--set", "seed_fraction=0"], "seed_fraction must be in (0, 1]"),
+        (["improve", "--out", "x", "--preset", "huge"], "Unknown preset 'huge'"),
+        (["improve", "--out", "x", "--set", "roundz=2"], "Unknown improve setting key 'roundz'"),
+        (["improve", "--out", "x", "--set", "seed_fraction=0"], "key 'seed_fraction': Input should be greater than 0"),
         (["improve", "--out", "nowhere", "--resume"], "holds no self-improvement run"),
         (["dataset", "list", "nowhere"], "holds no dataset.sqlite"),
     ],
@@ -171,8 +178,9 @@ def test_unknown_version_and_existing_out_are_refused(straight, tmp_path):
 def test_checking_keeps_real_distinct_solutions_and_rejects_hard_coded_ones(tmp_path):
     """Reference solutions stand in for a model that writes good code: they pass and are kept once;
     a literal answer and a reformatted copy are not."""
-    run = open_run(PRESETS["smoke"], tmp_path / "run", False, lambda *a: None, lambda e: None)
-    task = run.train_tasks[0]
+    run = open_run(SMOKE_SETTINGS, tmp_path / "run", False, lambda *a: None, lambda e: None)
+    task = curriculum.round_tasks(SMOKE_SETTINGS, 1)[0]
+    run.store.add_tasks([task_row(task)], "chains", 1)
     stored = run.store.tasks([task.task_id])[0]
     duplicate = task.reference.replace("\n", "  \n")  # trailing spaces: the same solution
     literal = f"    return {task.cases[0][1]}\n"  # right for one input at most
@@ -195,7 +203,7 @@ def test_the_ray_backend_draws_and_checks_what_the_local_one_does(straight, tmp_
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False)
     try:
-        result = improve(replace(PRESETS["smoke"], batch_rows=4, backend="ray"), tmp_path / "ray")
+        result = improve(load("smoke", overrides=["batch_rows=4", "backend=ray"]), tmp_path / "ray")
     finally:
         ray.shutdown()
     assert result.stopped == "finished"

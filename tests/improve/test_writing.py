@@ -2,19 +2,19 @@
 becomes (a task of the store, sampled from the next round on)."""
 
 import json
-from dataclasses import replace
 
 import pytest
 
 from codeling.evals.tasks import SuiteSettings, load_split
-from codeling.improve import PRESETS, authoring, writing
+from codeling.improve import authoring, load, writing
 from codeling.improve import data as improve_data
 from codeling.improve.backends import Local, sample_chunk
 from codeling.improve.loop import open_run, saved_settings
 from codeling.improve.mutants import mutants
 from codeling.improve.sampling import check_round, sample_round
 
-SUITE = SuiteSettings(per_kind=PRESETS["smoke"].per_kind)
+SMOKE = load("smoke")
+SUITE = SuiteSettings(per_kind=SMOKE.per_kind)
 
 GOOD = '''def add_then_double(a: int, b: int) -> int:
     """Return twice the sum of a and b."""
@@ -69,7 +69,7 @@ def test_task_documents_join_the_seed_set_without_moving_a_solution():
 
 @pytest.fixture
 def run(tmp_path, bwrap):
-    run = open_run(PRESETS["smoke"], tmp_path / "run", False, lambda *a: None, lambda e: None)
+    run = open_run(SMOKE, tmp_path / "run", False, lambda *a: None, lambda e: None)
     yield run
     run.log.close()
     run.tensorboard.close()
@@ -125,9 +125,9 @@ def test_an_accepted_task_is_stored_as_the_models_and_sampled_from_the_next_roun
     checkpoint.mkdir()
     (checkpoint / "manifest.json").write_text(json.dumps({"sha256": {"model.safetensors": "c" * 64}}))
     run.backend = CannedModel()
-    sample_round(run, 1, checkpoint)
+    sample_round(run, 1, checkpoint, [])
     assert task.task_id not in run.backend.asked  # written this round: sampled from the next one
-    sample_round(run, 2, checkpoint)
+    sample_round(run, 2, checkpoint, [])
     assert run.backend.asked[-1] == task.task_id
     check_round(run, 2)
     outcome = {row["task"]: row["outcome"] for row in run.store.round_samples(2)}
@@ -137,13 +137,28 @@ def test_an_accepted_task_is_stored_as_the_models_and_sampled_from_the_next_roun
 def test_a_run_from_before_written_tasks_resumes_with_them_off(tmp_path):
     out = tmp_path / "old"
     out.mkdir()
-    values = json.loads(json.dumps(PRESETS["smoke"].__dict__))
-    for name in ("write_tasks", "task_max_new_tokens", "task_documents"):
+    values = load("suite").model_dump(mode="json")
+    for name in ("write_tasks", "task_max_new_tokens", "task_documents", "tasks"):
         del values[name]
     (out / "improve.json").write_text(json.dumps(values))
     settings = saved_settings(out)
-    assert settings.write_tasks == 0 and not settings.task_documents
-    assert settings == replace(PRESETS["smoke"], write_tasks=0, task_max_new_tokens=240, task_documents=False)
+    assert settings.write_tasks == 0 and not settings.task_documents and settings.tasks == "suite"
+    overrides = ["write_tasks=0", "task_max_new_tokens=240", "task_documents=false"]
+    assert settings == load("suite", overrides=overrides)
+
+
+def test_a_run_from_before_typed_settings_reads_its_trainer_overrides(tmp_path):
+    """improve.json of runs before the typed settings kept the model as a list of --set strings."""
+    out = tmp_path / "old"
+    out.mkdir()
+    values = {k: v for k, v in load("suite").model_dump(mode="json").items() if k not in ("model", "data", "train")}
+    for name in ("checkpoint", "log", "tasks", "seed_difficulty", "seed_count", "round_tasks", "oracle"):
+        values.pop(name)
+    values["model"] = ["model.n_layer=3", "model.n_embd=96", "model.positions=rotary", "train.lr=3e-3"]
+    (out / "improve.json").write_text(json.dumps(values))
+    settings = saved_settings(out)
+    assert (settings.model.n_layer, settings.model.n_embd, settings.model.positions) == (3, 96, "rotary")
+    assert settings.train.lr == 3e-3 and settings.tasks == "suite"
 
 
 def test_model_text_with_syntax_warnings_parses_silently():

@@ -10,58 +10,86 @@ from rich.table import Table
 from codeling.cli import options
 from codeling.cli.progress import Bars, console
 
-PRESET = typer.Option(None, "--preset", help="cpu (the 2-core recipe, default) or smoke (a minute, for a first look)")
+PRESET = typer.Option(
+    None,
+    "--preset",
+    help="named improve settings: cpu (the 2-core easy-to-hard recipe, default), gpu (a larger model, "
+    "more rounds), smoke (a minute, for a first look), suite (the task suite's levels instead of chains)",
+)
 
 
 def improve_cmd(
     out: Path = options.out("run directory: dataset.sqlite, base/, rounds/, rounds.jsonl, report.json"),
     preset: str | None = PRESET,
     config: Path | None = typer.Option(None, "--config", help="YAML file of improve settings (see docs/IMPROVE.md)"),
-    set_: list[str] = typer.Option([], "--set", help="override an improve setting: name=value, e.g. rounds=5"),
+    set_: list[str] = typer.Option(
+        [], "--set", help="override an improve setting: name=value, e.g. rounds=5 or model.n_layer=4 (repeatable)"
+    ),
     rounds: int | None = typer.Option(None, "--rounds", help="rounds after round 0 (the base model)"),
     restart: bool = typer.Option(False, "--restart", help="fine-tune from the base model each round, not the last"),
     control: bool = typer.Option(False, "--control", help="the control: the same steps on the seed set alone"),
-    sandbox: str = options.sandbox(),
-    backend: str = typer.Option("local", "--backend", help="local, or ray: sampling and checking fan out over Ray"),
+    oracle: bool = typer.Option(False, "--oracle", help="the upper bound: the rounds' reference solutions instead"),
+    sandbox: str | None = typer.Option(
+        None, "--sandbox", help="sandbox mode: bwrap (default), or process (isolates nothing; see docs/SANDBOX.md)"
+    ),
+    backend: str | None = typer.Option(
+        None, "--backend", help="local (default), or ray: sampling and checking fan out over Ray"
+    ),
     address: str | None = typer.Option(None, "--address", help="a running Ray cluster (default: start a local one)"),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out where it stopped"),
 ):
-    """Self-improvement rounds: write tasks and solutions, check them in the sandbox, keep, fine-tune.
+    """Self-improvement rounds, easy to hard: the model solves tasks one difficulty step past what it
+    was trained on, the sandbox checks its solutions, what passes is kept and trained on.
 
     What passes is kept in a versioned dataset (codeling dataset), and the model is fine-tuned on it
-    through the training skeleton. Ctrl+C saves; --resume continues."""
-    from dataclasses import replace
+    through the training skeleton. Each round prints held-out pass@1 per difficulty and the frontier
+    (the largest difficulty solved half the time). Ctrl+C saves; --resume continues."""
+    from codeling.improve.loop import improve, saved_settings
+    from codeling.improve.settings import load
 
-    from codeling.improve.loop import improve, load_settings, saved_settings
-
-    extra = ["restart=true"] * restart + ["control=true"] * control
-    if resume and preset is None and config is None and not set_ and not extra:
-        settings = saved_settings(out)  # a bare --resume continues with the run's own settings
+    flags = [f"restart={restart}"] * restart + [f"control={control}"] * control + [f"oracle={oracle}"] * oracle
+    flags += [f"sandbox={sandbox}"] * (sandbox is not None)
+    # What a resumed run may change: more rounds, and where the work runs.
+    movable = [f"rounds={rounds}"] * (rounds is not None) + [f"backend={backend}"] * (backend is not None)
+    movable += [f"ray_address={address}"] * (address is not None)
+    if resume and preset is None and config is None and not set_ and not flags:
+        saved = saved_settings(out).model_dump(mode="json")  # a bare --resume continues with the run's own
+        settings = load(None, None, movable, base=saved)
     else:
-        settings = load_settings(preset, config, [*set_, *extra, f"sandbox={sandbox}"])
-    if rounds is not None:
-        settings = replace(settings, rounds=rounds)
-    settings = replace(settings, backend=backend, ray_address=address)
+        settings = load(preset, config, [*set_, *flags, *movable])
     with Bars() as bars:
         result = improve(settings, out, resume=resume, progress=bars.update, on_event=_events(bars))
     console.print(rounds_table(result.rounds))
+    if any("chains_by_level" in row for row in result.rounds):
+        console.print(difficulty_table(result.rounds))
     if result.stopped == "interrupted":
         console.print(f"interrupted; resume with: codeling improve --out {out} --resume (and the same options)")
     else:
-        console.print(f"report: {out / 'report.json'}; datasets: codeling dataset list {out}")
+        console.print(
+            f"report: {out / 'report.json'}; plot: codeling plot {out}; datasets: codeling dataset list {out}"
+        )
 
 
 def _events(bars: Bars):
     def on_event(event) -> None:
         if event.kind == "round":
-            test = event.data["test"]
-            line = f"round {event.step}: test pass@1 {test.get('pass@1', 0.0):.1%}"
-            line += f", kept {event.data['kept']}, dataset {event.data['dataset_size']}"
-            bars.print(line + f", tasks written {_tasks(event.data)}")
+            bars.print(round_line(event.step, event.data))
         else:
             bars(event)
 
     return on_event
+
+
+def round_line(r: int, row: dict) -> str:
+    """What a user watches: the frontier moving right, round by round."""
+    if "chains_by_level" in row:
+        by_d = row["chains_by_level"]
+        shown = " ".join(f"d{d}:{by_d[d]:.0%}" for d in sorted(by_d, key=int))
+        where = f" (trained at d{row['difficulty']})" if "difficulty" in row else ""
+        line = f"round {r}{where}: held-out pass@1 {shown}; frontier d{row['frontier']}"
+    else:
+        line = f"round {r}: test pass@1 {row['test'].get('pass@1', 0.0):.1%}"
+    return line + f"; kept {row['kept']}, dataset {row['dataset_size']}, tasks written {_tasks(row)}"
 
 
 def rounds_table(rounds: list[dict]) -> Table:
@@ -82,6 +110,20 @@ def rounds_table(rounds: list[dict]) -> Table:
             _tasks(row),
             "-" if row.get("mutant_kill_rate") is None else f"{row['mutant_kill_rate']:.0%}",
         )
+    return table
+
+
+def difficulty_table(rounds: list[dict]) -> Table:
+    """Held-out pass@1 per difficulty (columns) and round (rows): the chains' frontier."""
+    difficulties = sorted({int(d) for row in rounds for d in row.get("chains_by_level", {})})
+    table = Table(title="held-out pass@1 by difficulty (chains, greedy)")
+    for column in ("round", "trained at", *(f"d{d}" for d in difficulties), "frontier"):
+        table.add_column(column, justify="right")
+    for row in rounds:
+        by_d = row.get("chains_by_level", {})
+        cells = [f"{by_d[str(d)]:.0%}" if str(d) in by_d else "-" for d in difficulties]
+        trained = f"d{row['difficulty']}" if "difficulty" in row else "seed"
+        table.add_row(str(row["step"]), trained, *cells, f"d{row.get('frontier', 0)}")
     return table
 
 

@@ -16,14 +16,13 @@ _LOADED: dict = {}  # checkpoint path -> Loaded, so a worker loads each model on
 
 def sample_chunk(checkpoint: str, problems, n: int, sampling, batch_rows: int) -> list[list[str]]:
     """n completions for each problem, from the model at `checkpoint`."""
-    import torch
-
     from codeling.evals.run import sample_completions
     from codeling.train.checkpoint import load_checkpoint
+    from codeling.train.distributed import World, pick_device
 
     if checkpoint not in _LOADED:
         _LOADED.clear()
-        _LOADED[checkpoint] = load_checkpoint(checkpoint, device="cuda" if torch.cuda.is_available() else "cpu")
+        _LOADED[checkpoint] = load_checkpoint(checkpoint, device=pick_device("auto", World()))
         _LOADED[checkpoint].model.eval()
     loaded = _LOADED[checkpoint]
     return sample_completions(loaded.model, loaded.tokenizer, problems, n, sampling, batch_rows=batch_rows)

@@ -1,156 +1,54 @@
 """Self-improvement: a code model writes solutions, the sandbox checks them, what passes is kept in a
-versioned dataset, and the model is fine-tuned on it, round after round.
+versioned dataset, and the model is fine-tuned on it, round after round, one difficulty step at a time.
 
-    base      a small model trained on the seed set (the suite's train-split reference solutions of
-              the seed levels) through the training skeleton (train/trainer.py)
-    round 0   the base model measured: held-out pass@1 and pass@10 on the test split and on the
-              held-out family, the same sampling settings every round
+    base      a small model trained on the seed set (curriculum.py: references of easy tasks,
+              d <= d0 for the chains) through the training skeleton (train/trainer.py)
+    round 0   the base model measured: held-out pass@1 at every difficulty (greedy), and pass@1 and
+              pass@10 on the suite's test split and held-out family, the same settings every round
     round r   draft `write_tasks` new tasks and accept those that pass their checks (writing.py) ->
-              sample k completions per train-split task and per task the model wrote in an earlier
-              round -> run each with the task's tests in the sandbox -> keep passing, distinct, not
-              hard-coded solutions (filters.py) -> a new dataset version -> fine-tune on seed +
-              version (from the last round's model, or from the base model with `restart`) -> measure
+              sample k completions per task of the round (chains: fresh train instances at d0 + r;
+              plus the tasks the model wrote in earlier rounds) -> run each with the task's tests in
+              the sandbox -> keep passing, distinct, not hard-coded solutions (filters.py) -> a new
+              dataset version -> fine-tune on the seed set mixed with everything kept so far
+              (`kept_share` of the examples) from the last round's model (or the base, `restart`)
+              -> measure
+
+Baselines with the same steps: `control` fine-tunes on the seed set alone; `oracle` on the rounds'
+tasks' reference solutions instead of what the model wrote (the upper bound).
 
 Every phase writes through the store's transactions, and every phase is skipped on --resume once it
 is done, so a killed run continues where it stopped: no sample is drawn twice (sampling is seeded
 per chunk of tasks, and a chunk is stored whole or not at all), none is lost, and fine-tuning
-resumes from its own checkpoints. `control` trains the same steps on the seed set alone.
+resumes from its own checkpoints.
 """
 
 from __future__ import annotations
 
 import json
-import random
+import math
+import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, load_config
+from codeling.config import LogConfig
 from codeling.errors import CodelingError
-from codeling.evals.tasks import SuiteSettings, Task, load_split
+from codeling.evals.tasks import Task
+from codeling.improve import curriculum, measure, sampling, writing
 from codeling.improve import data as improve_data
-from codeling.improve import measure, sampling, writing
 from codeling.improve.backends import make_backend
-from codeling.improve.sampling import Interrupted
+from codeling.improve.run import ImproveRun, Interrupted, Progress
+from codeling.improve.settings import ImproveSettings, from_saved, to_json, training_config
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
 from codeling.train.metrics import MetricsLog
 from codeling.train.rundir import JsonlLog
-from codeling.train.skeleton import Event, StopFlag
+from codeling.train.skeleton import Event
 from codeling.train.trainer import train
 
-Progress = Callable[[str, int, int | None], None]
-
-
-@dataclass(frozen=True)
-class ImproveSettings:
-    rounds: int = 3
-    seed_levels: tuple[int, ...] = (1,)  # the seed set: train-split reference solutions of these levels
-    # The share of those tasks whose solutions are seed data; rounds sample every other train task, so
-    # a model that learned level 1 meets unseen level-1 tasks it can solve (sampling only harder
-    # levels, it solved none of 2,000 samples: docs/RESULTS.md).
-    seed_fraction: float = 0.5
-    per_kind: int = 40  # the task suite's draws per kind (codeling eval tasks --per-kind)
-    task_limit: int | None = None  # train-split tasks sampled each round (None: all)
-    samples_per_task: int = 8
-    temperature: float = 0.8
-    top_p: float = 0.95
-    max_new_tokens: int = 96
-    per_task: int = 2  # distinct solutions kept per task, over all rounds
-    write_tasks: int = 32  # tasks the model drafts each round (0: it writes none)
-    task_max_new_tokens: int = 240  # a drafted task is a whole function and its asserts
-    task_documents: bool = True  # the seed set teaches the task format (keep on for a write_tasks=0 ablation)
-    restart: bool = False  # fine-tune from the base model every round (ReST-EM, STaR) instead of the last round's
-    control: bool = False  # fine-tune on the seed set alone, same steps: the control run
-    vocab_size: int = 1024
-    base_steps: int = 400
-    finetune_steps: int = 150
-    eval_samples: int = 10  # per held-out task, for pass@1 and pass@10
-    eval_temperature: float = 0.8
-    eval_limit: int | None = None  # held-out tasks per split (None: all)
-    sandbox: str = "bwrap"
-    backend: str = "local"  # where sampling and checking run: local, or ray (chunks fanned out over a cluster)
-    ray_address: str | None = None  # a running Ray cluster; None starts a local one
-    batch_rows: int = 64
-    seed: int = 0
-    # A 0.5M-parameter model: the base, three rounds and their measurements fit in about 20 minutes
-    # on two CPU cores.
-    model: tuple[str, ...] = (
-        "model.block_size=256",
-        "model.n_layer=3",
-        "model.n_head=4",
-        "model.n_embd=96",
-        "model.positions=rotary",
-        "data.batch_size=16",
-        "train.lr=3e-3",
-        "train.min_lr=3e-4",
-        "train.warmup_steps=40",
-        "train.eval_every=50",
-        "train.eval_batches=4",
-        "checkpoint.every_steps=200",
-        "log.tensorboard=false",
-    )
-
-    def check(self) -> None:
-        for name in ("rounds", "samples_per_task", "per_task", "eval_samples", "finetune_steps", "base_steps"):
-            if getattr(self, name) < (0 if name == "rounds" else 1):
-                raise CodelingError(f"improve setting {name} must be at least 1, got {getattr(self, name)}.")
-        if self.write_tasks < 0 or self.task_max_new_tokens < 1:
-            raise CodelingError("improve settings write_tasks must be at least 0 and task_max_new_tokens at least 1.")
-        if not 0 < self.seed_fraction <= 1:
-            raise CodelingError(f"improve setting seed_fraction must be in (0, 1], got {self.seed_fraction}.")
-        if self.write_tasks and not self.task_documents:
-            raise CodelingError("write_tasks needs task_documents=true: the model learns to write tasks from them.")
-
-
-PRESETS = {
-    "cpu": ImproveSettings(),
-    # A few tasks and steps: the whole loop in well under a minute, for tests and a first look.
-    "smoke": ImproveSettings(
-        rounds=1,
-        per_kind=4,
-        task_limit=6,
-        samples_per_task=2,
-        max_new_tokens=48,
-        write_tasks=4,
-        task_max_new_tokens=160,
-        base_steps=20,
-        finetune_steps=10,
-        eval_samples=2,
-        eval_limit=4,
-        vocab_size=400,
-        model=(
-            "model.block_size=256",
-            "model.n_layer=1",
-            "model.n_head=2",
-            "model.n_embd=32",
-            "data.batch_size=8",
-            "train.warmup_steps=2",
-            "train.eval_every=10",
-            "train.eval_batches=1",
-            "log.tensorboard=false",
-        ),
-    ),
-}
-
-
-@dataclass
-class ImproveRun:
-    """What every phase needs: the run directory, its store, tokenizer, tasks and settings."""
-
-    out: Path
-    settings: ImproveSettings
-    store: Store
-    train_tasks: list[Task]
-    held_out: dict[str, list[Task]]  # "test" and "heldout" splits, never trained on
-    log: JsonlLog
-    tensorboard: MetricsLog  # RUN/tensorboard: each round's scalars (tb/ for TensorBoard, metrics.jsonl)
-    progress: Progress
-    on_event: Callable[[Event], None]
-    backend: object
-    stop: StopFlag = field(default_factory=StopFlag)
+MARKER = "improve.json"  # the run's settings; its presence makes a directory an improve run
 
 
 @dataclass
@@ -184,61 +82,77 @@ def improve(
         run.store.close()
     rounds = [json.loads(line) for line in (run.out / "rounds.jsonl").read_text().splitlines() if line.strip()]
     if stopped == "finished":
-        atomic.write_text(
-            run.out / "report.json", json.dumps({"settings": asdict(settings), "rounds": rounds}, indent=2)
-        )
+        report = {"settings": settings.model_dump(mode="json"), "rounds": rounds}
+        atomic.write_text(run.out / "report.json", json.dumps(report, indent=2))
     return ImproveResult(run.out, stopped, rounds)
 
 
 def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progress, on_event) -> ImproveRun:
-    """Create the run directory (settings, store, tokenizer, seed shards) or reopen it on --resume."""
-    settings.check()
-    backend = make_backend(settings.backend, settings.ray_address)  # before anything is written
-    marker = out / "improve.json"
+    """Create the run directory (settings, store, tokenizer, seed shards) or reopen it on --resume.
+    Everything that can refuse does so before the first file is written."""
+    backend = make_backend(settings.backend, settings.ray_address)
+    marker = out / MARKER
     if resume and not marker.is_file():
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
     if not resume and out.exists() and any(out.iterdir()):
         raise CodelingError(f"{out} already holds files; pass --resume to continue its run, or choose another --out.")
-    if resume and _comparable(_with_added(json.loads(marker.read_text()))) != _comparable(asdict(settings)):
+    if resume and _comparable(saved_settings(out)) != _comparable(settings):
         raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
-    suite = SuiteSettings(per_kind=settings.per_kind)
-    # The seed set's tasks already have their solutions; sampling them again only rewards re-writing
-    # those (measured: docs/RESULTS.md), so rounds sample the train split's other tasks.
-    seeds = {t.task_id for t in seed_tasks(settings)}
-    train_tasks = [t for t in load_split("train", suite) if t.task_id not in seeds][: settings.task_limit]
-    held_out = {name: load_split(name, suite, limit=settings.eval_limit) for name in ("test", "heldout")}
+    if settings.base_from is not None and not resume:
+        check_base_from(settings)
+    held_out = curriculum.held_out(settings)
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         write_seed(out, settings)
-        atomic.write_text(marker, json.dumps(asdict(settings), indent=2) + "\n")
+        atomic.write_text(marker, to_json(settings))
     store = Store(out / "dataset.sqlite")
-    store.add_tasks([task_row(t) for t in train_tasks], "suite", 0)
+    if settings.tasks == "suite":  # the same tasks every round, stored once
+        store.add_tasks([task_row(t) for t in curriculum.round_tasks(settings, 1)], "suite", 0)
     log = JsonlLog(out / "rounds.jsonl", _last_done(store))
     board = MetricsLog(out / "tensorboard", LogConfig(tensorboard=True), _last_done(store), out.name, {})
-    return ImproveRun(out, settings, store, train_tasks, held_out, log, board, progress, on_event, backend)
+    return ImproveRun(out, settings, store, held_out, log, board, progress, on_event, backend)
 
 
-# Settings added after the first runs, with the value a run started before them had in effect.
-ADDED = {"write_tasks": 0, "task_max_new_tokens": 240, "task_documents": False, "seed_fraction": 1.0}
+# What the base model depends on: a run reusing another's base must agree on these.
+BASE_FIELDS = {
+    "tasks", "seed", "seed_difficulty", "seed_count", "seed_levels", "seed_fraction", "per_kind",
+    "task_documents", "vocab_size", "base_steps", "model", "data", "train", "checkpoint", "log",
+}  # fmt: skip
 
 
-def _with_added(values: dict) -> dict:
-    return {**ADDED, **values}
+def check_base_from(settings: ImproveSettings) -> None:
+    """The run named by base_from trained the base model this run would train, and finished it."""
+    source = Path(settings.base_from)
+    theirs = saved_settings(source).model_dump(mode="json", include=BASE_FIELDS)
+    ours = settings.model_dump(mode="json", include=BASE_FIELDS)
+    if theirs != ours:
+        differ = ", ".join(sorted(k for k in theirs if theirs[k] != ours.get(k)))
+        raise CodelingError(
+            f"base_from={source} trained its base model with other settings ({differ}); "
+            "reuse only a run with the same seed set, model and base_steps."
+        )
+    if not (source / "base" / "best").is_dir():
+        raise CodelingError(f"base_from={source} has not finished its base model yet; wait for its round 0.")
 
 
-def _comparable(settings: dict) -> dict:
-    """Settings as JSON sees them, less what a resumed run may change: more rounds, and where the
-    work runs (a chunk draws the same samples on any backend)."""
-    return {k: v for k, v in json.loads(json.dumps(settings)).items() if k not in ("rounds", "backend", "ray_address")}
+def _comparable(settings: ImproveSettings) -> dict:
+    """Settings less what a resumed run may change: more rounds, and where the work runs (a chunk
+    draws the same samples on any backend)."""
+    return settings.model_dump(mode="json", exclude={"rounds", "backend", "ray_address"})
 
 
 def saved_settings(out: Path) -> ImproveSettings:
     """The settings a run was started with (what a bare --resume continues with)."""
-    marker = Path(out) / "improve.json"
+    marker = Path(out) / MARKER
     if not marker.is_file():
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
-    values = _with_added(json.loads(marker.read_text()))
-    return ImproveSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+    try:
+        values = json.loads(marker.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise CodelingError(f"{marker} is not valid JSON; the run's settings are lost, start a new run.") from None
+    if not isinstance(values, dict):
+        raise CodelingError(f"{marker} does not hold a mapping of settings; start a new run.")
+    return from_saved(values)
 
 
 def _last_done(store: Store) -> int | None:
@@ -257,18 +171,9 @@ def task_row(task: Task) -> dict:
     }
 
 
-def seed_tasks(settings: ImproveSettings) -> list[Task]:
-    """The seed set's tasks: `seed_fraction` of the seed levels' train-split tasks, drawn by the run's seed."""
-    tasks = [
-        t for t in load_split("train", SuiteSettings(per_kind=settings.per_kind)) if t.level in settings.seed_levels
-    ]
-    chosen = random.Random(settings.seed).sample(tasks, round(len(tasks) * settings.seed_fraction))
-    return sorted(chosen, key=lambda t: t.task_id)
-
-
 def seed_pairs(settings: ImproveSettings) -> tuple[list, list]:
     """(train, val) pairs of the seed set (data.seed_pairs)."""
-    return improve_data.seed_pairs(seed_tasks(settings), settings.seed, settings.task_documents)
+    return improve_data.seed_pairs(curriculum.seed_tasks(settings), settings.seed, settings.task_documents)
 
 
 def write_seed(out: Path, settings: ImproveSettings) -> None:
@@ -279,27 +184,19 @@ def write_seed(out: Path, settings: ImproveSettings) -> None:
     tokenizer.save(out / "tokenizer.json")
     provenance = {
         "source": "codeling improve seed set",
+        "tasks": settings.tasks,
         "levels": list(settings.seed_levels),
         "examples": len(pairs),
         "task_documents": settings.task_documents,
     }
+    if settings.tasks == "chains":
+        provenance["difficulties"] = list(range(1, settings.seed_difficulty + 1))
     improve_data.write_examples(out / "seed", train_pairs, val_pairs, tokenizer, provenance)
 
 
-def training_config(run: ImproveRun, data_dir: Path, steps: int, init_from: Path | None) -> Config:
-    overrides = [
-        f"data.dir={data_dir}",
-        f"train.max_steps={steps}",
-        f"train.seed={1337 + run.settings.seed}",
-        *run.settings.model,
-    ]
-    if init_from is not None:
-        overrides.append(f"train.init_from={init_from}")
-    return load_config(preset="tiny", overrides=overrides)
-
-
-def fit(run: ImproveRun, config: Config, run_dir: Path) -> Path:
+def fit(run: ImproveRun, data_dir: Path, steps: int, init_from: Path | None, run_dir: Path) -> Path:
     """Train through the skeleton (resuming its own checkpoints); the best checkpoint's path."""
+    config = training_config(run.settings, data_dir, steps, init_from)
     resume = (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir())
     result = train(config, run_dir, resume=resume, on_event=run.on_event)
     if result.stopped == "interrupted":
@@ -308,51 +205,79 @@ def fit(run: ImproveRun, config: Config, run_dir: Path) -> Path:
 
 
 def base_model(run: ImproveRun) -> Path:
+    if run.settings.base_from is not None and not (run.out / "base").exists():
+        # The same seed set, model and steps (check_base_from): copy, pointers and all, then rename.
+        partial = run.out / "base.copying"
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(Path(run.settings.base_from) / "base", partial, symlinks=True)
+        partial.rename(run.out / "base")
     # fit() resumes a finished run as a no-op, so a resumed improve run passes straight through.
-    return fit(run, training_config(run, run.out / "seed", run.settings.base_steps, None), run.out / "base")
+    return fit(run, run.out / "seed", run.settings.base_steps, None, run.out / "base")
 
 
 def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     """One round; returns the model the next round starts from."""
+    s = run.settings
     round_dir = run.out / "rounds" / f"round-{r:03d}"
     if run.store.round_phase(r) == "done":
         return (round_dir / "train" / "best").resolve()
+    tasks = curriculum.round_tasks(s, r)
+    if s.tasks == "chains":
+        run.store.add_tasks([task_row(t) for t in tasks], "chains", r)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    if run.settings.write_tasks:
+    if s.write_tasks:
         writing.draft_round(run, r, previous)
         writing.judge_round(run, r)
         seconds["write"], t0 = time.monotonic() - t0, time.monotonic()
-    sampling.sample_round(run, r, previous)
+    sampling.sample_round(run, r, previous, [t.task_id for t in tasks])
     seconds["sample"], t0 = time.monotonic() - t0, time.monotonic()
     sampling.check_round(run, r)
     seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
-    start = run.out / "base" / "best" if run.settings.restart else previous
-    model = fit(
-        run, training_config(run, round_data(run, r, version), run.settings.finetune_steps, start), round_dir / "train"
-    )
+    start = run.out / "base" / "best" if s.restart else previous
+    model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / "train")
     seconds["train"] = time.monotonic() - t0
-    measure_round(run, r, model, {"seconds": seconds, "version": version})
+    extra = {"seconds": seconds, "version": version}
+    if s.tasks == "chains":
+        extra["difficulty"] = s.round_difficulty(r)  # the hardest the round sampled
+    measure_round(run, r, model, extra)
     return model
 
 
 def round_data(run: ImproveRun, r: int, version: int) -> Path:
-    """Shards of the seed set plus the version's kept samples (the seed set alone for the control)."""
+    """Shards of the seed set mixed with what the round trains on: the version's kept samples, the
+    rounds' reference solutions for the oracle, nothing for the control."""
+    s = run.settings
     out = run.out / "rounds" / f"round-{r:03d}" / "data"
-    train_pairs, val_pairs = seed_pairs(run.settings)
-    kept = [] if run.settings.control else run.store.version_samples(version)
-    pairs = train_pairs + [(k.prompt, k.completion) for k in kept]
+    train_pairs, val_pairs = seed_pairs(s)
+    if s.control:
+        new = []
+    elif s.oracle:
+        new = [(t.prompt, t.reference) for q in range(1, r + 1) for t in curriculum.round_tasks(s, q)]
+    else:
+        new = [(k.prompt, k.completion) for k in run.store.version_samples(version)]
+    pairs = train_pairs + mix(new, len(train_pairs), s.kept_share if s.tasks == "chains" else None)
     tokenizer = load_tokenizer(run.out / "tokenizer.json")
     provenance = {
         "source": "codeling improve",
         "round": r,
         "dataset_version": version,
-        "kept_samples": len(kept),
-        "control": run.settings.control,
+        "kept_samples": len(new),
+        "control": s.control,
+        "oracle": s.oracle,
     }
     improve_data.write_examples(out, pairs, val_pairs, tokenizer, provenance)
     return out
+
+
+def mix(new: list, seed_examples: int, share: float | None) -> list:
+    """The new examples repeated so they are about `share` of seed + new (Lee et al.'s 50/50 mix of
+    the original data and the self-labelled), never fewer than once each; `share` None: once each."""
+    if not new or share is None:
+        return new
+    repeats = max(1, math.ceil(share / (1 - share) * seed_examples / len(new)))
+    return new * repeats
 
 
 def measure_round(run: ImproveRun, r: int, model: Path, extra: dict) -> None:
@@ -372,31 +297,3 @@ def _flat(metrics: dict, prefix: str = "") -> dict:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             flat[f"{prefix}{key}"] = value
     return flat
-
-
-def load_settings(preset: str | None, path: Path | None = None, overrides: list[str] = ()) -> ImproveSettings:
-    """A preset, then a YAML file of settings, then name=value overrides (YAML scalars)."""
-    import dataclasses
-
-    import yaml
-
-    if preset is not None and preset not in PRESETS:
-        raise CodelingError(f"Unknown improve preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    values = asdict(PRESETS[preset or "cpu"])
-    if path is not None:
-        if not Path(path).is_file():
-            raise CodelingError(f"{path} does not exist; pass a YAML file of improve settings.")
-        values.update(yaml.safe_load(Path(path).read_text()) or {})
-    for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise CodelingError(f"--set {item!r} is not name=value; write e.g. --set rounds=5.")
-        values[name.strip()] = yaml.safe_load(value)
-    known = {f.name: f for f in dataclasses.fields(ImproveSettings)}
-    for name, value in values.items():
-        if name not in known:
-            raise CodelingError(f"Unknown improve setting {name!r}; known: {', '.join(known)}.")
-        values[name] = tuple(value) if isinstance(value, list) else value
-    settings = ImproveSettings(**values)
-    settings.check()
-    return settings

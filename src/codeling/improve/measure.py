@@ -1,8 +1,9 @@
 """What a round is worth: held-out pass@k and the statistics of its samples.
 
-Held-out means the suite's test split (families the loop trains on, tasks it never samples) and its
-held-out family (never seen at all); both are scored with the same sampling settings every round
-(eval_samples completions per task at eval_temperature, seed fixed), so rounds compare.
+Held-out means the chains' test instances at every measured difficulty (greedy, one answer a task),
+the suite's test split (families the loop trains on, tasks it never samples) and its held-out family
+(never seen at all); the suite's are scored with eval_samples completions per task at
+eval_temperature, seed fixed. Every round uses the same settings, so rounds compare.
 """
 
 from __future__ import annotations
@@ -12,30 +13,36 @@ from pathlib import Path
 from codeling.evals.run import evaluate_pass_at_k
 from codeling.generate import Sampling
 from codeling.improve import writing
-from codeling.improve.sampling import device
+from codeling.improve.run import CHECK_TIMEOUT_S, ImproveRun
 from codeling.improve.store import Store
 from codeling.sandbox import Limits, SandboxConfig
 from codeling.train.checkpoint import load_checkpoint
+from codeling.train.distributed import World, pick_device
+
+FRONTIER = 0.5  # the frontier: the largest difficulty whose held-out pass@1 reaches this
 
 
-def held_out(run, checkpoint: Path) -> dict:
-    """pass@1 and pass@10 on the test split (overall, per family, per level) and the held-out family."""
+def held_out(run: ImproveRun, checkpoint: Path) -> dict:
+    """pass@1 and pass@10 on the suite's test split (overall, per family, per level) and held-out
+    family; for chains, greedy pass@1 per difficulty and the frontier."""
     s = run.settings
-    loaded = load_checkpoint(checkpoint, device=device())
+    loaded = load_checkpoint(checkpoint, device=pick_device("auto", World()))
     loaded.model.eval()
-    sampling = Sampling(s.max_new_tokens, s.eval_temperature, top_p=s.top_p, seed=12345)
     found = {}
     for split, tasks in run.held_out.items():
+        greedy = split == "chains"  # one answer a task: pass@1 is exact, and cheap enough for every d
+        n, ks = (1, (1,)) if greedy else (s.eval_samples, (1, 10))
+        sampling = Sampling(s.max_new_tokens, 0.0 if greedy else s.eval_temperature, top_p=s.top_p, seed=12345)
         _, report = evaluate_pass_at_k(
             loaded.model,
             loaded.tokenizer,
             [t.problem() for t in tasks],
-            s.eval_samples,
+            n,
             sampling,
-            Limits(timeout_s=5.0),
+            Limits(timeout_s=CHECK_TIMEOUT_S),
             SandboxConfig(mode=s.sandbox),
             batch_rows=s.batch_rows,
-            ks=(1, 10),
+            ks=ks,
             progress=lambda stage, done, total, split=split: run.progress(f"measure {split}: {stage}", done, total),
         )
         found[split] = {f"pass@{k}": v for k, v in report.overall.pass_at_k.items()}
@@ -43,7 +50,19 @@ def held_out(run, checkpoint: Path) -> dict:
             found[f"{split}_by_{group}"] = {
                 value: score.pass_at_k.get(1, 0.0) for value, score in report.by_group.get(group, {}).items()
             }
+    if "chains" in found:
+        found["frontier"] = frontier(found["chains_by_level"])
     return found
+
+
+def frontier(by_difficulty: dict[str, float]) -> int:
+    """The largest difficulty d such that every difficulty up to d has pass@1 >= FRONTIER (0: none)."""
+    reached = 0
+    for d in sorted(int(k) for k in by_difficulty):
+        if by_difficulty[str(d)] < FRONTIER:
+            break
+        reached = d
+    return reached
 
 
 def round_statistics(store: Store, r: int) -> dict:

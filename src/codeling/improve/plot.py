@@ -1,4 +1,5 @@
-"""rounds.png for a self-improvement run: held-out pass@k by round, what each round kept, and the
+"""rounds.png for a self-improvement run: held-out pass@1 per difficulty with one line a round (the
+frontier moving right, for the chains), held-out pass@k by round, what each round kept, and the
 tasks it wrote (accepted of written, and the mutant kill rate)."""
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
         raise CodelingError(f"{run_dir} holds no rounds.jsonl; pass the --out directory of a `codeling improve` run.")
     rows = read_jsonl(run_dir / "rounds.jsonl")
     rounds = [r["step"] for r in rows]
-    fig, (ax_pass, ax_kept, ax_tasks) = plt.subplots(
-        3, 1, figsize=(8, 8), sharex=True, gridspec_kw={"height_ratios": [3, 2, 2]}
-    )
+    chains = any("chains_by_level" in r for r in rows)
+    fig = plt.figure(figsize=(8, 12 if chains else 8))
+    grid = fig.add_gridspec(4 if chains else 3, 1, height_ratios=[3, 3, 2, 2] if chains else [3, 2, 2])
+    if chains:
+        _difficulty_panel(fig.add_subplot(grid[0]), rows, run_dir.name)
+    ax_pass = fig.add_subplot(grid[-3])
+    ax_kept = fig.add_subplot(grid[-2], sharex=ax_pass)
+    ax_tasks = fig.add_subplot(grid[-1], sharex=ax_pass)
     for split, label in (("test", "test split"), ("heldout", "held-out family")):
         for k, style in (("pass@1", "o-"), ("pass@10", "s--")):
             values = [100 * r[split].get(k, float("nan")) for r in rows]
@@ -41,6 +47,25 @@ def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
+
+
+def _difficulty_panel(ax, rows: list[dict], name: str) -> None:
+    """Held-out pass@1 (greedy) against difficulty, one line a round: where a round's line stays up
+    further right, the frontier moved."""
+    cmap = __import__("matplotlib").colormaps["viridis"]
+    for i, row in enumerate(rows):
+        by_d = row.get("chains_by_level", {})
+        ds = sorted(int(d) for d in by_d)
+        label = f"round {row['step']}" + (f" (trained at d{row['difficulty']})" if "difficulty" in row else " (base)")
+        ax.plot(ds, [100 * by_d[str(d)] for d in ds], "o-", color=cmap(i / max(1, len(rows) - 1)), label=label)
+    ax.set_xticks(sorted({int(d) for row in rows for d in row.get("chains_by_level", {})}))
+    ax.axhline(50, color="gray", lw=0.8, ls=":")
+    ax.set_xlabel("difficulty d (steps in the chain)")
+    ax.set_ylabel("held-out pass@1 (%)")
+    ax.set_ylim(-3, 103)
+    ax.set_title(f"{name}: the frontier, round by round")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
 
 
 def _tasks_panel(ax, rounds: list[int], rows: list[dict]) -> None:

@@ -9,83 +9,65 @@ round at once and writes the new dataset version in one transaction.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import torch
-
-from codeling.generate import Sampling
+from codeling.evals.run import BenchmarkProblem
 from codeling.improve import filters
 from codeling.improve.backends import check_chunk, sample_chunk
+from codeling.improve.run import CHECK_TIMEOUT_S, ImproveRun, chunks, map_chunks, model_sha256
 from codeling.improve.store import StoredTask
 
 CHECK_CHUNK = 256  # samples run in the sandbox between two commits
 
 
-def device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def model_sha256(checkpoint: Path) -> str:
-    """The weights' sha256 from the checkpoint's manifest: which model made a sample."""
-    return json.loads((Path(checkpoint) / "manifest.json").read_text())["sha256"]["model.safetensors"]
-
-
-class Interrupted(Exception):
-    """A signal arrived: the current phase saved what it had; the run stops and --resume continues."""
-
-
-def interrupted(run) -> None:
-    if run.stop.signal is not None:
-        raise Interrupted
-
-
-def sample_round(run, r: int, checkpoint: Path) -> None:
-    """k completions for every task of the round (the suite's train tasks, then those the model wrote
-    in earlier rounds) not yet sampled this round."""
+def sample_round(run: ImproveRun, r: int, checkpoint: Path, task_ids: list[str]) -> None:
+    """k completions for every task of the round (`task_ids`, then those the model wrote in earlier
+    rounds) not yet sampled this round."""
     s = run.settings
-    tasks = run.store.round_tasks([t.task_id for t in run.train_tasks], r)
+    tasks = run.store.round_tasks(task_ids, r)
     done = run.store.sampled_tasks(r)
-    per_chunk = max(1, s.batch_rows // s.samples_per_task)
-    chunks = [tasks[i : i + per_chunk] for i in range(0, len(tasks), per_chunk)]
-    todo = [(i, chunk) for i, chunk in enumerate(chunks) if not {t.id for t in chunk} <= done]
-    digest = model_sha256(checkpoint)
+    todo = [
+        (i, chunk)
+        for i, chunk in chunks(tasks, max(1, s.batch_rows // s.samples_per_task))
+        if not {t.id for t in chunk} <= done  # a chunk is stored whole
+    ]
     jobs = [
-        (str(checkpoint), [_problem(t) for t in chunk], s.samples_per_task, chunk_sampling(s, r, i), s.batch_rows)
+        (
+            str(checkpoint),
+            [problem(t) for t in chunk],
+            s.samples_per_task,
+            run.chunk_sampling(r, i, s.max_new_tokens),
+            s.batch_rows,
+        )
         for i, chunk in todo
     ]
-    total = sum(len(chunk) for _, chunk in todo) * s.samples_per_task
-    stored = 0
-    for n, completions in run.backend.map(sample_chunk, jobs):
+    digest = model_sha256(checkpoint)
+
+    def store(n: int, completions: list[list[str]]) -> int:
         chunk = todo[n][1]
         run.store.add_samples(r, digest, {t.id: cs for t, cs in zip(chunk, completions)})
-        stored += len(chunk) * s.samples_per_task
-        run.progress(f"round {r}: sample", stored, total)
-        interrupted(run)
+        return len(chunk) * s.samples_per_task
+
+    total = sum(len(chunk) for _, chunk in todo) * s.samples_per_task
+    map_chunks(run, sample_chunk, jobs, store, f"round {r}: sample", total)
 
 
-def chunk_sampling(s, r: int, chunk: int) -> Sampling:
-    """The sampling settings of one chunk: its seed depends only on (run seed, round, chunk)."""
-    return Sampling(s.max_new_tokens, s.temperature, top_p=s.top_p, seed=(s.seed * 1000 + r) * 100_000 + chunk)
-
-
-def _problem(task: StoredTask):
-    from codeling.evals.run import BenchmarkProblem
-
+def problem(task: StoredTask) -> BenchmarkProblem:
     return BenchmarkProblem(task.task_id, task.prompt, task.tests, {"family": task.family, "level": str(task.level)})
 
 
-def check_round(run, r: int) -> None:
+def check_round(run: ImproveRun, r: int) -> None:
     """Run every unchecked sample with its task's tests in the sandbox; store outcome, runtime, score."""
     pending = run.store.unchecked(r)
-    chunks = [pending[i : i + CHECK_CHUNK] for i in range(0, len(pending), CHECK_CHUNK)]
+    parts = [chunk for _, chunk in chunks(pending, CHECK_CHUNK)]
     jobs = [
-        ([_problem(t) for _, t, _ in chunk], [[c] for _, _, c in chunk], 5.0, run.settings.sandbox) for chunk in chunks
+        ([problem(t) for _, t, _ in chunk], [[c] for _, _, c in chunk], CHECK_TIMEOUT_S, run.settings.sandbox)
+        for chunk in parts
     ]
-    checked = 0
-    for n, results in run.backend.map(check_chunk, jobs):
+
+    def store(n: int, results) -> int:
         checks = []
-        for (sample, task, completion), result in zip(chunks[n], results):
+        for (sample, task, completion), result in zip(parts[n], results):
             judged = filters.judge(
                 sample, task.id, task.prompt + completion, task.entry_point, result.outcome, result.duration_s
             )
@@ -93,12 +75,12 @@ def check_round(run, r: int) -> None:
                 (sample, judged.outcome, judged.runtime_s, judged.ast_sha256, judged.score, judged.hard_coded)
             )
         run.store.record_checks(checks)
-        checked += len(chunks[n])
-        run.progress(f"round {r}: check", checked, len(pending))
-        interrupted(run)
+        return len(parts[n])
+
+    map_chunks(run, check_chunk, jobs, store, f"round {r}: check", len(pending))
 
 
-def keep_round(run, r: int) -> int:
+def keep_round(run: ImproveRun, r: int) -> int:
     """Decide what this round keeps and write the new dataset version; its number."""
     fields = ("sample", "task", "outcome", "runtime_s", "ast_sha256", "score", "hard_coded")
     checked = [filters.Checked(*(row[f] for f in fields)) for row in run.store.round_samples(r)]

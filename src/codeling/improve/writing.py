@@ -1,8 +1,8 @@
 """The first phase of a round when the model writes tasks: draft, judge, accept.
 
 draft    `write_tasks` completions of TASK_HEADER (authoring.py) from the model the round starts
-         from, in chunks of `batch_rows`; chunk i of round r samples with seed
-         (seed * 1000 + r) * 100000 + DRAFT_SEEDS + i (the solutions' chunks count up from 0), and
+         from, in chunks of `batch_rows`; chunk i of round r samples with the run's chunk seed at
+         offset DRAFT_SEEDS + i (the solutions' chunks count up from 0: run.chunk_sampling), and
          each chunk is stored in one transaction, so a resumed round drafts exactly what an
          uninterrupted one would
 judge    the checks that run nothing (authoring.static_verdict), then in the sandbox: the reference
@@ -23,11 +23,10 @@ from pathlib import Path
 
 from codeling.digest import sha256_text
 from codeling.evals.tasks import SuiteSettings, load_split
-from codeling.generate import Sampling
-from codeling.improve import authoring, filters
+from codeling.improve import authoring, curriculum, filters
 from codeling.improve.backends import check_chunk, sample_chunk
 from codeling.improve.mutants import mutants
-from codeling.improve.sampling import interrupted, model_sha256
+from codeling.improve.run import ImproveRun, chunks, map_chunks, model_sha256
 
 MIN_KILL = 0.6  # share of mutants the asserts must kill
 MAX_MUTANTS = 20  # per draft, the first in source order
@@ -36,46 +35,53 @@ JUDGE_CHUNK = 32  # drafts judged between two commits
 DRAFT_SEEDS = 50_000  # draft chunks' seeds start here, apart from the solution chunks'
 
 
-def draft_round(run, r: int, checkpoint: Path) -> None:
+def draft_round(run: ImproveRun, r: int, checkpoint: Path) -> None:
     """The round's drafts not yet stored, chunk by chunk."""
     from codeling.evals.run import BenchmarkProblem
 
     s = run.settings
     done = run.store.drafted(r)
-    indexes = list(range(s.write_tasks))
-    chunks = [indexes[i : i + s.batch_rows] for i in range(0, len(indexes), s.batch_rows)]
-    todo = [(i, chunk) for i, chunk in enumerate(chunks) if chunk[0] not in done]  # a chunk is stored whole
+    todo = [(i, chunk) for i, chunk in chunks(list(range(s.write_tasks)), s.batch_rows) if chunk[0] not in done]
     header = BenchmarkProblem("draft", authoring.TASK_HEADER, "")
-    jobs = [(str(checkpoint), [header], len(chunk), draft_sampling(s, r, i), s.batch_rows) for i, chunk in todo]
-    digest, stored = model_sha256(checkpoint), len(done)
-    for n, completions in run.backend.map(sample_chunk, jobs):
+    jobs = [
+        (
+            str(checkpoint),
+            [header],
+            len(chunk),
+            run.chunk_sampling(r, i, s.task_max_new_tokens, DRAFT_SEEDS),
+            s.batch_rows,
+        )
+        for i, chunk in todo
+    ]
+    digest = model_sha256(checkpoint)
+
+    def store(n: int, completions: list[list[str]]) -> int:
         chunk = todo[n][1]
         run.store.add_drafts(r, digest, dict(zip(chunk, completions[0])))
-        stored += len(chunk)
-        run.progress(f"round {r}: write tasks", stored, s.write_tasks)
-        interrupted(run)
+        return len(chunk)
+
+    map_chunks(run, sample_chunk, jobs, store, f"round {r}: write tasks", s.write_tasks, done=len(done))
 
 
-def draft_sampling(s, r: int, chunk: int) -> Sampling:
-    seed = (s.seed * 1000 + r) * 100_000 + DRAFT_SEEDS + chunk
-    return Sampling(s.task_max_new_tokens, s.temperature, top_p=s.top_p, seed=seed)
-
-
-def judge_round(run, r: int) -> None:
+def judge_round(run: ImproveRun, r: int) -> None:
     """A verdict for every draft of the round without one; the accepted become tasks."""
     pending = run.store.unchecked_drafts(r)
     if not pending:
         return
     suite = SuiteSettings(per_kind=run.settings.per_kind)
-    near = authoring.NearCopies([t for split in ("test", "heldout") for t in load_split(split, suite)])
-    train_hashes = {_hash(t.prompt + t.reference, t.entry_point) for t in load_split("train", suite)}
+    # A draft may copy no held-out task (all of the suite's, and the chains' measured ones) ...
+    held_out = [t for split in ("test", "heldout") for t in load_split(split, suite)]
+    near = authoring.NearCopies(held_out + run.held_out.get("chains", []))
+    # ... and a task whose solution the model was given is not a new task.
+    given = load_split("train", suite) + curriculum.seed_tasks(run.settings)
+    train_hashes = {_hash(t.prompt + t.reference, t.entry_point) for t in given}
     for start in range(0, len(pending), JUDGE_CHUNK):
         chunk = pending[start : start + JUDGE_CHUNK]
         # Read from the store each chunk, so a resumed round judges against what was accepted before.
         verdicts, tasks = judge_chunk(run, chunk, near, train_hashes | run.store.accepted_hashes())
         run.store.record_drafts(r, verdicts, tasks)
         run.progress(f"round {r}: check tasks", start + len(chunk), len(pending))
-        interrupted(run)
+        run.interrupted()
 
 
 def _hash(source: str, entry_point: str) -> str | None:
@@ -83,7 +89,9 @@ def _hash(source: str, entry_point: str) -> str | None:
     return None if function is None else filters.normalised_hash(function)
 
 
-def judge_chunk(run, chunk: list[tuple[int, str]], near, known: set[str]) -> tuple[list[dict], dict[int, dict]]:
+def judge_chunk(
+    run: ImproveRun, chunk: list[tuple[int, str]], near, known: set[str]
+) -> tuple[list[dict], dict[int, dict]]:
     """(verdict rows, draft id -> task row of each accepted draft) for a chunk of (draft id, text)."""
     rows, drafts = [], {}
     for draft_id, text in chunk:
@@ -105,7 +113,7 @@ def judge_chunk(run, chunk: list[tuple[int, str]], near, known: set[str]) -> tup
     return rows, accepted
 
 
-def _mutation_check(run, rows: list[dict], drafts: dict) -> None:
+def _mutation_check(run: ImproveRun, rows: list[dict], drafts: dict) -> None:
     """Run each draft's mutants with its asserts; its verdict from the share they kill."""
     made = {
         row["draft"]: mutants(drafts[row["draft"]].source, drafts[row["draft"]].entry_point, MAX_MUTANTS)
@@ -123,7 +131,7 @@ def _mutation_check(run, rows: list[dict], drafts: dict) -> None:
             row["verdict"] = "accepted" if row["killed"] / count >= MIN_KILL else "weak_asserts"
 
 
-def _passes(run, jobs: list[tuple]) -> list[bool]:
+def _passes(run: ImproveRun, jobs: list[tuple]) -> list[bool]:
     """Whether each (draft, function source) passes the draft's asserts in the sandbox."""
     from codeling.evals.run import BenchmarkProblem
 

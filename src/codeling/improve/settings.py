@@ -1,0 +1,281 @@
+"""The settings of a self-improvement run: one pydantic model, loaded like every loop's
+(config.load_settings: preset < YAML < --set), validated before the run writes a single file.
+
+The model and its training are the trainer's own typed sections (`model`, `data`, `train`,
+`checkpoint`, `log`, as in config.Config), so `--set model.n_layer=3` is checked by the same rules as
+`codeling train --set model.n_layer=3`. What the loop decides itself (the data directory, the step
+count of the base model and of each round, the seed, where fine-tuning starts) it fills in per
+training run (`training_config`).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from codeling.config import (
+    PRESETS as MODEL_PRESETS,
+)
+from codeling.config import (
+    CheckpointConfig,
+    Config,
+    DataConfig,
+    LogConfig,
+    ModelConfig,
+    TrainConfig,
+    apply_override,
+    load_settings,
+    validate,
+)
+from codeling.errors import CodelingError
+
+WHAT = "improve setting"
+TRAINER_SECTIONS = ("model", "data", "train", "checkpoint", "log")
+
+
+class ImproveSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # What the rounds climb. chains: tasks of difficulty d (evals/tasks/chains.py), the seed set at
+    # d <= seed_difficulty, round r at seed_difficulty + r (easy to hard). suite: the task suite's
+    # levels, the seed set a share of the seed levels' train tasks (the loop before chains).
+    tasks: Literal["chains", "suite"] = "chains"
+    rounds: int = Field(3, ge=0, le=1000)
+    seed: int = Field(0, ge=0)
+
+    # chains
+    seed_difficulty: int = Field(4, ge=1, le=50, description="d0: the seed set's hardest difficulty")
+    seed_count: int = Field(4000, ge=1, le=1_000_000, description="seed instances, spread evenly over d = 1..d0")
+    round_tasks: int = Field(
+        192, ge=1, le=100_000, description="fresh train tasks sampled each round at each difficulty d0+1 .. d0+r"
+    )
+    eval_per_difficulty: int = Field(48, ge=1, le=10_000, description="held-out tasks measured per difficulty")
+    eval_extra_difficulties: int = Field(1, ge=0, le=50, description="measured past the last round's difficulty")
+    kept_share: float = Field(
+        0.5, gt=0, lt=1, description="share of each round's training examples that are kept samples (upsampled)"
+    )
+    oracle: bool = Field(False, description="train on the references of the rounds' tasks instead: the upper bound")
+    base_from: str | None = Field(
+        None,
+        description="another improve run with the same seed set and model whose base model this run reuses "
+        "(a control or oracle beside a run need not train the same base again)",
+    )
+
+    # suite
+    seed_levels: tuple[int, ...] = (1,)
+    seed_fraction: float = Field(0.5, gt=0, le=1)
+    per_kind: int = Field(40, ge=1, le=10_000)
+    task_limit: int | None = Field(None, ge=1)
+
+    # sampling and keeping
+    samples_per_task: int = Field(8, ge=1, le=1024)
+    temperature: float = Field(0.8, ge=0, le=10)
+    top_p: float = Field(0.95, gt=0, le=1)
+    max_new_tokens: int = Field(96, ge=1, le=100_000)
+    per_task: int = Field(2, ge=1, le=1024, description="distinct solutions kept per task, over all rounds")
+    write_tasks: int = Field(32, ge=0, le=100_000, description="tasks the model drafts each round")
+    task_max_new_tokens: int = Field(240, ge=1, le=100_000)
+    task_documents: bool = True
+    restart: bool = Field(False, description="fine-tune from the base model every round, not the last round's")
+    control: bool = Field(False, description="fine-tune on the seed set alone, same steps: the control run")
+
+    # training
+    vocab_size: int = Field(1024, ge=260, le=65_535)
+    base_steps: int = Field(400, ge=1, le=10_000_000)
+    finetune_steps: int = Field(150, ge=1, le=10_000_000)
+
+    # measuring
+    eval_samples: int = Field(10, ge=1, le=1024)
+    eval_temperature: float = Field(0.8, ge=0, le=10)
+    eval_limit: int | None = Field(None, ge=1)
+
+    # where the work runs
+    sandbox: Literal["bwrap", "process"] = "bwrap"
+    backend: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    batch_rows: int = Field(64, ge=1, le=4096)
+
+    # The trainer's sections (config.Config's), checked by its rules.
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    train: TrainConfig = TrainConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.write_tasks and not self.task_documents:
+            raise ValueError("write_tasks needs task_documents=true: the model learns to write tasks from them")
+        if self.tasks == "chains" and self.seed_count < self.seed_difficulty:
+            raise ValueError("seed_count must give at least one seed task per difficulty 1..seed_difficulty")
+        if self.oracle and self.control:
+            raise ValueError("oracle and control are two different baselines; set one of them")
+        if any(level not in (1, 2, 3) for level in self.seed_levels) or not self.seed_levels:
+            raise ValueError(f"seed_levels must be among the suite's levels 1, 2, 3, got {list(self.seed_levels)}")
+        return self
+
+    def round_difficulty(self, r: int) -> int:
+        """The difficulty round r samples (chains): one step past the round before."""
+        return self.seed_difficulty + r
+
+    def eval_difficulties(self) -> list[int]:
+        return list(range(1, self.round_difficulty(self.rounds) + self.eval_extra_difficulties + 1))
+
+
+def _trainer_sections(overrides: list[str]) -> dict:
+    """The tiny preset's sections with these trainer overrides applied (model.n_layer=3, ...)."""
+    tree = {k: copy.deepcopy(v) for k, v in MODEL_PRESETS["tiny"].items() if k in TRAINER_SECTIONS}
+    for item in overrides:
+        apply_override(tree, item)
+    return tree
+
+
+# A 0.4M-parameter model: the base, three rounds and their measurements fit in about 20 minutes on
+# two CPU cores.
+CPU_TRAINER = _trainer_sections(
+    [
+        "model.block_size=256",
+        "model.n_layer=3",
+        "model.n_head=4",
+        "model.n_embd=96",
+        "model.positions=rotary",
+        "data.batch_size=16",
+        "train.lr=3e-3",
+        "train.min_lr=3e-4",
+        "train.warmup_steps=40",
+        "train.eval_every=50",
+        "train.eval_batches=4",
+        "checkpoint.every_steps=200",
+        "log.tensorboard=false",
+    ]
+)
+SMOKE_TRAINER = _trainer_sections(
+    [
+        "model.block_size=256",
+        "model.n_layer=1",
+        "model.n_head=2",
+        "model.n_embd=32",
+        "data.batch_size=8",
+        "train.warmup_steps=2",
+        "train.eval_every=10",
+        "train.eval_batches=1",
+        "log.tensorboard=false",
+    ]
+)
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # The base model needs about 1,200 steps to copy each step's constant into its line (at 600 it
+    # writes the right operations with wrong constants); the rounds then fine-tune 200 steps each.
+    "cpu": {
+        **CPU_TRAINER,
+        "base_steps": 1200,
+        "finetune_steps": 200,
+        "round_tasks": 400,
+        "samples_per_task": 8,
+        "temperature": 0.7,
+        "write_tasks": 16,
+        "eval_per_difficulty": 32,
+        "eval_samples": 4,
+        "eval_limit": 24,
+    },
+    # The whole loop in about a minute, for tests and a first look.
+    "smoke": {
+        **SMOKE_TRAINER,
+        "rounds": 1,
+        "seed_difficulty": 2,
+        "seed_count": 60,
+        "round_tasks": 6,
+        "eval_per_difficulty": 2,
+        "eval_extra_difficulties": 0,
+        "per_kind": 4,
+        "task_limit": 6,
+        "samples_per_task": 2,
+        "max_new_tokens": 48,
+        "write_tasks": 4,
+        "task_max_new_tokens": 160,
+        "base_steps": 20,
+        "finetune_steps": 10,
+        "eval_samples": 2,
+        "eval_limit": 4,
+        "vocab_size": 400,
+    },
+    # Lee et al.'s model size (6 layers, 384 wide: about 11M parameters) and more rounds, for one GPU.
+    "gpu": {
+        **_trainer_sections(
+            [
+                "model.block_size=512",
+                "model.n_layer=6",
+                "model.n_head=6",
+                "model.n_embd=384",
+                "model.positions=rotary",
+                "data.batch_size=64",
+                "train.lr=1e-3",
+                "train.min_lr=1e-4",
+                "train.warmup_steps=200",
+                "train.eval_every=500",
+                "checkpoint.every_steps=1000",
+            ]
+        ),
+        "rounds": 10,
+        "seed_count": 20_000,
+        "round_tasks": 2000,
+        "eval_per_difficulty": 200,
+        "max_new_tokens": 192,
+        "base_steps": 5000,
+        "finetune_steps": 1000,
+        "batch_rows": 256,
+        "vocab_size": 2048,
+    },
+    # The loop before chains: the suite's levels (docs/RESULTS.md, "second attempt").
+    "suite": {**CPU_TRAINER, "tasks": "suite"},
+}
+
+
+def load(
+    preset: str | None = None, path: Path | None = None, overrides: list[str] = (), base: dict | None = None
+) -> ImproveSettings:
+    """preset (default cpu) < base (a saved run's settings) < YAML file < name=value overrides, or one
+    sentence naming the bad key."""
+    default = None if base is not None else "cpu"
+    return checked(load_settings(ImproveSettings, PRESETS, preset, path, list(overrides), base, default, WHAT))
+
+
+def checked(settings: ImproveSettings) -> ImproveSettings:
+    """The settings, once every training run they describe is known to validate (a cross-section
+    rule of the trainer's, e.g. schedule: time without max_minutes, would otherwise stop the run
+    only after it had written its seed set)."""
+    training_config(settings, Path("data"), 1, Path("init") if settings.rounds else None)
+    return settings
+
+
+def training_config(settings: ImproveSettings, data_dir: Path, steps: int, init_from: Path | None) -> Config:
+    tree = settings.model_dump(include=set(TRAINER_SECTIONS))
+    tree["data"]["dir"] = str(data_dir)
+    tree["train"].update(
+        max_steps=steps, seed=1337 + settings.seed, init_from=None if init_from is None else str(init_from)
+    )
+    return validate(tree, Config, WHAT)
+
+
+# Settings added after the first runs, with the value a run started before them had in effect.
+ADDED = {"write_tasks": 0, "task_max_new_tokens": 240, "task_documents": False, "seed_fraction": 1.0, "tasks": "suite"}
+
+
+def from_saved(values: dict) -> ImproveSettings:
+    """The settings a run's improve.json records; a run from before settings were typed kept its
+    trainer settings as a list of overrides (`model`: ["model.n_layer=3", ...])."""
+    values = {**ADDED, **values}
+    if isinstance(values.get("model"), list):
+        values = {**values, **_trainer_sections(values.pop("model"))}
+    try:
+        return checked(validate(values, ImproveSettings, WHAT))
+    except CodelingError as e:
+        raise CodelingError(f"The run's improve.json does not hold valid settings ({e}); start a new run.") from None
+
+
+def to_json(settings: ImproveSettings) -> str:
+    return json.dumps(settings.model_dump(mode="json"), indent=2) + "\n"
