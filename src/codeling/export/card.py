@@ -64,7 +64,9 @@ def evaluation_lines(run_dir: Path | None) -> list[str]:
             f"of {overall['n']:,} programs (report.json)"
         )
     for name, ood in (report.get("out_of_distribution") or {}).items():
-        lines.append(f"- out of distribution, {name}: output exact {ood['overall']['output']:.1%} of {ood['overall']['n']:,}")
+        lines.append(
+            f"- out of distribution, {name}: output exact {ood['overall']['output']:.1%} of {ood['overall']['n']:,}"
+        )
     return lines or ["- no evaluation report was found beside this checkpoint"]
 
 
@@ -129,7 +131,7 @@ def model_card(loaded: Loaded, target: Target, folder: str) -> str:
     body = f"""
 # {run_dir.name if run_dir else loaded.path.name}
 
-A small GPT trained with [codeling](https://github.com/) and exported with `codeling export --format {target.format}`.
+A small GPT trained with codeling and exported with `codeling export --format {target.format}`.
 
 ## Model
 

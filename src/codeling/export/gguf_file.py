@@ -90,12 +90,12 @@ def write_hparams(writer, model: GPT, arch: str, kind: str) -> None:
     writer.add_file_type(int(getattr(gguf.LlamaFileType, file_type)))
 
 
-def gguf_name(out: Path, kind: str) -> str:
-    return f"{out.name}-{kind.replace('_', '')}.gguf"
+def gguf_name(kind: str) -> str:
+    return f"model-{kind}.gguf"
 
 
 def export_gguf(checkpoint, out_dir: str | Path, kind: str = "f16", overwrite: bool = False) -> Path:
-    """Write `out_dir/<name>-<kind>.gguf` and a model card; returns the GGUF file's path."""
+    """Write `out_dir/model-<kind>.gguf`, a model card and an Ollama Modelfile; returns the GGUF file's path."""
     try:
         import gguf
     except ImportError:
@@ -107,7 +107,7 @@ def export_gguf(checkpoint, out_dir: str | Path, kind: str = "f16", overwrite: b
     refuse_existing(out_dir, overwrite)
     mapping = gguf_mapping(loaded.config.model)
     arch = ARCH[mapping.name]
-    name = gguf_name(out_dir, kind)
+    name = gguf_name(kind)
     with atomic.atomic_directory(out_dir, overwrite=overwrite) as tmp:
         writer = gguf.GGUFWriter(str(tmp / name), arch)
         writer.add_name(out_dir.name)
@@ -121,6 +121,6 @@ def export_gguf(checkpoint, out_dir: str | Path, kind: str = "f16", overwrite: b
         writer.write_tensors_to_file()
         writer.close()
         target = Target("gguf", mapping, gguf_file=name, tokenizer_note=vocab.note)
-        (tmp / "README.md").write_text(model_card(loaded, target, str(out_dir)))
+        (tmp / "README.md").write_text(model_card(loaded, target, out_dir.name))
         (tmp / "Modelfile").write_text(f'FROM ./{name}\nTEMPLATE "{{{{ .Prompt }}}}"\nPARAMETER temperature 0\n')
     return out_dir / name

@@ -46,5 +46,5 @@ def export_hf(checkpoint: str | Path | Loaded, out_dir: str | Path, overwrite: b
         if mapping.name == "codeling":
             shutil.copyfile(remote.MODELING_FILE, tmp / remote.MODELING_FILE.name)
         write_tokenizer(tmp, tokenizer, config.block_size)
-        (tmp / "README.md").write_text(model_card(loaded, Target("hf", mapping), str(out_dir)))
+        (tmp / "README.md").write_text(model_card(loaded, Target("hf", mapping), out_dir.name))
     return out_dir
