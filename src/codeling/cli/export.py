@@ -66,9 +66,8 @@ def export_cmd(
         mapping = gguf_mapping(loaded.config.model)  # refuses before anything is written
         path = export_gguf(loaded, out, gguf_type, overwrite=overwrite)
         report_written(path.parent, mapping)
-        console.print(
-            f"load it with: llama-cli -m {path} (or llama_cpp.Llama(model_path={str(path)!r})); Ollama: the Modelfile beside it"
-        )
+        console.print(f"load it with: llama-cli -m {path}, llama_cpp.Llama(model_path={str(path)!r}),")
+        console.print(f"or Ollama: cd {path.parent} && ollama create NAME -f Modelfile")
         return
     mapping = hf_mapping(loaded.config.model)
     path = export_hf(loaded, out, overwrite=overwrite)

@@ -128,6 +128,9 @@ def model_card(loaded: Loaded, target: Target, folder: str) -> str:
     options = [positions] + ([f"QK-norm (scale {config.qk_norm:g})"] if config.qk_norm else [])
     options += [f"{config.n_memory} memory tokens per layer"] if config.n_memory else []
     options += [] if config.bias else ["no biases"]
+    shape = f"{config.n_layer} layers, {config.n_head} heads, width {config.n_embd}, MLP {config.mlp_ratio}x"
+    tok = loaded.tokenizer
+    tokenizer = f"codeling `{tok.kind}`, {tok.vocab_size:,} tokens; BOS id {tok.bos_id}, EOS id {tok.eos_id}"
     body = f"""
 # {run_dir.name if run_dir else loaded.path.name}
 
@@ -136,9 +139,9 @@ A small GPT trained with codeling and exported with `codeling export --format {t
 ## Model
 
 - architecture: `{target.mapping.name}` ({target.mapping.reason})
-- {config.n_layer} layers, {config.n_head} heads, width {config.n_embd}, MLP {config.mlp_ratio}x, window {config.block_size} tokens; {", ".join(options)}
+- {shape}, window {config.block_size} tokens; {", ".join(options)}
 - parameters: {loaded.model.num_params():,} (token embedding tied to the output head)
-- tokenizer: codeling `{loaded.tokenizer.kind}`, {loaded.tokenizer.vocab_size:,} tokens; BOS id {loaded.tokenizer.bos_id}, EOS id {loaded.tokenizer.eos_id}
+- tokenizer: {tokenizer}
 
 ## Training
 

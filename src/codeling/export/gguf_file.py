@@ -22,8 +22,8 @@ import torch
 from codeling import atomic
 from codeling.errors import CodelingError
 from codeling.export.card import Target, model_card
-from codeling.export.gpt2 import zero_bias_if_none
 from codeling.export.gguf_vocab import write_vocab
+from codeling.export.gpt2 import zero_bias_if_none
 from codeling.export.hf import loaded_checkpoint, refuse_existing
 from codeling.export.mapping import gguf_mapping
 from codeling.export.neox import qkv_rows_for_half_rotary
