@@ -46,11 +46,15 @@ def llama(path, n_ctx, logits_all=False):
 
 def llama_greedy(llm, prompt, new_tokens):
     """Greedy decoding by argmax over llama.cpp's own logits, no sampler settings in between."""
+    import llama_cpp
+
     llm.reset()
     llm.eval(prompt)
     out = []
     for _ in range(new_tokens):
-        out.append(int(np.argmax(llm.scores[llm.n_tokens - 1])))
+        # The last position's logits, through llama.cpp's C API (Llama.scores holds them only with logits_all).
+        last = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm.ctx), shape=(llm.n_vocab(),))
+        out.append(int(np.argmax(last)))
         llm.eval([out[-1]])
     return out
 
@@ -100,6 +104,16 @@ def test_refuses_what_llama_cpp_cannot_compute_in_one_sentence(checkpoint_factor
     assert not (tmp_path / "g").exists()
 
 
+F16_TIE = 0.01  # logits closer than this are a tie f16 weights cannot break the way fp32 does
+
+
+def margin_at(model, ids: list[int], step: int) -> float:
+    """codeling's gap between its two best logits when choosing the token at `step` of `ids`."""
+    with torch.no_grad():
+        top = model(torch.tensor([ids]))[0][0, step - 1].topk(2).values
+    return float(top[0] - top[1])
+
+
 @pytest.mark.parametrize("kind", ["f32", "f16"])
 @pytest.mark.parametrize("options, arch", GGUF_CONFIGURATIONS, ids=[str(o) for o, _ in GGUF_CONFIGURATIONS])
 def test_llama_cpp_decodes_greedily_what_codeling_does(checkpoint_factory, tmp_path, options, arch, kind):
@@ -108,8 +122,15 @@ def test_llama_cpp_decodes_greedily_what_codeling_does(checkpoint_factory, tmp_p
     ckpt = checkpoint_factory(tok, **options)
     llm = llama(export_gguf(ckpt, tmp_path / "g", kind), n_ctx=256)
     prompt = [tok.bos_id, *tok.encode(TINYPY)]
-    mine = generate_ids(load_checkpoint(ckpt).model.eval(), [prompt], Sampling(max_new_tokens=64, temperature=0))[0]
-    assert llama_greedy(llm, prompt, 64) == mine
+    model = load_checkpoint(ckpt).model.eval()
+    mine = generate_ids(model, [prompt], Sampling(max_new_tokens=64, temperature=0))[0]
+    theirs = llama_greedy(llm, prompt, 64)
+    if kind == "f32" or theirs == mine:
+        assert theirs == mine
+        return
+    # f16: the two may part only where codeling itself nearly tied (random weights make such ties).
+    step = next(i for i, (a, b) in enumerate(zip(mine, theirs)) if a != b)
+    assert margin_at(model, prompt + mine, len(prompt) + step) < F16_TIE
 
 
 def test_llama_cpp_logits_and_q8_0_agreement(checkpoint_factory, tmp_path):
@@ -125,7 +146,9 @@ def test_llama_cpp_logits_and_q8_0_agreement(checkpoint_factory, tmp_path):
         llm.eval(ids)
         theirs = np.asarray(llm.scores[: len(ids)])
         found[kind] = (np.abs(theirs - ours).max(), (theirs.argmax(-1) == ours.argmax(-1)).mean())
-    assert found["f32"][0] < 1e-3 and found["f32"][1] == 1.0
+    # llama.cpp keeps its KV cache in f16 and tabulates GELU in f16, so even f32 weights differ slightly
+    # (measured 2.5e-3 on logits of magnitude ~10; 1.6e-3 with an f32 cache).
+    assert found["f32"][0] < 1e-2 and found["f32"][1] == 1.0
     assert found["q8_0"][1] >= 0.9, found  # top-1 agreement with codeling, teacher-forced over every position
 
 
@@ -141,5 +164,8 @@ def test_llama_cpp_tokenizes_as_codeling(checkpoint_factory, tmp_path, name):
     ids = llm.tokenize(text.encode(), add_bos=False, special=False)
     assert ids == tok.encode(text)
     assert llm.detokenize(ids).decode() == text
-    with_bos = llm.tokenize(text.encode(), add_bos=True)
-    assert with_bos[0] == tok.bos_id if tok.bos_id is not None else with_bos == ids
+    if name == "tinypy":
+        # llama.cpp's greedy tokenizer never adds BOS itself; the special token's text in a prompt is BOS.
+        assert llm.tokenize(b"<bos>" + text.encode(), add_bos=True, special=True) == [tok.bos_id, *ids]
+        # llama-cpp-python's completion API puts BOS first itself (add_bos_token), as codeling's generate does.
+        assert llm(text, max_tokens=1)["usage"]["prompt_tokens"] == len(ids) + 1
