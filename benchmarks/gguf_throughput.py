@@ -5,11 +5,14 @@ random prompt, one thread each; for f32 the tokens must be identical, for q8_0 t
 reported.
 
     .venv/bin/python benchmarks/gguf_throughput.py [--models demo era] [--rounds 5] [--threads 1]
+        [--checkpoint CKPT]
 
 Models (random weights: decode speed depends on the shapes, not on what the weights learned):
   demo: the shape `codeling demo` trains (tiny preset, 3 layers, 8 heads, 128 wide, window 128,
         rotary positions, TinyPy's 98-token vocabulary) without QK-norm, which GGUF cannot carry;
   era:  the ~11M `era` preset (6 layers, 384 wide, learned positions) with an 8,192-token vocabulary.
+With --checkpoint, a trained model is measured too, prompted with the start of its own val split:
+on a trained model the q8_0 agreement says what quantising costs (random weights tie often).
 Writes benchmarks/results/gguf_throughput.json; prints the ratios last.
 """
 
@@ -27,11 +30,12 @@ import torch
 
 from _common import alternate, save, timed
 from codeling.config import PRESETS, Config, ModelConfig
+from codeling.data.shards import Shards
 from codeling.export import export_gguf
 from codeling.generate import Sampling, generate_ids
 from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
-from codeling.train.checkpoint import Loaded
+from codeling.train.checkpoint import Loaded, load_checkpoint
 
 DEMO_SHAPE = {"block_size": 128, "positions": "rotary", "n_layer": 3, "n_head": 8}  # tinypy/recipes.py's MODEL
 MODELS = {
@@ -47,6 +51,24 @@ def random_model(name: str, seed: int) -> tuple[Loaded, int, int]:
     # Any vocabulary of the right size serves (prompts are ids); llama.cpp's tokenizer wants a newline in it.
     tokenizer = CharTokenizer(["\n"] + [chr(0x100 + i) for i in range(vocab_size - 1)])
     return Loaded(Path(name), GPT(config.model).eval(), config, tokenizer, None), prompt_len, new_tokens
+
+
+def trained_model(path: Path) -> tuple[Loaded, int, int]:
+    loaded = load_checkpoint(path)
+    loaded.model.eval()
+    prompt_len = min(32, loaded.config.model.block_size // 4)
+    return loaded, prompt_len, min(64, loaded.config.model.block_size - prompt_len)
+
+
+def prompt_for(loaded: Loaded, prompt_len: int) -> list[int]:
+    """The start of the model's own val split where there is one, else random ids."""
+    data = loaded.config.data.dir
+    if data and (Path(data) / "manifest.json").is_file():
+        tokens = Shards(data).split("val").tokens
+        start = next((i for i in range(len(tokens)) if tokens[i] == loaded.tokenizer.bos_id), 0)
+        return [int(t) for t in tokens[start : start + prompt_len]]
+    g = torch.Generator().manual_seed(1)
+    return torch.randint(0, loaded.config.model.vocab_size, (prompt_len,), generator=g).tolist()
 
 
 def llama_greedy(llm, prompt: list[int], new_tokens: int) -> list[int]:
@@ -66,9 +88,10 @@ def llama_greedy(llm, prompt: list[int], new_tokens: int) -> list[int]:
 def measure(name: str, args, scratch: Path) -> dict:
     from llama_cpp import Llama
 
-    loaded, prompt_len, new_tokens = random_model(name, args.seed)
-    prompt = torch.randint(0, loaded.config.model.vocab_size, (prompt_len,), generator=torch.Generator().manual_seed(1))
-    prompt = prompt.tolist()
+    loaded, prompt_len, new_tokens = (
+        trained_model(args.checkpoint) if name == "checkpoint" else random_model(name, args.seed)
+    )
+    prompt = prompt_for(loaded, prompt_len)
     sampling = Sampling(max_new_tokens=new_tokens, temperature=0)
     block = loaded.config.model.block_size
     llms = {
@@ -112,12 +135,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1, help="torch and llama.cpp threads, the same for both")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", type=Path, help="a trained checkpoint or run directory, measured as well")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     import llama_cpp
 
     with tempfile.TemporaryDirectory() as scratch:
-        results = {name: measure(name, args, Path(scratch)) for name in args.models}
+        names = args.models + (["checkpoint"] if args.checkpoint else [])
+        results = {name: measure(name, args, Path(scratch)) for name in names}
     payload = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "llama_cpp_python": llama_cpp.__version__,

@@ -48,5 +48,8 @@ def test_gguf_card_shows_llama_cpp_and_ollama(checkpoint_factory, tmp_path):
     assert "library_name: gguf" in front_matter(card) and "- gguf" in card and "`gpt_neox`" in card
     assert 'Llama(model_path="model-q8_0.gguf"' in card and "llama-cli -m model-q8_0.gguf" in card
     assert "FROM ./model-q8_0.gguf" in card
-    assert (path.parent / "Modelfile").read_text().startswith("FROM ./model-q8_0.gguf\n")
+    modelfile = (path.parent / "Modelfile").read_text()
+    assert modelfile.startswith("FROM ./model-q8_0.gguf\n")
+    assert 'TEMPLATE "<bos>{{ .Prompt }}"' in modelfile  # llama.cpp's greedy tokenizer adds no BOS itself
+    assert "with llama-cli start the prompt with the text <bos>" in card
     assert "no evaluation report" in card

@@ -66,6 +66,11 @@ def export_cmd(
         mapping = gguf_mapping(loaded.config.model)  # refuses before anything is written
         path = export_gguf(loaded, out, gguf_type, overwrite=overwrite)
         report_written(path.parent, mapping)
+        from codeling.export.gguf_vocab import gguf_vocab
+
+        note = gguf_vocab(loaded.tokenizer).note
+        if note:
+            console.print(f"tokenizer: {note}")
         console.print(f"load it with: llama-cli -m {path}, llama_cpp.Llama(model_path={str(path)!r}),")
         console.print(f"or Ollama: cd {path.parent} && ollama create NAME -f Modelfile")
         return

@@ -24,6 +24,12 @@ class Target:
     mapping: Mapping
     gguf_file: str | None = None
     tokenizer_note: str | None = None  # a GGUF tokenizer caveat, in one sentence
+    prompt_prefix: str = ""  # what a llama-cli or Ollama prompt must start with (a BOS llama.cpp will not add)
+
+
+def modelfile(target: Target) -> str:
+    """Ollama's Modelfile for a GGUF export: the file, the bare prompt (no chat template), greedy."""
+    return f'FROM ./{target.gguf_file}\nTEMPLATE "{target.prompt_prefix}{{{{ .Prompt }}}}"\nPARAMETER temperature 0\n'
 
 
 def run_dir_of(checkpoint: Path) -> Path | None:
@@ -96,15 +102,13 @@ llm = Llama(model_path="{target.gguf_file}", n_ctx=0, verbose=False)
 print(llm("x = 3", max_tokens=32, temperature=0)["choices"][0]["text"])
 ```
 
-llama.cpp's own tools: `llama-cli -m {target.gguf_file} -p "x = 3" -n 32 --temp 0`.
+llama.cpp's own tools: `llama-cli -m {target.gguf_file} -p "{target.prompt_prefix}x = 3" -n 32 --temp 0`.
 
-Ollama (`ollama create codeling -f Modelfile`, then `ollama run codeling`), with this `Modelfile`:
+Ollama (`ollama create codeling -f Modelfile`, then `ollama run codeling`), with the `Modelfile` beside
+this card (not tested here: no Ollama on the machine that made it):
 
 ```
-FROM ./{target.gguf_file}
-TEMPLATE "{{{{ .Prompt }}}}"
-PARAMETER temperature 0
-```
+{modelfile(target)}```
 {note}"""
     remote = ", trust_remote_code=True" if target.mapping.name == "codeling" else ""
     return f"""```python
@@ -121,7 +125,8 @@ print(tokenizer.decode(model.generate(**ids, max_new_tokens=32, do_sample=False)
 def model_card(loaded: Loaded, target: Target, folder: str) -> str:
     config = loaded.config.model
     run_dir = run_dir_of(loaded.path)
-    tags = ["codeling", "code", target.mapping.name] + (["gguf"] if target.format == "gguf" else [])
+    tags = ["codeling", "code"] + ([target.mapping.name] if target.mapping.name != "codeling" else [])
+    tags += ["gguf"] if target.format == "gguf" else []
     front = ["---", "library_name: " + ("gguf" if target.format == "gguf" else "transformers"), "tags:"]
     front += [f"- {tag}" for tag in tags] + ["pipeline_tag: text-generation", "---"]
     positions = f"{config.positions} positions"

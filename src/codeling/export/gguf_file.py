@@ -21,7 +21,7 @@ import torch
 
 from codeling import atomic
 from codeling.errors import CodelingError
-from codeling.export.card import Target, model_card
+from codeling.export.card import Target, model_card, modelfile
 from codeling.export.gguf_vocab import write_vocab
 from codeling.export.gpt2 import zero_bias_if_none
 from codeling.export.hf import loaded_checkpoint, refuse_existing
@@ -120,7 +120,9 @@ def export_gguf(checkpoint, out_dir: str | Path, kind: str = "f16", overwrite: b
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
         writer.close()
-        target = Target("gguf", mapping, gguf_file=name, tokenizer_note=vocab.note)
+        bos = loaded.tokenizer.bos_id
+        prefix = vocab.tokens[bos] if vocab.model == "rwkv" and bos is not None else ""
+        target = Target("gguf", mapping, gguf_file=name, tokenizer_note=vocab.note, prompt_prefix=prefix)
         (tmp / "README.md").write_text(model_card(loaded, target, out_dir.name))
-        (tmp / "Modelfile").write_text(f'FROM ./{name}\nTEMPLATE "{{{{ .Prompt }}}}"\nPARAMETER temperature 0\n')
+        (tmp / "Modelfile").write_text(modelfile(target))
     return out_dir / name

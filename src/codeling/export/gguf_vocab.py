@@ -26,6 +26,13 @@ INDENT_RULE_NOTE = (
     "pass it token ids from codeling's tokenizer when the exact prompt matters."
 )
 
+# llama.cpp's greedy (rwkv) tokenizer adds no BOS when asked to (llama-vocab.cpp), unlike its BPE.
+GREEDY_BOS_NOTE = (
+    "codeling opens every prompt with {bos}; llama-cpp-python's completion API does so too (it reads "
+    "add_bos_token), but llama.cpp's greedy tokenizer never adds it itself, so with llama-cli start the "
+    "prompt with the text {bos} (the Modelfile's template does)."
+)
+
 
 @dataclass
 class GgufVocab:
@@ -72,7 +79,10 @@ def _greedy_vocab(tokenizer: Tokenizer, normal: int, control: int) -> GgufVocab:
         tokens[i] = names[i] if names else tokens[i]
     escaped = [t.replace("\\", "\\\\") for t in tokens]
     types = [control if i in specials else normal for i in range(len(tokens))]
-    return GgufVocab("rwkv", escaped, types, [], None, None)
+    note = None
+    if tokenizer.bos_id is not None:
+        note = GREEDY_BOS_NOTE.format(bos=tokens[tokenizer.bos_id])
+    return GgufVocab("rwkv", escaped, types, [], None, note)
 
 
 def gguf_vocab(tokenizer: Tokenizer) -> GgufVocab:
