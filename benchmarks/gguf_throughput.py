@@ -85,6 +85,27 @@ def llama_greedy(llm, prompt: list[int], new_tokens: int) -> list[int]:
     return out
 
 
+def top1_agreement(loaded: Loaded, gguf_path: Path, windows: int = 16) -> float | None:
+    """Teacher-forced: the fraction of val positions where llama.cpp's best token is codeling's."""
+    from llama_cpp import Llama
+
+    data, block = loaded.config.data.dir, loaded.config.model.block_size
+    if not data or not (Path(data) / "manifest.json").is_file():
+        return None
+    tokens = Shards(data).split("val").tokens
+    llm = Llama(model_path=str(gguf_path), n_ctx=block, n_threads=1, logits_all=True, verbose=False)
+    same = total = 0
+    for start in np.linspace(0, len(tokens) - block - 1, windows).astype(int):
+        ids = [int(t) for t in tokens[start : start + block]]
+        with torch.no_grad():
+            ours = loaded.model(torch.tensor([ids]))[0][0].argmax(-1).numpy()
+        llm.reset()
+        llm.eval(ids)
+        theirs = np.asarray(llm.scores[:block]).argmax(-1)
+        same, total = same + int((ours == theirs).sum()), total + block
+    return same / total
+
+
 def measure(name: str, args, scratch: Path) -> dict:
     from llama_cpp import Llama
 
@@ -124,8 +145,13 @@ def measure(name: str, args, scratch: Path) -> dict:
         "ratio_vs_codeling": {who: round(v / median["codeling"], 3) for who, v in median.items() if who != "codeling"},
         "same_tokens_as_codeling": same,
     }
+    if name == "checkpoint":
+        result["val_top1_agreement"] = {
+            kind: top1_agreement(loaded, scratch / f"{name}-{kind}" / f"model-{kind}.gguf") for kind in ("f32", "q8_0")
+        }
     speeds_line = ", ".join(f"{who} {v:.0f} tok/s" for who, v in median.items())
-    print(f"{name} ({result['params']:,} parameters): {speeds_line}; same tokens: {same}", flush=True)
+    agreement = f"; val top-1 agreement {result['val_top1_agreement']}" if "val_top1_agreement" in result else ""
+    print(f"{name} ({result['params']:,} parameters): {speeds_line}; same tokens: {same}{agreement}", flush=True)
     return result
 
 

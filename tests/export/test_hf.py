@@ -28,7 +28,7 @@ def bpe_tokenizer() -> BPETokenizer:
 def load_hf(out):
     # trust_remote_code only runs the modelling file inside `out`, which the export wrote.
     model = transformers.AutoModelForCausalLM.from_pretrained(out, trust_remote_code=True).eval()
-    return model, transformers.AutoTokenizer.from_pretrained(out)
+    return model, transformers.AutoTokenizer.from_pretrained(out, trust_remote_code=True)
 
 
 def logits_both(loaded, hf_model, ids):

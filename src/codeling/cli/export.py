@@ -80,7 +80,7 @@ def export_cmd(
     remote = ", trust_remote_code=True" if mapping.name == "codeling" else ""
     console.print(
         f"load it with: AutoModelForCausalLM.from_pretrained({str(path)!r}{remote}) "
-        f"and AutoTokenizer.from_pretrained({str(path)!r})"
+        f"and AutoTokenizer.from_pretrained({str(path)!r}{remote})"
     )
 
 

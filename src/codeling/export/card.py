@@ -115,7 +115,7 @@ this card (not tested here: no Ollama on the machine that made it):
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 model = AutoModelForCausalLM.from_pretrained("{folder}"{remote})
-tokenizer = AutoTokenizer.from_pretrained("{folder}")
+tokenizer = AutoTokenizer.from_pretrained("{folder}"{remote})
 ids = tokenizer("x = 3", return_tensors="pt")
 print(tokenizer.decode(model.generate(**ids, max_new_tokens=32, do_sample=False)[0]))
 ```
