@@ -48,5 +48,5 @@ def test_help_says_which_mapping_a_checkpoint_gets_and_why(capsys):
     except SystemExit as exit_info:
         assert exit_info.code in (0, None)
     text = " ".join(capsys.readouterr().out.split())
-    for words in ("GPT-2", "GPT-NeoX", "trust_remote_code=True", "QK-norm", "gguf is refused"):
+    for words in ("GPT-2", "GPT-NeoX", "trust_remote_code=True", "QK-norm", "gguf refuses"):
         assert words in text

@@ -37,13 +37,14 @@ def export_cmd(
 ):
     """Export a checkpoint; every export carries a model card (README.md).
 
-    Which architecture a model gets, chosen because it computes exactly what codeling's model does:
-    learned positions -> GPT-2 (transformers gpt2, llama.cpp gpt2); rotary positions -> GPT-NeoX
-    with sequential residuals (transformers gpt_neox, llama.cpp gptneox; query and key channels
-    reordered for its rotary layout); QK-norm or memory tokens (the demo's model has QK-norm) ->
-    no standard architecture computes them, so hf carries codeling's own modelling file (load with
-    trust_remote_code=True, nothing downloaded) and gguf is refused. The export prints the mapping
-    it used and why.
+    Each model gets the architecture that computes exactly what codeling's model computes:
+
+    - learned positions: GPT-2 (transformers gpt2, llama.cpp gpt2)
+    - rotary positions: GPT-NeoX with sequential residuals (gpt_neox, llama.cpp gptneox), q/k channels reordered
+    - QK-norm or memory tokens (as the demo's model): none computes them; hf carries codeling's own modelling file
+    (load it with trust_remote_code=True; nothing is downloaded) and gguf refuses the model
+
+    The export prints the mapping it used and why (docs/EXPORT.md shows what was checked).
     """
     from codeling.errors import CodelingError
 
