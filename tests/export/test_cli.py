@@ -50,3 +50,21 @@ def test_help_says_which_mapping_a_checkpoint_gets_and_why(capsys):
     text = " ".join(capsys.readouterr().out.split())
     for words in ("GPT-2", "GPT-NeoX", "trust_remote_code=True", "QK-norm", "gguf refuses"):
         assert words in text
+
+
+def test_a_run_directory_exports_under_the_runs_name(checkpoint_factory, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    checkpoint_factory(CharTokenizer.fit([CODE]), name="runs/demo/checkpoints/step-000040")
+    main(["export", "runs/demo"])
+    assert (tmp_path / "exported" / "demo" / "config.json").is_file()
+
+
+def test_gguf_export_says_when_llama_cpp_cuts_prompts_otherwise(checkpoint_factory, tmp_path, capsys):
+    pytest.importorskip("gguf", reason="GGUF export needs gguf (pip install -e '.[gguf]')")
+    from codeling.tokenizers import BPETokenizer
+
+    tok = BPETokenizer.train([CODE * 3] * 5, vocab_size=300, min_frequency=1)  # the indent rule, the default
+    main(["export", str(checkpoint_factory(tok)), "--format", "gguf", "--out", str(tmp_path / "g")])
+    said = " ".join(capsys.readouterr().out.split())
+    assert "indent rule, which llama.cpp cannot express" in said
+    assert "indent rule, which llama.cpp cannot express" in (tmp_path / "g" / "README.md").read_text()

@@ -169,3 +169,10 @@ def test_llama_cpp_tokenizes_as_codeling(checkpoint_factory, tmp_path, name):
         assert llm.tokenize(b"<bos>" + text.encode(), add_bos=True, special=True) == [tok.bos_id, *ids]
         # llama-cpp-python's completion API puts BOS first itself (add_bos_token), as codeling's generate does.
         assert llm(text, max_tokens=1)["usage"]["prompt_tokens"] == len(ids) + 1
+
+
+def test_llama_cpp_decodes_an_indent_rule_bpe_exactly(checkpoint_factory, tmp_path):
+    llama_cpp()
+    tok = BPETokenizer.train([CODE * 3] * 5, vocab_size=300, min_frequency=1)  # indent rule on: only decoding agrees
+    llm = llama(export_gguf(checkpoint_factory(tok), tmp_path / "g", "f32"), n_ctx=256)
+    assert llm.detokenize(tok.encode(CODE)).decode() == CODE
