@@ -39,3 +39,18 @@ def checkpoint_factory(tmp_path):
         return make_checkpoint(tmp_path / name, tokenizer, **options)
 
     return make
+
+
+# Every model option export must carry, and the transformers class each combination becomes.
+CONFIGURATIONS = [
+    ({}, "GPT2LMHeadModel"),
+    ({"bias": False}, "GPT2LMHeadModel"),
+    ({"mlp_ratio": 2}, "GPT2LMHeadModel"),
+    ({"positions": "rotary"}, "GPTNeoXForCausalLM"),
+    ({"positions": "rotary", "bias": False}, "GPTNeoXForCausalLM"),
+    ({"qk_norm": 0.7}, "CodelingForCausalLM"),
+    ({"positions": "rotary", "qk_norm": 0.7}, "CodelingForCausalLM"),  # the demo's model
+    ({"positions": "rotary", "qk_norm": 0.7, "bias": False}, "CodelingForCausalLM"),
+    ({"n_memory": 3}, "CodelingForCausalLM"),
+    ({"positions": "rotary", "n_memory": 2, "qk_norm": 0.5, "bias": False}, "CodelingForCausalLM"),
+]
