@@ -141,10 +141,13 @@ def _defined(tree: ast.AST | None, source: str) -> list[str]:
     return sorted(names)
 
 
-def single_edits(program: Program, lines: list[int], name: str | None = None) -> Iterator[Edit]:
-    """Every edit of the grammar on `lines`, kind by kind in KINDS order; `name` is the name the
-    error is about (a NameError's, an UnboundLocalError's), for the edits that start or declare it."""
-    for kind in KINDS:
+def single_edits(
+    program: Program, lines: list[int], name: str | None = None, kinds: tuple[str, ...] = KINDS
+) -> Iterator[Edit]:
+    """Every edit of the grammar on `lines`, kind by kind in KINDS order (only `kinds`); `name` is
+    the name the error is about (a NameError's, an UnboundLocalError's), for the edits that start or
+    declare it."""
+    for kind in (k for k in KINDS if k in kinds):
         for n in lines:
             yield from _BY_KIND[kind](program, n, name)
 

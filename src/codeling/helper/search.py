@@ -28,13 +28,15 @@ from codeling.helper.rules import Candidate
 BUDGET_S = 6.0  # the search's wall clock; a batch already started finishes (a game's batch: its 3 s demo run)
 MAX_RUNS = 400  # candidates sent to the sandbox at most (about 10 ms each, warm)
 BATCH = 8
-PAIR_FIRSTS = 12  # the smallest single edits paired with each other (66 pairs); syntax: first edits that move the error
+PAIR_FIRSTS = 12  # the smallest single edits paired with each other (66 pairs)
+SYNTAX_FIRSTS = 40  # for a syntax mistake: first edits that move the error on, each tried with the edits near it
 MAX_COMPILES = 20_000  # of programs a few dozen lines long: well under a second
 
 
 @dataclass(frozen=True)
 class Searched:
     candidate: Candidate | None
+    edits: tuple[Edit, ...]  # the winner's, () when none
     tried: int  # candidates run in the sandbox
     compiled: int  # candidates compiled on the host
     out_of_time: bool
@@ -100,21 +102,25 @@ def search(
     ranker: Ranker | None = None,
     budget_s: float = BUDGET_S,
     clock: Callable[[], float] = time.monotonic,
+    kinds: tuple[str, ...] = edits.KINDS,
+    pairs: bool = True,
 ) -> Searched:
-    """The smallest verified repair of `source` by one edit, else by two; `judge` runs programs
-    in the sandbox and says what is wrong with each (fine when nothing is)."""
+    """The smallest verified repair of `source` by one edit, else (with `pairs`) by two; `judge`
+    runs programs in the sandbox and says what is wrong with each (fine when nothing is); `kinds`
+    are the edit kinds tried."""
     deadline = clock() + budget_s
     prog = Program(source)
-    firsts = list(edits.single_edits(prog, sites(prog, problem, whole), subject(problem)))
+    firsts = list(edits.single_edits(prog, sites(prog, problem, whole), subject(problem), kinds))
     syntax = problem.exception in ("SyntaxError", "IndentationError", "TabError")
     singles, compiled = _compiling(source, ((e,) for e in firsts), 0, syntax)
     state = _Run(judge, deadline, clock)
     found = state.first_fine(_ranked(singles, ranker))
-    if found is None and not state.out_of_time:
-        pairs, compiled = _compiling(source, _pairs(source, problem, firsts, singles), compiled, syntax)
-        found = state.first_fine(_ranked(pairs, ranker))
-    candidate = None if found is None else Candidate("search", found.source, note_for(found.edits))
-    return Searched(candidate, state.tried, compiled, state.out_of_time)
+    if found is None and pairs and not state.out_of_time:
+        doubles, compiled = _compiling(source, _pairs(source, problem, firsts, singles, kinds), compiled, syntax)
+        found = state.first_fine(_ranked(doubles, ranker))
+    if found is None:
+        return Searched(None, (), state.tried, compiled, state.out_of_time)
+    return Searched(Candidate("search", found.source, note_for(found.edits)), found.edits, state.tried, compiled, False)
 
 
 class _Run:
@@ -183,12 +189,14 @@ def _ranked(options: list[_Option], ranker: Ranker | None) -> list[_Option]:
     return sorted(head, key=lambda o: (o.size, -scores[o.source], o.chars, o.order)) + tail
 
 
-def _pairs(source: str, problem: Problem, firsts: list[Edit], singles: list[_Option]) -> Iterable[tuple[Edit, ...]]:
+def _pairs(
+    source: str, problem: Problem, firsts: list[Edit], singles: list[_Option], kinds: tuple[str, ...]
+) -> Iterable[tuple[Edit, ...]]:
     """Two edits. For a syntax mistake: an edit that moves the error further on, then one edit near
     where the error is now. For other mistakes: the same change made in every place it fits (a
     child repeats a mistake), and pairs of the smallest single edits that compile."""
     if problem.exception in ("SyntaxError", "IndentationError", "TabError"):
-        yield from _syntax_pairs(source, problem, firsts)
+        yield from _syntax_pairs(source, problem, firsts, kinds)
         return
     same: dict[tuple[str, str, str], list[Edit]] = {}
     for edit in firsts:
@@ -202,19 +210,22 @@ def _pairs(source: str, problem: Problem, firsts: list[Edit], singles: list[_Opt
             yield a.edits + b.edits
 
 
-def _syntax_pairs(source: str, problem: Problem, firsts: list[Edit]) -> Iterable[tuple[Edit, ...]]:
+def _syntax_pairs(
+    source: str, problem: Problem, firsts: list[Edit], kinds: tuple[str, ...]
+) -> Iterable[tuple[Edit, ...]]:
+    """The first edits that let Python read further before it stops (in the grammar's order), each
+    with every edit near where it stops now."""
     where = (problem.line or 0, problem.column or 0)
     moved = 0
     for first in firsts:
-        edited = first.apply(source)
-        after = compile_problem(edited)
+        after = compile_problem(first.apply(source))
         if after is None or (after.line or 0, after.column or 0) <= where:
             continue
         moved += 1
-        if moved > PAIR_FIRSTS:
+        if moved > SYNTAX_FIRSTS:
             return
-        inner = Program(edited)
-        for second in edits.single_edits(inner, sites(inner, after, False), None):
+        inner = Program(first.apply(source))
+        for second in edits.single_edits(inner, sites(inner, after, False), None, kinds):
             shifted = _shift(second, first)
             if shifted is not None:
                 yield (first, shifted)
@@ -232,12 +243,19 @@ def _shift(edit: Edit, before: Edit) -> Edit | None:
 
 
 def note_for(chosen: tuple[Edit, ...]) -> str:
-    """The learner's sentence for each edit made (the same change made twice is told once)."""
-    notes = [_note(e) for e in chosen]
-    return " ".join(dict.fromkeys(notes))
+    """The learner's sentence for each edit made; the same change in several places is told once,
+    with its lines ("on line 3 and 5")."""
+    lines: dict[tuple[str, str, str], list[int]] = {}
+    for edit in sorted(chosen, key=lambda e: e.start):
+        lines.setdefault((edit.kind, edit.old, edit.text), []).append(edit.line)
+    notes = []
+    for (kind, old, text), where in lines.items():
+        said = " and ".join(str(n) for n in dict.fromkeys(where))
+        notes.append(_note(Edit(kind, 0, 0, text, old, 0), said))
+    return " ".join(notes)
 
 
-def _note(edit: Edit) -> str:
+def _note(edit: Edit, line: str) -> str:
     key = edit.kind
     if key == "quote":
         key = "quote" if edit.text.startswith(('"', "'")) else "unquote"
@@ -247,7 +265,7 @@ def _note(edit: Edit) -> str:
         key = "square" if edit.text.startswith("[") else "group"
     elif key == "keyword" and not edit.old:
         key = "return"
-    return words.EDIT_NOTES[key].format(old=edit.old.strip(), new=edit.text.strip(), line=edit.line)
+    return words.EDIT_NOTES[key].format(old=edit.old.strip(), new=edit.text.strip(), line=line)
 
 
 def sandbox_judge(check, mode: str) -> Callable[[list[str]], list[Problem]]:
