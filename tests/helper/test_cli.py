@@ -102,3 +102,43 @@ def test_ask_lists_hits_with_files_and_lines(tmp_path):
     hits = json.loads((tmp_path / "hits.json").read_text())["hits"]
     assert len(hits) == 3 and proc.stdout.startswith(f"1. pygame/{hits[0]['path']} lines {hits[0]['start_line']}-")
     assert any("circle" in h["title"] for h in hits)
+
+
+def test_fix_repairs_a_mistake_no_rule_knows_and_explains_it(tmp_path, mode):
+    prog = tmp_path / "cakes.py"
+    source = "cakes = 7\nhalf = cakes / 2\nfor i in range(half):\n    print('cake', i)\n"
+    prog.write_text(source)
+    proc = _run_ok("fix", prog, "--sandbox", mode)
+    assert "A value is the wrong kind of thing" in proc.stdout  # the explanation, in a child's words
+    assert "Write // instead of / on line 2." in proc.stdout
+    assert "-half = cakes / 2\n+half = cakes // 2" in proc.stdout
+    assert prog.read_text() == source  # untouched without --write
+
+
+def test_fix_that_finds_nothing_says_so_and_still_explains(tmp_path, mode):
+    prog = tmp_path / "zero.py"
+    prog.write_text("total = 1 / 0\nprint(totl)\n")
+    proc = _run_ok("fix", prog, "--sandbox", mode)
+    assert "You tried to divide by zero." in proc.stdout and "I did not change anything." in proc.stdout
+    assert "---" not in proc.stdout
+
+
+@pytest.mark.parametrize("where", ["missing", "not_a_checkpoint"])
+def test_a_bad_rank_model_is_one_sentence(where, tmp_path):
+    prog = tmp_path / "p.py"
+    prog.write_text("print(1)\n")
+    path = tmp_path / "nothing"
+    if where == "not_a_checkpoint":
+        path.mkdir()
+        (path / "config.json").write_text("{}")
+    proc = run("fix", prog, "--rank", path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and proc.stderr.count("\n") == 1
+
+
+def test_ask_understands_a_childs_words(tmp_path):
+    pytest.importorskip("pygame")
+    proc = run("ask", "make my character smaller", "--json", tmp_path / "hits.json", cache=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    hits = json.loads((tmp_path / "hits.json").read_text())["hits"]
+    assert "docs/generated/_sources/ref/transform.rst.txt" in {h["path"] for h in hits}

@@ -83,15 +83,17 @@ class Stub:
         return [Candidate("model", fixed, "model") for fixed in edits]
 
 
-BROKEN = "x = 3 +* 4\nprint(x)\n"  # no rule repairs this
+BROKEN = "x = 3 +* 4\nprint(x)\n"  # no rule repairs this (the search does: off here, to see the model alone)
 
 
 def test_a_model_candidate_is_used_only_when_it_verifies(mode):
-    wrong = fix_program(BROKEN, mode=mode, model=Stub("x = 3 + y"))  # compiles, then NameError
+    wrong = fix_program(BROKEN, mode=mode, model=Stub("x = 3 + y"), use_search=False)  # compiles, then NameError
     assert wrong.fixed is None and wrong.diff == ""
-    failing = fix_program(BROKEN, Check(expect="12\n"), mode=mode, model=Stub("x = 3 + 4"))  # prints 7
+    failing = fix_program(
+        BROKEN, Check(expect="12\n"), mode=mode, model=Stub("x = 3 + 4"), use_search=False
+    )  # prints 7
     assert failing.fixed is None
-    right = fix_program(BROKEN, Check(expect="12\n"), mode=mode, model=Stub("x = 3 + 4", "x = 3 * 4"))
+    right = fix_program(BROKEN, Check(expect="12\n"), mode=mode, model=Stub("x = 3 + 4", "x = 3 * 4"), use_search=False)
     assert right.fixed == "x = 3 * 4\nprint(x)\n" and right.rule == "model"
 
 

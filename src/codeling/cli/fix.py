@@ -1,7 +1,8 @@
 """`codeling fix FILE.py`: explain the mistake and show the smallest fix that was verified in the
 sandbox, as a unified diff. The file changes only with --write: atomically, the original kept as
 FILE.py.orig beside it. With --model, a fixer model's lines join the rules' candidates; they too are
-shown only when verified."""
+shown only when verified. When no rule fixes it, a search over small edits does (helper/search.py),
+its repairs of equal size ordered by a code model given with --rank."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def fix_cmd(
     model: Path | None = typer.Option(
         None, "--model", help="A fixer model (run or checkpoint from `codeling fixer train`) to propose fixes too."
     ),
+    rank: Path | None = typer.Option(
+        None, "--rank", help="A code model (a `codeling train` run on code) that orders the search's repairs."
+    ),
 ) -> None:
     """Find the mistake in FILE, explain it, and print the smallest fix that really works."""
     if tests and expect:
@@ -43,7 +47,12 @@ def fix_cmd(
         from codeling.helper.fixer import Fixer  # torch loads only for --model
 
         fixer = Fixer.load(model)
-    fix = fix_program(source, check, mode=sandbox, name=file.name, model=fixer)
+    ranker = None
+    if rank is not None:
+        from codeling.helper.naturalness import Naturalness  # torch loads only for --rank
+
+        ranker = Naturalness.load(rank)
+    fix = fix_program(source, check, mode=sandbox, name=file.name, model=fixer, ranker=ranker)
     typer.echo(render(fix.explanation))
     typer.echo("")
     typer.echo(fix.note)

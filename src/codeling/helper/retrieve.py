@@ -19,9 +19,11 @@ from pathlib import Path
 
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
+from codeling.helper import expand
 
-FORMAT = 1  # bump when chunking changes: the cached index is then rebuilt
+FORMAT = 2  # bump when chunking (or the vocabulary) changes: the cached index is then rebuilt
 MAX_CHUNK_LINES = 80
+PER_FILE = 2  # hits from one file in a top k, while other files have some
 _STOP = set(
     "a an and are as at be by can do does for from get how i in is it make me my of on or put so that the "
     "their this to use using want what when where which who why will with you your".split()
@@ -132,6 +134,8 @@ def _open(path: Path) -> sqlite3.Connection:
         "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, sha256 TEXT);"
         "CREATE VIRTUAL TABLE IF NOT EXISTS chunks USING fts5("
         "path UNINDEXED, start_line UNINDEXED, end_line UNINDEXED, title, body, tokenize='porter unicode61');"
+        "CREATE TABLE IF NOT EXISTS vocab (path TEXT, word TEXT, name TEXT);"
+        "CREATE INDEX IF NOT EXISTS vocab_word ON vocab (word);"
     )
     return db
 
@@ -143,18 +147,22 @@ def build_index(root: Path, path: Path) -> sqlite3.Connection:
     known = dict(db.execute("SELECT path, sha256 FROM files"))
     with db:
         for gone in set(known) - set(files):
-            db.execute("DELETE FROM chunks WHERE path = ?", (gone,))
-            db.execute("DELETE FROM files WHERE path = ?", (gone,))
+            for table in ("chunks", "vocab", "files"):
+                db.execute(f"DELETE FROM {table} WHERE path = ?", (gone,))
         for rel, file in files.items():
             digest = sha256_file(file)
             if known.get(rel) == digest:
                 continue
             db.execute("DELETE FROM chunks WHERE path = ?", (rel,))
+            db.execute("DELETE FROM vocab WHERE path = ?", (rel,))
             text = file.read_text(encoding="utf-8", errors="replace")
             lines = text.splitlines()
-            for first, last, title in (chunk_python if rel.endswith(".py") else chunk_rest)(text):
+            python = rel.endswith(".py")
+            for first, last, title in (chunk_python if python else chunk_rest)(text):
                 body = "\n".join(lines[first - 1 : last])
                 db.execute("INSERT INTO chunks VALUES (?, ?, ?, ?, ?)", (rel, first, last, title, body))
+                rows = [(rel, word, name) for word, name in expand.pairs(body, title, python)]
+                db.executemany("INSERT INTO vocab VALUES (?, ?, ?)", rows)
             db.execute("INSERT OR REPLACE INTO files VALUES (?, ?)", (rel, digest))
     return db
 
@@ -163,26 +171,45 @@ def index_path(version: str, cache: Path | None = None) -> Path:
     return (cache or default_cache()) / f"pygame-{version}-index-v{FORMAT}.sqlite"
 
 
-def query_terms(question: str) -> str:
+def question_words(question: str) -> list[str]:
+    """The words of a question worth searching for (no stop words; snake_case split), or one sentence."""
     words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", question.lower()) if w not in _STOP]
-    parts = {p for w in words for p in w.split("_") if p and p not in _STOP}
+    parts = list(dict.fromkeys(p for w in words for p in w.split("_") if p and p not in _STOP))
     if not parts:
         raise CodelingError(f"the question {question!r} has no words to search for; ask e.g. 'how do I draw a circle'.")
-    return " OR ".join(f'"{p}"' for p in sorted(parts))
+    return parts
 
 
-def ask(question: str, k: int = 5, cache: Path | None = None) -> list[Hit]:
-    """The `k` best passages for `question`, best first."""
+def query_terms(question: str) -> str:
+    """The FTS5 query of the question's own words."""
+    return " OR ".join(f'"{p}"' for p in sorted(question_words(question)))
+
+
+def ask(question: str, k: int = 5, cache: Path | None = None, expansion: str = "both") -> list[Hit]:
+    """The `k` best passages for `question`, best first; its words widened (helper/expand.py) with
+    the corpus's own vocabulary and the children's-words table, or as `expansion` says."""
     if k < 1:
         raise CodelingError(f"--k must be at least 1, got {k}.")
     root, version = pygame_root()
     db = build_index(root, index_path(version, cache))
     try:
+        phrases = expand.expanded(db, question_words(question), expansion)
         rows = db.execute(
             "SELECT path, start_line, end_line, title, body, bm25(chunks, 0, 0, 0, 4.0, 1.0) AS rank "
             "FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT ?",
-            (query_terms(question), k),
+            (" OR ".join(f'"{p}"' for p in phrases), k * 4),
         ).fetchall()
     finally:
         db.close()
-    return [Hit(p, int(s), int(e), t, round(-r, 3), body) for p, s, e, t, body, r in rows]
+    hits = [Hit(p, int(s), int(e), t, round(-r, 3), body) for p, s, e, t, body, r in rows]
+    return varied(hits, k)
+
+
+def varied(hits: list[Hit], k: int, per_file: int = PER_FILE) -> list[Hit]:
+    """The best `k` hits with at most `per_file` from one file while others are left: five passages
+    of one long example would crowd out the doc page that answers the question."""
+    chosen, later, counts = [], [], {}
+    for hit in hits:
+        counts[hit.path] = counts.get(hit.path, 0) + 1
+        (chosen if counts[hit.path] <= per_file else later).append(hit)
+    return (chosen + later)[:k]

@@ -6,14 +6,14 @@ smallest change wins; when none verifies, the answer says so.
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from codeling.helper import logic, program, rules, words
+from codeling.helper import logic, program, rules, search, words
+from codeling.helper.diffs import change_size, unified_diff
 from codeling.helper.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
 from codeling.helper.rules import Candidate
 
@@ -63,22 +63,6 @@ class Fix:
         }
 
 
-def change_size(old: str, new: str) -> tuple[int, int]:
-    """(lines changed, characters changed): how big a fix looks to the learner."""
-    lines = sum(1 for d in difflib.ndiff(old.splitlines(), new.splitlines()) if d[:1] in "+-")
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
-    return lines, chars
-
-
-def unified_diff(old: str, new: str, name: str = "program.py") -> str:
-    return "".join(
-        difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}", n=1
-        )
-    )
-
-
 def first_verified(
     original: str, found: list[Candidate], check: Check, mode: str, on_try: Callable[[int], None] | None = None
 ) -> tuple[Candidate | None, int, list[Candidate]]:
@@ -109,16 +93,25 @@ def fix_program(
     on_try: Callable[[int], None] | None = None,
     name: str = "program.py",
     model: Proposer | str | Path | None = None,
+    ranker: search.Ranker | str | Path | None = None,
+    use_search: bool = True,
+    budget_s: float = search.BUDGET_S,
 ) -> Fix:
     """Explain what is wrong with `source` and find the smallest verified fix: the rules' candidates
     and the fixer model's (when `model`, a Fixer or a checkpoint path, is given) together, then (with
     tests or an expected output) small logic edits, on the original or on a fix that removed the
-    error but still gives a wrong answer."""
+    error but still gives a wrong answer; then the rules step by step; and last the repair search
+    (helper/search.py: the edit grammar, within `budget_s`, its ties ordered by `ranker`, a code
+    model or its checkpoint path, when given)."""
     check = check or Check()
     if isinstance(model, (str, Path)):
         from codeling.helper.fixer import Fixer  # torch and the model load only when asked for
 
         model = Fixer.load(model)
+    if isinstance(ranker, (str, Path)):
+        from codeling.helper.naturalness import Naturalness  # torch loads only when asked for
+
+        ranker = Naturalness.load(ranker)
     started = time.monotonic()
     problem, run = diagnose(source, check.stdin, check.tests, check.expect, mode)
     explanation = explain(source, problem, run, check.tests)
@@ -138,9 +131,16 @@ def fix_program(
     if best is None:
         best, more = step_by_step(source, problem, check, mode)
         tried += more
+    out_of_time = False
+    if best is None and use_search:
+        left = max(0.0, budget_s - (time.monotonic() - started))
+        judge = search.sandbox_judge(check, mode)
+        searched = search.search(source, problem, judge, check.judges_logic, ranker, left)
+        best, tried, out_of_time = searched.candidate, tried + searched.tried, searched.out_of_time
     seconds = time.monotonic() - started
     if best is None:
-        return Fix(explanation, None, "", words.NO_FIX, None, tried, seconds, sorted({c.rule for c in found}))
+        note = words.OUT_OF_TIME if out_of_time else words.NO_FIX
+        return Fix(explanation, None, "", note, None, tried, seconds, sorted({c.rule for c in found}))
     return Fix(explanation, best.source, unified_diff(source, best.source, name), best.note, best.rule, tried, seconds)
 
 

@@ -197,3 +197,27 @@ SUGGEST = "Did you mean {suggestion}?"
 MODEL_FIX = "My fixer model wrote a new line {line}, and I checked that it works."
 NO_FIX = "I could not find a small fix that really works, so I did not change anything."
 NOTHING_TO_FIX = "There is nothing to fix: your program works."
+
+# What a fix found by the repair search (helper/search.py) does, one sentence per edit kind
+# (helper/edits.py). Fields: {old} what was there, {new} what is there now, {line} the line.
+EDIT_NOTES: dict[str, str] = {
+    "replace": "Write {new} instead of {old} on line {line}.",
+    "insert": "Add {new} on line {line}.",
+    "delete": "Take out {old} on line {line}.",
+    "case": "Write {new} instead of {old}. Big and small letters are not the same to Python.",
+    "name": "Write {new} instead of {old} on line {line}.",
+    "quote": "Put quote marks around {old} on line {line}, so Python reads it as text.",
+    "unquote": "Take the quote marks off {old} on line {line}, so Python reads it as a number.",
+    "call": "Add () after {old} on line {line}, so it runs. Without () it is just a name.",
+    "wrap_int": "Write {new} on line {line}. int() turns text into a number.",
+    "wrap_str": "Write {new} on line {line}. str() turns a number into text.",
+    "wrap_len": "Write {new} on line {line}. len() counts how many things there are.",
+    "square": "Use [ ] instead of ( ) on line {line}. Square brackets pick one thing out.",
+    "group": "Put {old} in round brackets on line {line}, so they go in as one pair.",
+    "keyword": "Write {new} instead of {old} on line {line}.",
+    "return": "Add return on line {line}, so the function gives back its answer.",
+    "self": "Add self in the brackets of the def on line {line}. A method needs it first.",
+    "global": "Add {new} at the top of the function, so it can change that name.",
+    "start": "Add {new} before line {line}, so it has a value to start with.",
+}
+OUT_OF_TIME = "I ran out of time and found no fix that works. I did not change anything."
