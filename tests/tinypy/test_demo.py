@@ -160,7 +160,6 @@ def test_datahack_refuses_an_unknown_grammar_before_writing_anything(tmp_path):
 
 
 def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_it_dropped(tmp_path):
-    from dataclasses import replace
     from types import SimpleNamespace
 
     from test_evaluate import always_wrong_checkpoint
@@ -174,7 +173,7 @@ def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_
         (run_dir / "metrics.jsonl").write_text(json.dumps(row) + "\n")
         return SimpleNamespace(step=1, tokens=1, seconds=0.0)
 
-    plan = replace(demo_plan("codetracing", trace=True), programs=400, test_programs=10)
+    plan = demo_plan("codetracing", trace=True).model_copy(update={"programs": 400, "test_programs": 10})
     assert plan.trace and plan.max_example_tokens == 512 and plan.ood == ()
     result = run_recipe(tmp_path / "tr", plan, seed=0, train=stand_in)
     report = json.loads((tmp_path / "tr" / "report.json").read_text())

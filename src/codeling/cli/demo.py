@@ -45,11 +45,14 @@ def demo_cmd(
     grammar: str = options.GRAMMAR,
     trace: bool = options.TRACE,
     seed: int = options.SEED,
+    set_: list[str] = typer.Option(
+        [], "--set", help="override: programs=20000, model.n_layer=4, train.max_minutes=4, ... (repeatable)"
+    ),
 ):
     """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
     from codeling.tinypy.recipes import demo_plan
 
-    plan = demo_plan(grammar, trace, quick)
+    plan = demo_plan(grammar, trace, quick, set_)
     what = "all levels, literals 0-9" if grammar == "levels" else "the 2025 code-tracing grammar, literals 0-255"
     console.print(
         f"[bold]codeling demo[/]: teach a tiny GPT to predict {'the execution trace' if trace else 'what'}"

@@ -13,55 +13,17 @@ from rich.table import Table
 
 from codeling.cli import datahack, evals, options
 from codeling.cli.progress import Bars, console
-from codeling.errors import CodelingError
 
 app = typer.Typer(help="TinyPy: generate programs, build datasets, train models to execute code.", no_args_is_help=True)
 
 
-def _range(text: str | None, option: str) -> tuple[int, int] | None:
-    """'3' -> (3, 3); '1-5' -> (1, 5); None stays None."""
-    if text is None:
-        return None
-    try:
-        low, _, high = text.partition("-")
-        return (int(low), int(high or low))
-    except ValueError:
-        raise CodelingError(f"{option} {text!r} is not a range; write it as LOW-HIGH, e.g. 1-5.") from None
+def _knobs(grammar: str, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements):
+    from codeling.tinypy import grammars
 
-
-def _knobs(
-    grammar: str, levels: str, literals: str, loop_iterations, inits, extra_statements, depth, variables, statements
-):
-    """The knobs of `grammar`, refusing options that only the other grammar takes."""
-    from codeling.tinypy.builder import Knobs
-    from codeling.tinypy.codetracing import CodeTracingKnobs
-
-    if grammar == "codetracing":
-        if inits is not None or extra_statements != "0" or levels.upper() != "ALL":
-            raise CodelingError(
-                "--levels, --inits and --extra-statements shape the 2024 levels; "
-                "with --grammar codetracing use --statements and --depth."
-            )
-        default = CodeTracingKnobs()
-        return CodeTracingKnobs(
-            statements=_range(statements, "--statements") or default.statements,
-            depth=default.depth if depth is None else depth,
-            loop_iterations=_range(loop_iterations, "--loop-iterations") or default.loop_iterations,
-            literals=_range(literals, "--literals"),
-            variables=variables,
-        )
-    if grammar != "levels":
-        raise CodelingError(f"Unknown grammar {grammar!r}; choose levels or codetracing.")
-    if statements is not None:
-        raise CodelingError("--statements applies to --grammar codetracing; the levels take --extra-statements.")
-    return Knobs(
-        literals=_range(literals, "--literals"),
-        loop_iterations=_range(loop_iterations, "--loop-iterations"),
-        initialisations=_range(inits, "--inits"),
-        extra_statements=_range(extra_statements, "--extra-statements"),
-        depth=1 if depth is None else depth,
-        variables=variables,
+    given = grammars.KnobOptions(
+        levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements
     )
+    return grammars.knobs(grammar, given)
 
 
 def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):

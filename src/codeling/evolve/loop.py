@@ -22,17 +22,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, TrainConfig
+from codeling.config import PRESETS, Config, LogConfig, TrainConfig, load_settings
 from codeling.data.batches import BatchSampler
 from codeling.errors import CodelingError
 from codeling.evolve import checkpoint as pckpt
-from codeling.evolve.pbt import Hyper, Mode, Range, default_space, generation_rng, initial_hypers, ranking, select
+from codeling.evolve.pbt import Hyper, Range, default_space, generation_rng, initial_hypers, ranking, select
 from codeling.evolve.population import Population
 from codeling.tokenizers import load_tokenizer
 from codeling.train import checkpoint as ckpt
-from codeling.train import skeleton
+from codeling.train import rundir, skeleton
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
 from codeling.train.rundir import JsonlLog, read_jsonl
@@ -40,31 +41,52 @@ from codeling.train.schedule import learning_rate
 from codeling.train.skeleton import BatchSplit, Emit, Event, RunData, StopFlag
 
 
-@dataclass
-class EvolveSettings:
-    population: int = 8
-    mode: Mode = "pbt"
-    generation_steps: int = 100
-    fraction: float = 0.25  # pbt: the bottom fraction copies the top fraction
-    resample_probability: float = 0.25  # explore: chance a hyperparameter is redrawn, not scaled
-    noise_scale: float = 1e-3  # evolve: std of the Gaussian noise added to a clone's weights
+class EvolveSettings(BaseModel):
+    """How the population evolves: the `evolve` section of an evolve run's settings."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    population: int = Field(8, ge=1)
+    mode: str = "pbt"  # pbt, evolve or none (see evolve/pbt.py)
+    generation_steps: int = Field(100, ge=1)
+    # pbt: the bottom fraction copies the top fraction; at most a half, so top and bottom never overlap.
+    fraction: float = Field(0.25, gt=0, le=0.5)
+    resample_probability: float = Field(0.25, ge=0, le=1)  # explore: chance a hyperparameter is redrawn, not scaled
+    noise_scale: float = Field(1e-3, ge=0)  # evolve: std of the Gaussian noise added to a clone's weights
     mutate: bool = True  # evolve: explore the clones' hyperparameters too
 
-    def check(self) -> None:
-        if self.population < 1:
-            raise CodelingError(f"--population must be at least 1 (got {self.population}).")
-        if self.mode not in ("pbt", "evolve", "none"):
-            raise CodelingError(f"Unknown mode {self.mode!r}; choose pbt, evolve or none.")
-        if self.generation_steps < 1:
-            raise CodelingError(f"--generation-steps must be at least 1 (got {self.generation_steps}).")
-        if not 0 < self.fraction <= 0.5:
-            raise CodelingError(
-                f"The truncation fraction must be in (0, 0.5] so top and bottom never overlap (got {self.fraction})."
-            )
-        if not 0 <= self.resample_probability <= 1:
-            raise CodelingError(f"resample_probability must be between 0 and 1 (got {self.resample_probability}).")
-        if self.noise_scale < 0:
-            raise CodelingError(f"--noise-scale must be 0 or more (got {self.noise_scale}).")
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, mode: str) -> str:
+        if mode not in ("pbt", "evolve", "none"):
+            raise ValueError(f"Unknown mode {mode!r}; choose pbt, evolve or none")
+        return mode
+
+
+class EvolveConfig(Config):
+    """An evolve run's whole settings: the trainer's Config every member shares, and how they evolve.
+    `--preset` names a trainer preset, since a population is that model N times."""
+
+    evolve: EvolveSettings = EvolveSettings()
+
+    def split(self) -> tuple[Config, EvolveSettings]:
+        return Config.model_validate(self.model_dump(exclude={"evolve"})), self.evolve
+
+
+def load_evolve_settings(
+    run_dir: Path, resume: bool, preset: str | None, path: Path | None, overrides: list[str]
+) -> tuple[Config, EvolveSettings]:
+    """A fresh run's settings: preset, YAML, `--set` (as `codeling train`'s, plus `evolve.*`). A resumed
+    run continues with its own evolve settings, and with its own Config when no preset or file is
+    given; what the command line sets wins."""
+    base: dict = {}
+    if resume:
+        found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, True, skeleton.ignore)
+        _, base["evolve"], _ = pckpt.read_population(found, with_state=False)
+        if path is None and preset is None:
+            base.update(json.loads((found / rundir.CONFIG_JSON).read_text()))
+    loaded = load_settings(EvolveConfig, PRESETS, preset, path, overrides, base)
+    return loaded.split()
 
 
 @dataclass
@@ -143,7 +165,6 @@ def train_population(
 
 
 def refuse_unsupported(config: Config, settings: EvolveSettings) -> None:
-    settings.check()
     if config.train.optimizer != "adamw":
         raise CodelingError(
             f"A population trains with AdamW (its members share one batched AdamW step); "
@@ -168,7 +189,7 @@ def start_population(
     refuse_unsupported(config, settings)
     data = skeleton.prepare_data(config)
     tcfg = data.config.train
-    occupied = (run_dir / "lineage.jsonl").exists()
+    occupied = (run_dir / rundir.LINEAGE).exists()
     found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=occupied)
     device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
@@ -226,7 +247,7 @@ def open_population_run(
         batches=[BatchSampler(data.shards.split("train"), block, s) for s in population.seeds],
         val_batches=[val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(config.train.eval_batches)],
         log=skeleton.open_run_dir(run_dir, config, resume_step, log_config),
-        lineage=JsonlLog(run_dir / "lineage.jsonl", resume_step),
+        lineage=JsonlLog(run_dir / rundir.LINEAGE, resume_step),
         clock=clock,
         step=saved["step"],
         generation=saved["generation"],
@@ -234,7 +255,7 @@ def open_population_run(
         seconds_before=saved.get("seconds", 0.0),
         started=clock(),
     )
-    atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
+    atomic.write_text(run_dir / pckpt.SETTINGS, json.dumps(settings.model_dump(), indent=2) + "\n")
     return state
 
 
@@ -258,7 +279,7 @@ def restore(found: Path, population: Population, settings: EvolveSettings, data:
             f"{found} holds a population of {saved_settings['population']}, not "
             f"{settings.population}; resume with --population {saved_settings['population']}."
         )
-    data.shards.check_tokenizer(load_tokenizer(found / "tokenizer.json").identity())
+    data.shards.check_tokenizer(load_tokenizer(found / rundir.TOKENIZER).identity())
     population.load_state_dict(saved)
     ckpt.set_rng_state(saved["rng"])
     return {**saved, "hypers": [Hyper(**h) for h in saved["hypers"]], "scores": list(saved["scores"])}
@@ -389,7 +410,7 @@ def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
         member_cfg = state.config.model_copy(deep=True)
         member_cfg.train = state.member_train_configs()[best_member]
         best = pckpt.save_member(
-            state.run_dir / "best",
+            state.run_dir / rundir.BEST,
             state.population,
             best_member,
             member_cfg,

@@ -27,6 +27,7 @@ from pathlib import Path
 from codeling import atomic
 from codeling.config import Config, to_yaml, validate
 from codeling.errors import CodelingError
+from codeling.evolve import checkpoint as pckpt
 from codeling.evolve.loop import EvolveResult, EvolveSettings
 from codeling.evolve.pbt import Decision, Hyper, Range, default_space, initial_hypers, ranking
 from codeling.train import checkpoint as ckpt
@@ -48,8 +49,8 @@ def _install(donor: Path, run_dir: Path, config: Config) -> tuple[int, int]:
     for group in state["optimizer"]["param_groups"]:
         if group["weight_decay"] > 0:
             group["weight_decay"] = config.train.weight_decay
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-    target = run_dir / "checkpoints" / rundir.step_dir_name(state["step"])
+    shutil.rmtree(run_dir / rundir.CHECKPOINTS, ignore_errors=True)
+    target = run_dir / rundir.CHECKPOINTS / rundir.step_dir_name(state["step"])
     ckpt.save_checkpoint(target, loaded.model, config, loaded.tokenizer, state)
     origin = json.loads((donor / "member.json").read_text())["member"]
     return state["step"], origin
@@ -208,10 +209,12 @@ def _finish(
     scores = [histories[m][-1]["val_loss"] for m in range(P)]
     best_member = ranking(scores)[0]
     best = _save_best(grid, best_member, run_dir)
-    atomic.write_text(run_dir / "config.yaml", to_yaml(config))
-    atomic.write_text(run_dir / "evolve.json", json.dumps({**asdict(settings), "backend": "ray"}, indent=2) + "\n")
-    atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in metrics))
-    atomic.write_text(run_dir / "lineage.jsonl", "".join(json.dumps(r) + "\n" for r in lineage))
+    atomic.write_text(run_dir / rundir.CONFIG_YAML, to_yaml(config))
+    atomic.write_text(
+        run_dir / pckpt.SETTINGS, json.dumps({**settings.model_dump(), "backend": "ray"}, indent=2) + "\n"
+    )
+    atomic.write_text(run_dir / rundir.METRICS, "".join(json.dumps(r) + "\n" for r in metrics))
+    atomic.write_text(run_dir / rundir.LINEAGE, "".join(json.dumps(r) + "\n" for r in lineage))
     generations = _replay_generations(lineage, emit)
     emit(Event("end", steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
     hypers = [Hyper(**{name: histories[m][-1][name] for name in HYPERS}) for m in range(P)]
@@ -238,14 +241,13 @@ def _refuse_unsupported(settings: EvolveSettings, run_dir: Path) -> None:
         raise CodelingError(
             "The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local."
         ) from None
-    settings.check()
     if settings.mode not in ("pbt", "none"):
         raise CodelingError(
             f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
             "use --backend local for evolve."
         )
-    if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
-        raise CodelingError(f"{run_dir} already holds a population run; choose another --out.")
+    if (run_dir / rundir.LINEAGE).exists():  # the ray backend cannot resume, so there is no --resume to offer
+        rundir.refuse_occupied(run_dir, "a population run")
 
 
 def _param_space(config: Config, G: int, first: list[Hyper], reports: Path) -> dict:
@@ -297,7 +299,7 @@ def _save_best(grid, best_member: int, run_dir: Path) -> Path:
     with best_result.checkpoint.as_directory() as directory:
         loaded = ckpt.load_checkpoint(directory, with_state=True)
         return ckpt.save_checkpoint(
-            run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state
+            run_dir / rundir.BEST, loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state
         )
 
 

@@ -1,6 +1,7 @@
 """The pieces every training loop is built from: the single-model trainer (train/trainer.py), the
 population loop (evolve/loop.py), the Ray trainable (evolve/ray_backend.py), and any loop to come.
 
+    run_config         a run's Config: preset, YAML, --set; a resumed run continues with its own
     prepare_data       the data, its tokenizer, and a config completed from them (the caller's is never changed)
     resume_or_refuse   the checkpoint to resume from, or a refusal to write over an existing run
     precision_context  the autocast context for train.precision
@@ -13,6 +14,7 @@ population loop (evolve/loop.py), the Ray trainable (evolve/ray_backend.py), and
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from pathlib import Path
 import torch
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, to_yaml
+from codeling.config import Config, LogConfig, load_config, to_yaml
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer
@@ -52,6 +54,16 @@ class RunData:
     config: Config  # a copy of the caller's, with model.vocab_size and task filled in from the data
     shards: Shards
     tokenizer: Tokenizer
+
+
+def run_config(run_dir: Path, resume: bool, preset: str | None, path: Path | None, overrides: list[str]) -> Config:
+    """A fresh run's Config (preset < YAML < overrides). A resumed run given neither a preset nor a
+    file continues with its own, from its newest valid checkpoint, plus the overrides."""
+    base = None
+    if resume and preset is None and path is None:
+        found = resume_or_refuse(Path(run_dir) / rundir.CHECKPOINTS, run_dir, True, ignore)
+        base = json.loads((found / rundir.CONFIG_JSON).read_text())
+    return load_config(preset, path, overrides, base)
 
 
 def prepare_data(config: Config) -> RunData:
@@ -149,7 +161,7 @@ def split_batch(config: Config, world: World) -> BatchSplit:
 def open_run_dir(run_dir: Path, config: Config, resume_step: int | None, log: LogConfig | None = None) -> MetricsLog:
     """Write config.yaml and open metrics.jsonl (rows past resume_step dropped; None starts it empty)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(run_dir / "config.yaml", to_yaml(config))
+    atomic.write_text(run_dir / rundir.CONFIG_YAML, to_yaml(config))
     return MetricsLog(run_dir, log or config.log, resume_step, run_dir.name, config.model_dump())
 
 
