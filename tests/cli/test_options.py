@@ -89,10 +89,8 @@ def test_old_and_new_spellings_give_the_same_result(tmp_path):
 def test_batch_rows_still_sets_the_batch_size(cli, monkeypatch, tmp_path):
     seen = []
 
-    def fake_run(
-        problems, checkpoint, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, mode, device
-    ):
-        seen.append((batch_size, mode))
+    def fake_run(problems, checkpoint, run, device):
+        seen.append((run.batch_size, run.sandbox))
         raise SystemExit(0)
 
     monkeypatch.setattr("codeling.cli.evals._run", fake_run)

@@ -23,7 +23,7 @@ def run_recipe(out: Path, plan, seed: int):
 
     with Bars() as bars:
         result = run(
-            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, on_event=bars), progress=bars.update
+            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, progress=bars), progress=bars
         )
     print_tinypy_report(result.report)
     if result.dropped:

@@ -62,7 +62,7 @@ def _train_on_ray(cfg, settings, out: Path, resume: bool, address: str | None, g
 
     if resume:
         raise CodelingError("--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md).")
-    return train_population_ray(cfg, settings, out, address=address, on_event=bars, gpus_per_trial=gpus_per_trial)
+    return train_population_ray(cfg, settings, out, address=address, progress=bars, gpus_per_trial=gpus_per_trial)
 
 
 def _print_result(result, out: Path) -> None:
@@ -135,5 +135,5 @@ def evolve_cmd(
         else:
             from codeling.evolve.loop import train_population
 
-            result = train_population(cfg, settings, out, resume=resume, on_event=bars)
+            result = train_population(cfg, settings, out, resume=resume, progress=bars)
     _print_result(result, out)

@@ -37,5 +37,5 @@ def train_cmd(
     settings = load_fixer_settings(preset, config, [*shorthands, *set_])
     console.print("building the examples (a minute for the cpu preset)")
     with Bars() as bars:
-        best = train_fixer(out, settings, on_event=bars)
+        best = train_fixer(out, settings, progress=bars)
     console.print(f"fixer: {best}; use it with: codeling fix FILE.py --model {out}")

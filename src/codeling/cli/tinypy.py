@@ -29,7 +29,7 @@ def _knobs(grammar: str, levels, literals, loop_iterations, inits, extra_stateme
 def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):
     from codeling.tinypy.generator import generate
 
-    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, skip=skip, progress=bars.stage("generate"))
+    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, skip=skip, progress=bars)
     if result.exhausted:
         bars.print(f"[yellow]only {len(result.samples):,} distinct programs exist for these settings (asked for {n:,})")
     return result
@@ -150,7 +150,7 @@ def data(
         if exclude is not None:
             provenance["excluded"] = {"held_out_by": str(exclude), "programs": len(excluded)}
         report = build_dataset(
-            out, samples, provenance, trace, seed, options.pick(val_fraction, val_frac), test_n, overwrite, bars.update
+            out, samples, provenance, trace, seed, options.pick(val_fraction, val_frac), test_n, overwrite, bars
         )
     table = Table(title=f"{out} ({'trace' if trace else 'output'} mode)")
     table.add_column("split")

@@ -13,7 +13,7 @@ def run_training(config, out: Path, resume: bool):
     from codeling.train.trainer import train
 
     with Bars() as bars:
-        return train(config, out, resume=resume, on_event=bars)
+        return train(config, out, resume=resume, progress=bars)
 
 
 def train_cmd(

@@ -36,9 +36,10 @@ from codeling.train import checkpoint as ckpt
 from codeling.train import rundir, skeleton
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report
 from codeling.train.rundir import JsonlLog, read_jsonl
 from codeling.train.schedule import learning_rate
-from codeling.train.skeleton import BatchSplit, Emit, Event, RunData, StopFlag
+from codeling.train.skeleton import BatchSplit, RunData, StopFlag
 
 
 class EvolveSettings(BaseModel):
@@ -143,25 +144,25 @@ def train_population(
     settings: EvolveSettings,
     run_dir: str | Path,
     resume: bool = False,
-    on_event: Emit | None = None,
+    progress: Report | None = None,
     space: dict[str, Range] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> EvolveResult:
     """Train a population; events: start, step (losses per member), eval (scores, decisions), checkpoint, end."""
-    emit = on_event or skeleton.ignore
-    state = start_population(config, settings, Path(run_dir), resume, emit, space, clock)
+    report = progress or skeleton.ignore
+    state = start_population(config, settings, Path(run_dir), resume, report, space, clock)
     stopped = "finished"
     with StopFlag() as stop:
         while state.step < state.config.train.max_steps:
-            population_step(state, emit)
+            population_step(state, report)
             if state.step % settings.generation_steps == 0 or state.step == state.config.train.max_steps:
-                end_generation(state, emit)
+                end_generation(state, report)
             if stop.signal is not None and state.step < state.config.train.max_steps:
                 stopped = "interrupted"
                 if state.step % settings.generation_steps:  # a generation boundary has just saved
-                    save(state, emit)
+                    save(state, report)
                 break
-    return finish(state, stopped, emit)
+    return finish(state, stopped, report)
 
 
 def refuse_unsupported(config: Config, settings: EvolveSettings) -> None:
@@ -181,7 +182,7 @@ def start_population(
     settings: EvolveSettings,
     run_dir: Path,
     resume: bool,
-    emit: Emit,
+    report: Report,
     space: dict[str, Range] | None,
     clock: Callable[[], float],
 ) -> PopulationState:
@@ -190,7 +191,7 @@ def start_population(
     data = skeleton.prepare_data(config)
     tcfg = data.config.train
     occupied = (run_dir / rundir.LINEAGE).exists()
-    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=occupied)
+    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, report, occupied=occupied)
     device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
     if needs_scaler:
@@ -211,7 +212,7 @@ def start_population(
             state.lineage.write(lineage_row(0, 0, member, None, "init", hyper, None))
     facts = {"population": settings.population, "mode": settings.mode, "device": str(device), "precision": precision}
     size = {"params": population.template.num_params(), "tokens_per_step": state.tokens_per_step()}
-    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, **facts, **size}))
+    report(Progress("start", state.step, {"max_steps": tcfg.max_steps, **facts, **size}))
     return state
 
 
@@ -285,7 +286,7 @@ def restore(found: Path, population: Population, settings: EvolveSettings, data:
     return {**saved, "hypers": [Hyper(**h) for h in saved["hypers"]], "scores": list(saved["scores"])}
 
 
-def population_step(state: PopulationState, emit: Emit) -> None:
+def population_step(state: PopulationState, report: Report) -> None:
     """One batched AdamW step of every member, each on its own batch, learning rate and clipping."""
     began, tcfg, split = state.clock(), state.config.train, state.split
     cfgs = state.member_train_configs()
@@ -327,8 +328,8 @@ def population_step(state: PopulationState, emit: Emit) -> None:
                     "grad_norm": float(norms[i]),
                 }
             )
-    emit(
-        Event(
+    report(
+        Progress(
             "step",
             state.step,
             {
@@ -340,7 +341,7 @@ def population_step(state: PopulationState, emit: Emit) -> None:
     )
 
 
-def end_generation(state: PopulationState, emit: Emit) -> None:
+def end_generation(state: PopulationState, report: Report) -> None:
     """Score every member on the same val batches, then select, clone and mutate, record, save."""
     tcfg, settings = state.config.train, state.settings
     lrs = [learning_rate(state.step - 1, c) for c in state.member_train_configs()]
@@ -379,11 +380,13 @@ def end_generation(state: PopulationState, emit: Emit) -> None:
     for d in decisions:
         row = lineage_row(state.generation, state.step, d.member, d.parent, d.action, d.hyper, state.scores[d.member])
         state.lineage.write(row)
-    emit(Event("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions}))
-    save(state, emit)
+    report(
+        Progress("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions})
+    )
+    save(state, report)
 
 
-def save(state: PopulationState, emit: Emit) -> Path:
+def save(state: PopulationState, report: Report) -> Path:
     saved = {
         "step": state.step,
         "generation": state.generation,
@@ -395,11 +398,11 @@ def save(state: PopulationState, emit: Emit) -> Path:
     path = pckpt.save_population(
         state.run_dir, state.population, state.config, state.settings, state.data.tokenizer, saved
     )
-    emit(Event("checkpoint", state.step, {"path": str(path)}))
+    report(Progress("checkpoint", state.step, {"path": str(path)}))
     return path
 
 
-def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
+def finish(state: PopulationState, stopped: str, report: Report) -> EvolveResult:
     """Close the logs; a finished run also writes its best member as an ordinary checkpoint."""
     state.log.close()
     state.lineage.close()
@@ -424,7 +427,7 @@ def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
                 "generation": state.generation,
             },
         )
-    emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
+    report(Progress("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
     return EvolveResult(
         state.run_dir,
         state.step,

@@ -30,7 +30,7 @@ from codeling.helper.rules import Candidate
 from codeling.tokenizers.bpe import BPETokenizer
 from codeling.train import rundir
 from codeling.train.checkpoint import load_checkpoint
-from codeling.train.skeleton import Emit
+from codeling.train.progress import Report
 from codeling.train.trainer import train
 
 TASK = "helper-fix"  # what the shards' manifest (and so the checkpoint's config.task) says the data is
@@ -152,7 +152,7 @@ def _encode(tokenizer: BPETokenizer, prompt: str, completion: str) -> tuple[list
     return context + target, [0] * len(context) + [1] * len(target)
 
 
-def train_fixer(out: Path, settings: FixerSettings, on_event: Emit | None = None) -> Path:
+def train_fixer(out: Path, settings: FixerSettings, progress: Report | None = None) -> Path:
     """Build the data in out/data and train the fixer into the run directory `out` through codeling's
     training skeleton; the best checkpoint's path. `out` must be empty or absent."""
     out = Path(out)
@@ -160,7 +160,7 @@ def train_fixer(out: Path, settings: FixerSettings, on_event: Emit | None = None
     build_data(out / rundir.DATA, settings, settings.seed)
     config = settings.trainer_config("tiny", out / rundir.DATA)
     config.train.seed += settings.seed
-    train(config, out, on_event=on_event)
+    train(config, out, progress=progress)
     return (out / rundir.BEST).resolve()
 
 

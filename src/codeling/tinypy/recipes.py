@@ -38,6 +38,7 @@ from codeling.tokenizers.tinypy import TinyPyTokenizer
 from codeling.train import rundir
 from codeling.train.distributed import pick_device
 from codeling.train.plot import plot_run
+from codeling.train.progress import Report, restaged
 
 MARKER = "demo.json"  # written first, so a later recipe run knows the directory is its own to replace
 
@@ -251,7 +252,7 @@ def run_recipe(
     plan: Plan,
     seed: int = 0,
     train: Callable | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> RecipeResult:
     """Generate, build, train, plot and score `plan` in `out`. `train(config, run_dir)` runs the
     training and returns its TrainResult (the CLI passes one that draws a progress bar); default:
@@ -265,16 +266,15 @@ def run_recipe(
     prepare(out)
     atomic.write_text(out / MARKER, json.dumps({"plan": plan.model_dump(mode="json"), "seed": seed}, indent=2) + "\n")
     seconds = {}
-    bar = (lambda stage: lambda d, t: progress(stage, d, t)) if progress else (lambda stage: None)
 
     t0 = time.monotonic()
-    generated = generate(plan.programs, "ALL", seed, plan.knobs, trace=plan.trace, progress=bar("generate"))
+    generated = generate(plan.programs, "ALL", seed, plan.knobs, trace=plan.trace, progress=progress)
     samples, dropped = fitting(generated.samples, plan)
     provenance = {"source": {"generator": generated.settings()}, "dropped_longer_than_window": dropped}
     build_dataset(
         data_dir, samples, provenance, trace=plan.trace, seed=seed, test_n=plan.test_programs, progress=progress
     )
-    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, bar)
+    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, progress)
     seconds["data"] = time.monotonic() - t0
 
     t0 = time.monotonic()
@@ -317,11 +317,13 @@ def fitting(samples: list, plan: Plan) -> tuple[list, int]:
     return kept, len(samples) - len(kept)
 
 
-def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], bar: Callable) -> dict[str, Path]:
+def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], progress: Report | None) -> dict[str, Path]:
     """One level-tagged output-format file per out-of-distribution set, none of its programs seen in training."""
     files = {}
     for i, ood in enumerate(plan.ood, start=1):
-        result = generate(plan.ood_programs, ood.levels, seed + 1000 * i, ood.knobs, skip=seen, progress=bar(ood.name))
+        result = generate(
+            plan.ood_programs, ood.levels, seed + 1000 * i, ood.knobs, skip=seen, progress=restaged(progress, ood.name)
+        )
         files[ood.name] = ood_dir / f"ood-{i}.txt"
         atomic.write_text(files[ood.name], format_samples(result.samples, level_tag=True))
     return files

@@ -8,7 +8,7 @@ population loop (evolve/loop.py), the Ray trainable (evolve/ray_backend.py), and
     split_batch        each process's share of the global batch under torchrun
     open_run_dir       config.yaml and metrics.jsonl (truncated to the resumed step)
     StopFlag           SIGINT/SIGTERM as a flag checked between steps
-    Event              the progress every loop reports (rendered by the CLI)
+    Progress           what every loop reports as it goes (train/progress.py; the CLI draws it)
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import contextlib
 import json
 import signal
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -31,22 +30,10 @@ from codeling.tokenizers import Tokenizer
 from codeling.train import distributed, rundir
 from codeling.train.distributed import World
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report, ignore
 
-
-@dataclass
-class Event:
-    """Progress a loop reports: kind is start, step, eval, checkpoint, skipped, notice or end."""
-
-    kind: str
-    step: int
-    data: dict = field(default_factory=dict)
-
-
-Emit = Callable[[Event], None]
-
-
-def ignore(event: Event) -> None:
-    """The event sink of callers that do not watch progress (and of every rank but 0)."""
+# The old name of Progress: improve/ still imports it until it adopts Progress (then delete this).
+Event = Progress
 
 
 @dataclass(frozen=True)
@@ -90,7 +77,7 @@ def prepare_data(config: Config) -> RunData:
 
 
 def resume_or_refuse(
-    folder: Path, run_dir: Path, resume: bool, emit: Emit, world: World = World(), occupied: bool = False
+    folder: Path, run_dir: Path, resume: bool, report: Report, world: World = World(), occupied: bool = False
 ) -> Path | None:
     """The newest valid step directory in `folder` to resume from, or None for a fresh run.
 
@@ -104,7 +91,7 @@ def resume_or_refuse(
         return None
     found, skipped = rundir.newest_valid(folder)
     for path, problem in skipped:
-        emit(Event("skipped", 0, {"path": str(path), "problem": problem}))
+        report(Progress("skipped", 0, {"path": str(path), "problem": problem}))
     found = distributed.broadcast(world, found)
     if found is None:
         raise CodelingError(f"{run_dir} holds no valid checkpoint to resume from; start without --resume.")
