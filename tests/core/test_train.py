@@ -133,7 +133,7 @@ def test_sigkill_while_saving_leaves_a_loadable_checkpoint(tmp_path, point):
 def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
     run = tmp_path / "run"
     train(config(text_data, "train.max_steps=6", "checkpoint.every_steps=3", "train.eval_every=100"), run)
-    newest = ckpt.list_checkpoints(run)[-1]
+    newest = rundir.step_dirs(run / rundir.CHECKPOINTS)[-1]
     weights = newest / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-100])  # truncated
     events = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
 from codeling.train.progress import Progress, Report
 
 CHUNK_TOKENS = 1 << 20  # shard tokens decoded at a time where there is no end-of-text token
@@ -86,7 +87,7 @@ def references(humaneval: bool = True, tasks_test: bool = True) -> list[Referenc
 def corpus_documents(path: str | Path, split: str = "train") -> tuple[str, Iterator[str]]:
     """("corpus" or "shards", the split's documents as text) for a corpus or a shard directory."""
     path = Path(path)
-    manifest = path / "manifest.json"
+    manifest = path / rundir.MANIFEST
     if not manifest.is_file():
         raise CodelingError(
             f"{path} holds no manifest.json; pass a corpus directory (`codeling corpus build`) or a shard directory."

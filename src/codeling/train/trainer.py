@@ -139,7 +139,7 @@ def start(
     """Prepare the data, build (or restore) the model and optimizer, and open the run directory."""
     data = skeleton.prepare_data(config)
     config = data.config
-    found = skeleton.resume_or_refuse(run_dir / "checkpoints", run_dir, resume, report, world)
+    found = skeleton.resume_or_refuse(run_dir / rundir.CHECKPOINTS, run_dir, resume, report, world)
     autocast, needs_scaler, precision = skeleton.precision_context(config.train.precision, device)
     model = build_model(config, device, world)
     scaler = torch.amp.GradScaler(device.type, enabled=needs_scaler)
@@ -385,7 +385,7 @@ def save(state: TrainState, is_best: bool, report: Report) -> None:
     world, run_dir = state.world, state.run_dir
     full_model, optimizer_state = state.parallel.full_state(state.optimizer, world)
     rng = distributed.gather(world, ckpt.rng_state())
-    path = run_dir / "checkpoints" / rundir.step_dir_name(state.step)
+    path = run_dir / rundir.CHECKPOINTS / rundir.step_dir_name(state.step)
     if world.is_main:
         trainer_state = {
             "step": state.step,
@@ -400,10 +400,10 @@ def save(state: TrainState, is_best: bool, report: Report) -> None:
         if world.size > 1:
             trainer_state["rng_ranks"] = rng
         ckpt.save_checkpoint(path, full_model, state.config, state.data.tokenizer, trainer_state)
-        rundir.point(run_dir, "latest", path)
+        rundir.point(run_dir, rundir.LATEST, path)
         if is_best:
-            rundir.point(run_dir, "best", path)
-        rundir.prune(run_dir / "checkpoints", state.config.checkpoint.keep_last, run_dir)
+            rundir.point(run_dir, rundir.BEST, path)
+        rundir.prune(run_dir / rundir.CHECKPOINTS, state.config.checkpoint.keep_last, run_dir)
     distributed.barrier(world)  # no rank moves on (or exits) before the checkpoint is in place
     state.last_saved, state.last_save_time = path, state.clock()
     report(Progress("checkpoint", state.step, {"path": str(path), "best": is_best}))
