@@ -4,6 +4,8 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
 from codeling.data.shards import Shards
 from codeling.tinypy.dataset import read_test_jsonl
 from codeling.tinypy.evaluate import evaluate_tinypy
@@ -11,6 +13,7 @@ from codeling.tinypy.reader import read_file
 from codeling.tokenizers.tinypy import TinyPyTokenizer
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_quick_demo_runs_end_to_end(tmp_path):
     out = tmp_path / "demo"
     proc = subprocess.run(
@@ -46,6 +49,7 @@ def test_quick_demo_runs_end_to_end(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_datahack_recipe_scores_held_out_and_out_of_distribution_sets(tmp_path):
     out = tmp_path / "datahack"
     args = [

@@ -40,7 +40,7 @@ def build(
         True, "--near-dedup/--no-near-dedup", help="remove near-duplicates (MinHash LSH) as well as exact ones"
     ),
     val_fraction: float = options.val_fraction(0.05, "files"),
-    seed: int = typer.Option(0, "--seed", help="salts the train/val split"),
+    seed: int = options.seed("salts the train/val split"),
     workers: int = typer.Option(
         0, "--workers", help="processes filtering files (0: one per CPU; output does not depend on it)"
     ),

@@ -17,13 +17,15 @@ from codeling.cli.progress import Bars, console
 app = typer.Typer(help="TinyPy: generate programs, build datasets, train models to execute code.", no_args_is_help=True)
 
 
-def _knobs(grammar: str, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements):
+def _knobs(grammar: str, **given):
+    """The knobs of `grammar` from the knob options as given (their names are KnobOptions' fields)."""
     from codeling.tinypy import grammars
 
-    given = grammars.KnobOptions(
-        levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements
-    )
-    return grammars.knobs(grammar, given)
+    return grammars.knobs(grammar, grammars.KnobOptions(**given))
+
+
+# The options `generate` and `data` both take, by name; each passes what it received.
+KNOB_NAMES = ("levels", "literals", "loop_iterations", "inits", "extra_statements", "depth", "variables", "statements")
 
 
 def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):
@@ -77,7 +79,8 @@ def generate(
     from codeling.tinypy.sample import format_samples
 
     levels = options.pick(levels, level)
-    knobs = _knobs(grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements)
+    given = locals()
+    knobs = _knobs(grammar, **{name: given[name] for name in KNOB_NAMES})
     start = time.perf_counter()
     with Bars() as bars:
         result = _generate(n, levels, seed, knobs, trace, workers, bars)
@@ -142,9 +145,8 @@ def data(
             samples = [s for s in samples if normalise_program(s.program) not in excluded]
         else:
             levels = options.pick(levels, level)
-            knobs = _knobs(
-                grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements
-            )
+            given = locals()
+            knobs = _knobs(grammar, **{name: given[name] for name in KNOB_NAMES})
             result = _generate(n, levels, seed, knobs, trace, workers, bars, skip=excluded)  # text already normal
             samples, provenance = result.samples, {"source": {"generator": result.settings()}}
         if exclude is not None:
