@@ -23,6 +23,7 @@ from _common import alternate, save, timed  # noqa: E402
 from codeling.model import GPT  # noqa: E402
 from codeling.tinypy.recipes import FULL, demo_config  # noqa: E402
 from codeling.tokenizers.tinypy import TinyPyTokenizer  # noqa: E402
+from codeling.train.distributed import pick_device  # noqa: E402
 from codeling.train.optim import make_optimizer  # noqa: E402
 from train_throughput import step_fn  # noqa: E402
 
@@ -33,7 +34,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device("auto")
     vocab = TinyPyTokenizer().vocab_size
     cfg = demo_config(Path("unused"), FULL)
     cfg.model.vocab_size = vocab
