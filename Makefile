@@ -9,7 +9,7 @@ endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.codeling-installed
 
-.PHONY: demo test lint constraints setup sysdeps clean
+.PHONY: demo test test-quick lint constraints setup sysdeps clean
 
 $(STAMP): pyproject.toml constraints.txt scripts/setup.sh
 	VENV=$(VENV) UNPINNED=$(UNPINNED) bash scripts/setup.sh
@@ -21,17 +21,29 @@ endif
 
 setup: $(STAMP)
 
-# bubblewrap isolates sandboxed programs; installed when we may (root with apt), skipped otherwise.
+# Debian packages the tests use: bubblewrap isolates sandboxed programs, chromium is the browser the
+# web app's tests drive. Installed when we may (root with apt-get); otherwise the tests that need one
+# skip, and this says so with the command that enables them.
+SYSPKGS := bwrap:bubblewrap chromium:chromium
 sysdeps:
-	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null) || \
-	  echo "make: bubblewrap not installed; sandbox tests that need it will be skipped"; }
+	@missing=""; for pair in $(SYSPKGS); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "make: not installed:$$missing; the tests that need them will be skipped (as root: apt-get install$$missing)"; \
+	  fi; \
+	fi
 
 demo: $(STAMP)
 	$(VENV)/bin/codeling demo
 
 test: $(STAMP) sysdeps
 	$(PY) -m pytest tests
+
+# The quick loop while working: every test but the few marked slow (pyproject.toml lists the marker).
+test-quick: $(STAMP)
+	$(PY) -m pytest tests -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

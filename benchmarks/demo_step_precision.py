@@ -20,10 +20,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
-from codeling.config import load_config  # noqa: E402
 from codeling.model import GPT  # noqa: E402
-from codeling.tinypy.recipes import FULL  # noqa: E402
+from codeling.tinypy.recipes import FULL, demo_config  # noqa: E402
 from codeling.tokenizers.tinypy import TinyPyTokenizer  # noqa: E402
+from codeling.train.distributed import pick_device  # noqa: E402
 from codeling.train.optim import make_optimizer  # noqa: E402
 from train_throughput import step_fn  # noqa: E402
 
@@ -34,9 +34,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device("auto")
     vocab = TinyPyTokenizer().vocab_size
-    cfg = load_config(preset="tiny", overrides=[*FULL.overrides, f"model.vocab_size={vocab}"])
+    cfg = demo_config(Path("unused"), FULL)
+    cfg.model.vocab_size = vocab
     batch_size, seq = cfg.data.batch_size, cfg.model.block_size
     x = torch.randint(0, vocab, (batch_size, seq + 1), device=device)
     batch = (x[:, :-1].contiguous(), x[:, 1:].contiguous())

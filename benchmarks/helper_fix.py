@@ -45,7 +45,7 @@ def programs(count: int, tinypy: int, seed: int, mode: str) -> list[tuple[fixdat
     judges it: the task suite's tests, or the output it prints."""
     _, tasks = fixdata.split_programs(fixdata.task_programs())
     _, own = fixdata.split_programs(fixdata.own_programs())
-    _, tiny = fixdata.split_programs(fixdata.tinypy_programs(PRESETS["cpu"].tinypy, seed))
+    _, tiny = fixdata.split_programs(fixdata.tinypy_programs(PRESETS["cpu"].examples.tinypy, seed))
     rng = random.Random(seed)
     chosen = rng.sample(tasks, min(count, len(tasks)))
     out = [(p, Check(tests=p.tests)) for p in chosen]

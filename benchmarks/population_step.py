@@ -29,6 +29,7 @@ from codeling import atomic
 from codeling.config import load_config
 from codeling.evolve.population import Population
 from codeling.model import GPT
+from codeling.train.distributed import pick_device
 from codeling.train.trainer import make_optimizer
 
 
@@ -121,14 +122,14 @@ def main() -> None:
         help="per-member batches to time, BATCHxLENGTH separated by commas (default: the tiny "
         "preset's 32x256, then smaller ones)",
     )
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--device", default="auto", help="auto (cuda where available), cpu, cuda, ...")
     args = parser.parse_args()
 
     config = load_config(preset="tiny", overrides=["model.vocab_size=96"])
     shapes = parse_shapes(args.shapes)
     if max(T for _, T in shapes) > config.model.block_size:
         raise SystemExit(f"sequence lengths must be at most the tiny preset's block_size {config.model.block_size}")
-    device, P = torch.device(args.device), args.population
+    device, P = pick_device(args.device), args.population
     load_before = os.getloadavg()
     results = [measure(config, P, B, T, args.rounds, args.steps, device) for B, T in shapes]
     load_after = os.getloadavg()

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
 from codeling.config import load_config  # noqa: E402
 from codeling.model import GPT  # noqa: E402
+from codeling.train.distributed import pick_device  # noqa: E402
 from codeling.train.metrics import peak_flops  # noqa: E402
 
 
@@ -73,7 +74,7 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="torch.compile codeling's model")
     args = parser.parse_args()
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device("auto")
     cfg = load_config(
         preset=args.preset, overrides=[f"model.vocab_size={args.vocab}", f"model.block_size={args.seq}"]
     ).model

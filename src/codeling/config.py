@@ -129,6 +129,23 @@ class LogConfig(_Section):
     wandb_project: str = "codeling"
 
 
+class Training(_Section):
+    """The trainer's sections as a loop's settings carry them (the fixer, the TinyPy recipes): the
+    same typed keys as Config, so `--set model.n_layer=2` means one thing in every loop that trains."""
+
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    train: TrainConfig = TrainConfig()
+    checkpoint: CheckpointConfig = CheckpointConfig()
+    log: LogConfig = LogConfig()
+
+    def trainer_config(self, preset: str | None, data_dir: str | Path) -> Config:
+        """The Config the trainer runs, on `data_dir`; `preset` is only recorded (config.yaml says it)."""
+        sections = {name: getattr(self, name).model_copy(deep=True) for name in Training.model_fields}
+        sections["data"].dir = str(data_dir)
+        return Config(preset=preset, **sections)
+
+
 class Config(_Section):
     preset: str | None = None
     # What the data is (copied from the shards' manifest by the trainer), so that evaluators know
@@ -172,11 +189,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _deep_merge(base: dict, update: dict) -> dict:
+def deep_merge(base: dict, update: dict) -> dict:
+    """`update` laid over `base`, section by section; neither is changed."""
     out = copy.deepcopy(base)
     for key, value in update.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out
@@ -253,13 +271,9 @@ def load_settings(
     when `--preset` does not."""
     tree = read_yaml(path) if path is not None else {}
     preset = preset or tree.get("preset") or default_preset
-    merged: dict = {}
-    if preset is not None:
-        if preset not in presets:
-            raise CodelingError(f"Unknown preset {preset!r}; choose one of {', '.join(sorted(presets))}.")
-        merged = copy.deepcopy(presets[preset])
-    merged = _deep_merge(merged, base or {})
-    merged = _deep_merge(merged, tree)
+    merged = preset_tree(presets, preset) if preset is not None else {}
+    merged = deep_merge(merged, base or {})
+    merged = deep_merge(merged, tree)
     if "preset" in kind.model_fields:
         merged["preset"] = preset
     else:
@@ -267,6 +281,13 @@ def load_settings(
     for assignment in overrides or []:
         apply_override(merged, assignment)
     return validate(merged, kind, what)
+
+
+def preset_tree(presets: dict[str, dict[str, Any]], name: str) -> dict:
+    """A copy of the named preset's settings tree, or one sentence listing the names there are."""
+    if name not in presets:
+        raise CodelingError(f"Unknown preset {name!r}; choose one of {', '.join(sorted(presets))}.")
+    return copy.deepcopy(presets[name])
 
 
 def load_config(

@@ -89,10 +89,8 @@ def test_old_and_new_spellings_give_the_same_result(tmp_path):
 def test_batch_rows_still_sets_the_batch_size(cli, monkeypatch, tmp_path):
     seen = []
 
-    def fake_run(
-        problems, checkpoint, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, mode, device
-    ):
-        seen.append((batch_size, mode))
+    def fake_run(problems, checkpoint, run, device):
+        seen.append((run.batch_size, run.sandbox))
         raise SystemExit(0)
 
     monkeypatch.setattr("codeling.cli.evals._run", fake_run)
@@ -104,3 +102,14 @@ def test_batch_rows_still_sets_the_batch_size(cli, monkeypatch, tmp_path):
 
 def test_pick_prefers_the_old_spelling_only_when_given():
     assert options.pick(5, None) == 5 and options.pick(5, 7) == 7
+
+
+@pytest.mark.parametrize("verb", [["generate"], ["serve"], ["eval", "humaneval"], ["eval", "tinypy"]])
+def test_every_device_option_has_the_one_default(cli, verb):
+    result = cli(*verb, "--help")
+    assert "--device" in result.output and "auto (cuda where available, else cpu)" in result.output
+
+
+def test_a_device_that_does_not_exist_is_one_sentence(cli, tmp_path):
+    result = cli("generate", tmp_path, "--device", "nosuch")
+    assert result.exit_code == 1 and "Unknown device 'nosuch'" in str(result.exception)

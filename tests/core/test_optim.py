@@ -92,7 +92,7 @@ def test_a_muon_run_stopped_and_resumed_logs_the_losses_of_one_never_stopped(tex
             os.kill(os.getpid(), signal.SIGTERM)
 
     train(cfg, tmp_path / "straight")
-    assert train(cfg, tmp_path / "stopped", on_event=interrupt_after_step_5).step == 6
+    assert train(cfg, tmp_path / "stopped", progress=interrupt_after_step_5).step == 6
     train(cfg, tmp_path / "stopped", resume=True)
     losses = [
         [(r["step"], r["loss"]) for r in map(json.loads, (tmp_path / run / "metrics.jsonl").read_text().splitlines())]
@@ -133,7 +133,7 @@ def test_time_scheduled_run_decays_to_min_lr_as_its_budget_runs_out(text_data, t
             "train.warmup_steps=0",
         ],
     )
-    result = train(cfg, tmp_path / "run", on_event=clock.on_event, clock=clock)  # one second a step
+    result = train(cfg, tmp_path / "run", progress=clock.on_event, clock=clock)  # one second a step
     assert result.stopped == "time budget" and result.step == 32  # 31 s > the 30 s budget
     lrs = [
         json.loads(line)["lr"]

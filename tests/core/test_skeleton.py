@@ -82,3 +82,30 @@ def test_split_batch_refuses_what_cannot_be_shared_evenly():
     config = load_config(preset="tiny", overrides=["data.batch_size=5", "data.grad_accum=3"])
     with pytest.raises(CodelingError, match="multiple of 2"):
         skeleton.split_batch(config, World(0, 0, 2))
+
+
+def test_out_must_be_empty_or_absent_with_one_remedy(tmp_path):
+    from codeling.train import rundir
+
+    rundir.refuse_occupied(tmp_path / "absent")
+    (tmp_path / "empty").mkdir()
+    rundir.refuse_occupied(tmp_path / "empty")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    with pytest.raises(CodelingError, match=r"already holds a run; choose an empty or new --out directory\.$"):
+        rundir.refuse_occupied(tmp_path / "full", "a run")
+    with pytest.raises(CodelingError, match=r"or pass --overwrite\.$"):
+        rundir.refuse_occupied(tmp_path / "full", overwrite=False)
+    rundir.refuse_occupied(tmp_path / "full", overwrite=True)
+    assert (tmp_path / "full" / "x").exists() and not (tmp_path / "absent").exists()
+
+
+def test_progress_is_one_type_and_restaged_renames_only_counts():
+    from codeling.train.progress import Progress, restaged
+
+    seen = []
+    report = restaged(seen.append, "ood-1")
+    report(Progress.count("generate", 3, 10, kept=2))
+    report(Progress("eval", 4, {"loss": 1.0}))
+    assert seen == [Progress.count("ood-1", 3, 10, kept=2), Progress("eval", 4, {"loss": 1.0})]
+    assert restaged(None, "x") is None

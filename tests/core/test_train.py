@@ -54,7 +54,7 @@ def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path):
         text_data, "train.max_steps=40", "model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000"
     )
     train(cfg, tmp_path / "straight")
-    stopped = train(cfg, tmp_path / "stopped", on_event=signal_at(12))
+    stopped = train(cfg, tmp_path / "stopped", progress=signal_at(12))
     # The signal lands between steps 12 and 13; step 13 is finished, saved, and the run returns.
     assert stopped.stopped == "interrupted" and stopped.step == 13
     assert ckpt.latest_valid(tmp_path / "stopped")[0].name == rundir.step_dir_name(13)
@@ -133,7 +133,7 @@ def test_sigkill_while_saving_leaves_a_loadable_checkpoint(tmp_path, point):
 def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
     run = tmp_path / "run"
     train(config(text_data, "train.max_steps=6", "checkpoint.every_steps=3", "train.eval_every=100"), run)
-    newest = ckpt.list_checkpoints(run)[-1]
+    newest = rundir.step_dirs(run / rundir.CHECKPOINTS)[-1]
     weights = newest / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-100])  # truncated
     events = []
@@ -141,7 +141,7 @@ def test_damaged_checkpoint_is_skipped_on_resume(text_data, tmp_path):
         config(text_data, "train.max_steps=8", "checkpoint.every_steps=3", "train.eval_every=100"),
         run,
         resume=True,
-        on_event=events.append,
+        progress=events.append,
     )
     skipped = [e for e in events if e.kind == "skipped"]
     assert skipped and "sha256" in skipped[0].data["problem"]
@@ -200,7 +200,7 @@ def test_time_budget_stops_with_a_checkpoint_and_a_val_loss(text_data, tmp_path,
     result = train(
         config(text_data, "train.max_steps=100000", "train.max_minutes=0.5", "train.eval_every=100000"),
         tmp_path / "run",
-        on_event=clock.on_event,
+        progress=clock.on_event,
         clock=clock,
     )
     # Step k is checked at clock time k - 1, so the 30 s budget is over at step 32 (31 s > 30 s).

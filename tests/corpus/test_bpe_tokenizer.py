@@ -76,3 +76,22 @@ def test_a_gpt2_style_hugging_face_tokenizer_loads(tmp_path):
 def test_unreadable_tokenizer_json_is_a_clear_error():
     with pytest.raises(CodelingError, match="cannot be read"):
         tokenizer_from_json('{"model": {"type": "Nonsense"}}')
+
+
+def test_the_tokenizer_modules_import_in_one_direction():
+    """No import circle: base.py imports no tokenizer, each tokenizer imports only base.py, and
+    tokenizers/loading.py (which lists the kinds) imports them all."""
+    import ast
+    from pathlib import Path
+
+    import codeling.tokenizers as package
+
+    def imported(name):
+        tree = ast.parse((Path(package.__file__).parent / f"{name}.py").read_text())
+        found = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        found |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        return {m.removeprefix("codeling.tokenizers.") for m in found if m.startswith("codeling.tokenizers")}
+
+    assert imported("base") == set()
+    assert all(imported(kind) == {"base"} for kind in ("bpe", "char", "tinypy"))
+    assert imported("loading") == {"base", "bpe", "char", "tinypy"}

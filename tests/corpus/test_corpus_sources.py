@@ -101,7 +101,7 @@ def test_parquet_and_arrow_files_like_hugging_face_datasets(tmp_path):
         progress=seen.append,
         workers=1,
     )
-    assert seen[-1].seen == seen[-1].total == 3
+    assert seen[-1].done == seen[-1].total == 3
 
 
 def test_corrupt_or_codeless_data_files_in_a_walk_are_counted_not_fatal(tmp_path):

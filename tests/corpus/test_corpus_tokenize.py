@@ -35,7 +35,7 @@ def test_shards_hold_every_file_followed_by_end_of_text(tmp_path, corpus):
         assert np.array_equal(tokens, expected)
         assert int((tokens == tok.eos_id).sum()) == len(texts)
         assert tok.decode(tokens[: len(tok.encode(texts[0]))].tolist()) == texts[0]
-    assert seen[-1].documents == seen[-1].total == 24 and seen[-1].tokens == sum(
+    assert seen[-1].done == seen[-1].total == 24 and seen[-1].data["tokens"] == sum(
         i["tokens"] for i in manifest["splits"].values()
     )
     assert manifest["provenance"]["corpus_splits"]["train"]["documents"] == len(list(iter_texts(corpus, "train")))

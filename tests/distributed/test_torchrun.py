@@ -100,6 +100,7 @@ def test_ranks_draw_disjoint_rows_that_make_up_the_global_batch(code_text_data):
     assert not np.array_equal(sampler.offsets(step=12, count=12), offsets)  # and each step draws anew
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_ddp_matches_one_process_writes_each_checkpoint_once_and_resumes_on_one(code_text_data, single, tmp_path):
     run = tmp_path / "ddp"
     proc = torchrun(code_text_data, run, "--max-steps", "3")
@@ -120,6 +121,7 @@ def test_ddp_matches_one_process_writes_each_checkpoint_once_and_resumes_on_one(
     assert set(metrics(run, "train")) == set(range(1, 7))
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_fsdp_with_checkpointing_matches_one_process_and_resumes(code_text_data, single, tmp_path):
     run = tmp_path / "fsdp"
     fsdp = ["--set", "train.parallel=fsdp", "--set", "model.gradient_checkpointing=true"]
@@ -177,6 +179,7 @@ def two_machines(command: list[str]) -> list[tuple[int, str]]:
     pytest.fail("no free rendezvous port on 127.0.0.1 after three tries")
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_path):
     command = train_command(
         code_text_data,
@@ -198,6 +201,7 @@ def test_nonfinite_loss_stops_every_rank_on_two_machines(code_text_data, tmp_pat
     assert len(steps) == 1  # both machines stopped at the same step
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_a_preset_with_one_accumulation_step_runs_under_torchrun(code_text_data, tmp_path):
     """grad_accum=1 cannot be shared by 2 processes, so each takes half of every micro-batch."""
     single = tmp_path / "single"

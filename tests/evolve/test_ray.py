@@ -18,6 +18,7 @@ def local_ray():
     ray.shutdown()
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_ray_pbt_two_members_two_generations(local_ray, code_data, tmp_path, monkeypatch):
     from codeling.evolve.ray_backend import train_population_ray
 

@@ -23,7 +23,7 @@ def run(data, run_dir, mode, resume=False, stop_at=None):
         if event.kind == "step" and event.step == stop_at:
             os.kill(os.getpid(), signal.SIGINT)  # what Ctrl+C does: finish the step, save, return
 
-    return train_population(config, settings, run_dir, resume=resume, on_event=on_event)
+    return train_population(config, settings, run_dir, resume=resume, progress=on_event)
 
 
 def without_time(rows):

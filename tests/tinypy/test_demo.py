@@ -4,6 +4,8 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
+
 from codeling.data.shards import Shards
 from codeling.tinypy.dataset import read_test_jsonl
 from codeling.tinypy.evaluate import evaluate_tinypy
@@ -11,6 +13,7 @@ from codeling.tinypy.reader import read_file
 from codeling.tokenizers.tinypy import TinyPyTokenizer
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_quick_demo_runs_end_to_end(tmp_path):
     out = tmp_path / "demo"
     proc = subprocess.run(
@@ -46,6 +49,7 @@ def test_quick_demo_runs_end_to_end(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.slow  # tens of seconds on two cores (--durations)
 def test_datahack_recipe_scores_held_out_and_out_of_distribution_sets(tmp_path):
     out = tmp_path / "datahack"
     args = [
@@ -160,7 +164,6 @@ def test_datahack_refuses_an_unknown_grammar_before_writing_anything(tmp_path):
 
 
 def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_it_dropped(tmp_path):
-    from dataclasses import replace
     from types import SimpleNamespace
 
     from test_evaluate import always_wrong_checkpoint
@@ -174,7 +177,7 @@ def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_
         (run_dir / "metrics.jsonl").write_text(json.dumps(row) + "\n")
         return SimpleNamespace(step=1, tokens=1, seconds=0.0)
 
-    plan = replace(demo_plan("codetracing", trace=True), programs=400, test_programs=10)
+    plan = demo_plan("codetracing", trace=True).model_copy(update={"programs": 400, "test_programs": 10})
     assert plan.trace and plan.max_example_tokens == 512 and plan.ood == ()
     result = run_recipe(tmp_path / "tr", plan, seed=0, train=stand_in)
     report = json.loads((tmp_path / "tr" / "report.json").read_text())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint, resolve
 
 
@@ -62,7 +63,7 @@ def load_models(paths: list[str | Path], device: str = "cpu") -> dict[str, Serve
     models: dict[str, ServedModel] = {}
     for path in map(Path, paths):
         name = path.name or str(path)
-        if name in ("best", "latest") or name.startswith("step-"):
+        if name in rundir.POINTERS or name.startswith("step-"):
             name = f"{path.parent.name}/{name}"
         n = 2
         while name in models:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
 
-LOGS = ("metrics.jsonl", "rounds.jsonl", "lineage.jsonl", "config.yaml")
+LOGS = (rundir.METRICS, "rounds.jsonl", rundir.LINEAGE, rundir.CONFIG_YAML)
 
 
 def find_runs(root: str | Path) -> list[str]:
@@ -83,9 +84,10 @@ def read_run(root: str | Path, name: str) -> RunView:
     folder = (Path(root) / name).resolve()
     if Path(root).resolve() not in (folder, *folder.parents) or not folder.is_dir():
         raise CodelingError(f"There is no run {name!r} under {root}; pick one from the list.")
-    config = (folder / "config.yaml").read_text() if (folder / "config.yaml").is_file() else "(no config.yaml)"
-    view = RunView(name, "training", config, read_rows(folder / "metrics.jsonl"))
-    view.lineage = read_rows(folder / "lineage.jsonl")
+    config_file = folder / rundir.CONFIG_YAML
+    config = config_file.read_text() if config_file.is_file() else "(no config.yaml)"
+    view = RunView(name, "training", config, read_rows(folder / rundir.METRICS))
+    view.lineage = read_rows(folder / rundir.LINEAGE)
     view.rounds = read_rows(folder / "rounds.jsonl")
     view.kind = "population" if view.lineage else "self-improvement" if view.rounds else "training"
     return view

@@ -40,7 +40,7 @@ def build(
         True, "--near-dedup/--no-near-dedup", help="remove near-duplicates (MinHash LSH) as well as exact ones"
     ),
     val_fraction: float = options.val_fraction(0.05, "files"),
-    seed: int = typer.Option(0, "--seed", help="salts the train/val split"),
+    seed: int = options.seed("salts the train/val split"),
     workers: int = typer.Option(
         0, "--workers", help="processes filtering files (0: one per CPU; output does not depend on it)"
     ),
@@ -73,14 +73,7 @@ def _build_with_bars(out: Path, sources, settings, workers: int, overwrite: bool
     from codeling.corpus import build_corpus
 
     with Bars() as bars:
-        return build_corpus(
-            out,
-            sources,
-            settings,
-            lambda p: bars.update("corpus", p.seen, p.total, f"kept {p.kept:,}  {p.source}"),
-            workers,
-            overwrite,
-        )
+        return build_corpus(out, sources, settings, bars, workers, overwrite)
 
 
 def _print_build_report(out: Path, report, seconds: float) -> None:
@@ -116,14 +109,7 @@ def tokenize(
     tok = load_tokenizer(tokenizer)
     start = time.perf_counter()
     with Bars() as bars:
-        manifest = tokenize_corpus(
-            corpus,
-            tok,
-            out,
-            lambda p: bars.update("tokenize", p.documents, p.total, f"{p.tokens:,} tokens  {p.split}"),
-            batch_size,
-            overwrite,
-        )
+        manifest = tokenize_corpus(corpus, tok, out, bars, batch_size, overwrite)
     seconds = time.perf_counter() - start
     splits = manifest["splits"]
     summary = ", ".join(f"{name} {info['tokens']:,} tokens" for name, info in splits.items())

@@ -11,7 +11,6 @@ from rich.table import Table
 
 from codeling.cli import options
 from codeling.cli.progress import console
-from codeling.errors import CodelingError
 
 
 def datahack_cmd(
@@ -29,10 +28,6 @@ def datahack_cmd(
     from codeling.cli.demo import run_recipe
     from codeling.tinypy.recipes import datahack_plan
 
-    if minutes <= 0 or programs < 2 or ood_programs < 1:
-        raise CodelingError(
-            "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
-        )
     plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar, trace)
     what = "the code-tracing grammar" if grammar == "codetracing" else "ALL levels"
     console.print(

@@ -23,7 +23,7 @@ def run_recipe(out: Path, plan, seed: int):
 
     with Bars() as bars:
         result = run(
-            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, on_event=bars), progress=bars.update
+            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, progress=bars), progress=bars
         )
     print_tinypy_report(result.report)
     if result.dropped:
@@ -45,11 +45,14 @@ def demo_cmd(
     grammar: str = options.GRAMMAR,
     trace: bool = options.TRACE,
     seed: int = options.SEED,
+    set_: list[str] = typer.Option(
+        [], "--set", help="override: programs=20000, model.n_layer=4, train.max_minutes=4, ... (repeatable)"
+    ),
 ):
     """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
     from codeling.tinypy.recipes import demo_plan
 
-    plan = demo_plan(grammar, trace, quick)
+    plan = demo_plan(grammar, trace, quick, set_)
     what = "all levels, literals 0-9" if grammar == "levels" else "the 2025 code-tracing grammar, literals 0-255"
     console.print(
         f"[bold]codeling demo[/]: teach a tiny GPT to predict {'the execution trace' if trace else 'what'}"

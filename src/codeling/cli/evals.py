@@ -20,17 +20,17 @@ app = typer.Typer(
 )
 
 N = typer.Option(20, "--n", help="samples per problem (pass@k is reported for k in 1, 10, 100 up to n)")
-TEMPERATURE = typer.Option(0.8, "--temperature", help="sampling temperature (0: greedy)")
-TOP_P = typer.Option(0.95, "--top-p", help="nucleus sampling")
-MAX_NEW = typer.Option(256, "--max-new-tokens", help="longest completion, in tokens")
-SEED = typer.Option(0, "--seed", help="sampling seed")
+TEMPERATURE = options.temperature(0.8)
+TOP_P = options.top_p(0.95)
+MAX_NEW = options.max_new_tokens(256)
+SEED = options.seed("seeds the sampling")
 TIMEOUT = typer.Option(5.0, "--timeout", help="seconds each sample may run with its tests")
 WORKERS = typer.Option(None, "--workers", help="sandboxes at a time (default: CPUs + 1)")
 BATCH = options.batch_size(32, "samples")
 BATCH_ROWS = options.alias("--batch-rows")
-JSON_OUT = typer.Option(None, "--json", help="write the summary as JSON here")
+JSON_OUT = options.json_out("the summary")
 SAMPLES = typer.Option(None, "--samples", help="write one JSON line per sample here (default: next to --json)")
-DEVICE = typer.Option(None, "--device", help="cpu, cuda, ... (default: cuda where available)")
+DEVICE = options.DEVICE
 SANDBOX = options.sandbox()
 
 
@@ -72,42 +72,12 @@ def _write(results, report, settings: dict, json_out: Path | None, samples: Path
         console.print(f"wrote the summary to {json_out}")
 
 
-def _run(
-    problems, checkpoint: Path, n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, mode, device
-):
-    import torch
+def _run(problems, checkpoint: Path, run, device: str):
+    """A checkpoint's pass@k on `problems` under one progress display."""
+    from codeling.evals.run import evaluate_checkpoint
 
-    from codeling.evals.run import evaluate_pass_at_k
-    from codeling.generate import Sampling
-    from codeling.sandbox import Limits, SandboxConfig
-    from codeling.train.checkpoint import load_checkpoint
-
-    loaded = load_checkpoint(checkpoint, device=device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    sampling = Sampling(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
     with Bars() as bars:
-        results, report = evaluate_pass_at_k(
-            loaded.model,
-            loaded.tokenizer,
-            problems,
-            n,
-            sampling,
-            Limits(timeout_s=timeout),
-            SandboxConfig(mode=mode),
-            workers,
-            batch_size,
-            progress=bars.update,
-        )
-    settings = {
-        "checkpoint": str(loaded.path),
-        "n": n,
-        "temperature": temperature,
-        "top_p": top_p,
-        "max_new_tokens": max_new_tokens,
-        "seed": seed,
-        "timeout_s": timeout,
-        "sandbox": mode,
-    }
-    return results, report, settings
+        return evaluate_checkpoint(checkpoint, problems, run, options.device(device), bars)
 
 
 @app.command()
@@ -133,12 +103,12 @@ def humaneval(
 ):
     """HumanEval's 164 problems: sample, run each completion with the problem's tests in the sandbox, report pass@k."""
     from codeling.evals.humaneval import load_humaneval
+    from codeling.evals.run import PassAtKRun
 
     items = load_humaneval(limit)
-    run_args = (n, temperature, top_p, max_new_tokens, seed, timeout, workers, options.pick(batch_size, batch_rows))
-    _score_problems(
-        items, "humaneval", "HumanEval", checkpoint, canonical, run_args, sandbox, device, json_out, samples
-    )
+    batch_size = options.pick(batch_size, batch_rows)
+    run = PassAtKRun(n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, sandbox)
+    _score_problems(items, "humaneval", "HumanEval", checkpoint, canonical, run, device, json_out, samples)
 
 
 @app.command()
@@ -163,19 +133,19 @@ def problems(
     """Any problem file in HumanEval's format (task_id, prompt, test, entry_point): MBPP converted,
     a class's own exercises, a held-out set of your own; scored exactly as HumanEval is."""
     from codeling.evals.humaneval import read_problem_file
+    from codeling.evals.run import PassAtKRun
 
     items = read_problem_file(file, limit)
-    run_args = (n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size)
-    _score_problems(items, str(file), file.name, checkpoint, canonical, run_args, sandbox, device, json_out, samples)
+    run = PassAtKRun(n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, sandbox)
+    _score_problems(items, str(file), file.name, checkpoint, canonical, run, device, json_out, samples)
 
 
-def _score_problems(items, benchmark, title, checkpoint, canonical, run_args, sandbox, device, json_out, samples):
+def _score_problems(items, benchmark, title, checkpoint, canonical, run, device, json_out, samples):
     """Score a model (or the canonical solutions) on HumanEval-shaped problems; print and write."""
     from codeling.evals.run import execute, score_pass_at_k
     from codeling.sandbox import Limits, SandboxConfig
 
     problems = [p.problem() for p in items]
-    n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size = run_args
     if canonical:
         if not all(p.canonical_solution for p in items):
             raise CodelingError(f"{benchmark} has problems without a canonical_solution; drop --canonical.")
@@ -183,16 +153,19 @@ def _score_problems(items, benchmark, title, checkpoint, canonical, run_args, sa
             results = execute(
                 problems,
                 [[p.canonical_solution] for p in items],
-                Limits(timeout_s=timeout),
-                SandboxConfig(mode=sandbox),
-                workers,
-                bars.stage("run"),
+                Limits(timeout_s=run.timeout),
+                SandboxConfig(mode=run.sandbox),
+                run.workers,
+                bars,
             )
-        report, settings = score_pass_at_k(results), {"canonical": True, "timeout_s": timeout, "sandbox": sandbox}
+        report, settings = (
+            score_pass_at_k(results),
+            {"canonical": True, "timeout_s": run.timeout, "sandbox": run.sandbox},
+        )
     elif checkpoint is None:
         raise CodelingError("Pass a checkpoint to evaluate, or --canonical to score the canonical solutions.")
     else:
-        results, report, settings = _run(problems, checkpoint, *run_args, sandbox, device)
+        results, report, settings = _run(problems, checkpoint, run, device)
     _print_pass_at_k(report, f"{title} ({len(problems)} problems)")
     _write(results, report, {"benchmark": benchmark, **settings}, json_out, samples)
 
@@ -239,20 +212,11 @@ def tasks(
         raise CodelingError(
             f"The {split} split holds no tasks with these settings; raise --per-kind or choose another split."
         )
-    results, report, settings = _run(
-        [t.problem() for t in chosen],
-        checkpoint,
-        n,
-        temperature,
-        top_p,
-        max_new_tokens,
-        seed,
-        timeout,
-        workers,
-        options.pick(batch_size, batch_rows),
-        sandbox,
-        device,
-    )
+    from codeling.evals.run import PassAtKRun
+
+    batch_size = options.pick(batch_size, batch_rows)
+    run = PassAtKRun(n, temperature, top_p, max_new_tokens, seed, timeout, workers, batch_size, sandbox)
+    results, report, settings = _run([t.problem() for t in chosen], checkpoint, run, device)
     _print_pass_at_k(report, f"Task suite, {split} split ({len(chosen)} tasks)")
     _write(
         results,
@@ -312,7 +276,7 @@ def contamination(
     if not refs:
         raise CodelingError("Nothing to look for; leave --humaneval or --tasks on.")
     with Bars() as bars:
-        report = measure(corpus, refs, n, threshold, split, lambda docs, _: bars.update("documents", docs, None))
+        report = measure(corpus, refs, n, threshold, split, bars)
     table = Table(
         title=f"{n}-gram overlap with {corpus} "
         f"({report.kind}, {report.documents:,} documents, {report.tokens:,} tokens)"
@@ -368,12 +332,12 @@ def tinypy(
         ..., "--data", help="a TinyPy output-format file, or a `codeling tinypy data` directory (its test.jsonl)"
     ),
     limit: int | None = typer.Option(None, "--limit", help="score only the first N programs"),
-    json_out: Path | None = typer.Option(None, "--json", help="write the full report as JSON here"),
+    json_out: Path | None = options.json_out("the full report"),
     batch_size: int = options.batch_size(64, "programs"),
     trace: bool | None = typer.Option(
         None, "--trace/--output", help="score as a trace or an output model (default: as trained)"
     ),
-    device: str = typer.Option("cpu", "--device"),
+    device: str = options.DEVICE,
 ):
     """TinyPy: exact-match output accuracy (and hard/soft trace accuracy) per level or feature, greedy;
     says how many samples of the file it read and what it skipped, and why."""
@@ -381,7 +345,7 @@ def tinypy(
     from codeling.tinypy.evaluate import evaluate_tinypy
 
     with Bars() as bars:
-        report = evaluate_tinypy(checkpoint, data, limit, batch_size, device, trace, progress=bars.stage("decode"))
+        report = evaluate_tinypy(checkpoint, data, limit, batch_size, options.device(device), trace, progress=bars)
     print_tinypy_report(report)
     if report.features:
         print_features(report)

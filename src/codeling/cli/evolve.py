@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -57,34 +56,13 @@ def _members_table(result) -> Table:
     return table
 
 
-def _config_and_settings(out: Path, resuming: bool, preset, config, overrides: list[str], given: dict):
-    """The config and population settings: a resumed run continues with its own (its saved settings,
-    and its config when none is given), and what the command line gives wins."""
-    from dataclasses import asdict
-
-    from codeling.config import load_config
-    from codeling.evolve.checkpoint import population_dir
-    from codeling.evolve.loop import EvolveSettings
-    from codeling.train import skeleton
-
-    base, saved = None, {}
-    if resuming:
-        found = skeleton.resume_or_refuse(population_dir(out), out, True, skeleton.ignore)
-        saved = json.loads((found / "evolve.json").read_text())
-        if config is None and preset is None:
-            base = json.loads((found / "config.json").read_text())
-    cfg = load_config(preset=preset, path=config, overrides=overrides, base=base)
-    chosen = {k: v for k, v in given.items() if v is not None}
-    return cfg, EvolveSettings(**{**asdict(EvolveSettings()), **saved, **chosen})
-
-
 def _train_on_ray(cfg, settings, out: Path, resume: bool, address: str | None, gpus_per_trial: float, bars):
     """The population as Ray Tune trials, which restore themselves: --resume is not theirs to take."""
     from codeling.evolve.ray_backend import train_population_ray
 
     if resume:
         raise CodelingError("--resume is for the local backend; Ray Tune restores its own trials (see docs/EVOLVE.md).")
-    return train_population_ray(cfg, settings, out, address=address, on_event=bars, gpus_per_trial=gpus_per_trial)
+    return train_population_ray(cfg, settings, out, address=address, progress=bars, gpus_per_trial=gpus_per_trial)
 
 
 def _print_result(result, out: Path) -> None:
@@ -136,6 +114,8 @@ def evolve_cmd(
     """Train a population; every G steps the worse members copy (pbt) or become clones of (evolve) better ones."""
     if backend not in ("local", "ray"):
         raise CodelingError(f"Unknown --backend {backend!r}; choose local or ray.")
+    from codeling.evolve.loop import load_evolve_settings
+
     given = {
         "population": population,
         "mode": mode,
@@ -144,13 +124,16 @@ def evolve_cmd(
         "noise_scale": noise_scale,
         "mutate": mutate,
     }
+    # The population options are shorthands for --set evolve.KEY=VALUE, validated with the rest.
+    shorthands = [f"evolve.{key}={value}" for key, value in given.items() if value is not None]
+    overrides = [*options.overrides(set_, data, max_steps), *shorthands]
     resuming = resume and backend == "local"
-    cfg, settings = _config_and_settings(out, resuming, preset, config, options.overrides(set_, data, max_steps), given)
+    cfg, settings = load_evolve_settings(out, resuming, preset, config, overrides)
     with EvolveBars() as bars:
         if backend == "ray":
             result = _train_on_ray(cfg, settings, out, resume, ray_address, ray_gpus, bars)
         else:
             from codeling.evolve.loop import train_population
 
-            result = train_population(cfg, settings, out, resume=resume, on_event=bars)
+            result = train_population(cfg, settings, out, resume=resume, progress=bars)
     _print_result(result, out)

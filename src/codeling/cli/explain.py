@@ -21,7 +21,7 @@ def write_json(path: Path | None, data: dict) -> None:
 def explain_cmd(
     file: Path = typer.Argument(..., help="The Python program to explain."),
     stdin: Path | None = typer.Option(None, "--stdin", help="A file typed into the program's input()."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the explanation as JSON here."),
+    json_out: Path | None = options.json_out("the explanation"),
     sandbox: str = options.sandbox(),
 ) -> None:
     """Compile FILE, run it in the sandbox, and explain what went wrong (or that nothing did)."""

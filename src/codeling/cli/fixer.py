@@ -16,17 +16,26 @@ app = typer.Typer(help="The fixer model of `codeling fix --model`.", no_args_is_
 @app.command("train")
 def train_cmd(
     out: Path = options.out("run directory: data/ (the example shards), checkpoints/, best, metrics.jsonl"),
-    preset: str = typer.Option("cpu", "--preset", help="cpu (under 10 minutes on 2 cores) or smoke (seconds)"),
+    preset: str | None = typer.Option(
+        None, "--preset", help="the fixer's own presets: cpu (the default; under 10 minutes on 2 cores) or smoke"
+    ),
+    config: Path | None = options.CONFIG,
+    set_: list[str] = typer.Option(
+        [], "--set", help="override: examples.tinypy=300, model.n_layer=2, train.lr=3e-4, ... (repeatable)"
+    ),
     steps: int | None = typer.Option(None, "--steps", help="optimizer steps (default: the preset's)"),
-    seed: int = typer.Option(0, "--seed", help="seeds the programs, the corruptions and the training"),
+    seed: int = options.seed("seeds the programs, the corruptions and the training"),
 ) -> None:
     """Break beginner programs on purpose and train a small model to write the repaired line.
 
     Some kinds of mistake and some program families are held out of training (listed in
     DIR/data/manifest.json) so that benchmarks/helper_fix.py can measure how well it generalises."""
-    from codeling.helper.fixer import train_fixer
+    from codeling.helper.fixer import load_fixer_settings, train_fixer
 
+    # --steps and --seed are shorthands for --set, so they are validated with the rest.
+    shorthands = [f"seed={seed}"] + ([f"train.max_steps={steps}", f"checkpoint.every_steps={steps}"] if steps else [])
+    settings = load_fixer_settings(preset, config, [*shorthands, *set_])
     console.print("building the examples (a minute for the cpu preset)")
     with Bars() as bars:
-        best = train_fixer(out, preset, steps, seed, on_event=bars)
+        best = train_fixer(out, settings, progress=bars)
     console.print(f"fixer: {best}; use it with: codeling fix FILE.py --model {out}")

@@ -6,20 +6,21 @@ from pathlib import Path
 
 import typer
 
+from codeling.cli import options
 from codeling.cli.progress import console
 
 
 def generate_cmd(
     checkpoint: Path = typer.Argument(..., help="checkpoint or run directory"),
     prompt: str = typer.Option("", "--prompt", help="text to continue (empty: an unconditional sample)"),
-    max_new_tokens: int = typer.Option(200, "--max-new-tokens"),
-    temperature: float = typer.Option(0.8, "--temperature", help="0 means greedy"),
-    top_k: int | None = typer.Option(None, "--top-k"),
-    top_p: float | None = typer.Option(None, "--top-p"),
+    max_new_tokens: int = options.max_new_tokens(200),
+    temperature: float = options.temperature(0.8),
+    top_k: int | None = options.top_k(),
+    top_p: float | None = options.top_p(),
     num_samples: int = typer.Option(1, "--num-samples", "-n", help="samples of the prompt, decoded in one batch"),
     stop: list[str] = typer.Option([], "--stop", help="stop string (repeatable)"),
-    seed: int = typer.Option(0, "--seed"),
-    device: str = typer.Option("cpu", "--device"),
+    seed: int = options.seed("seeds the sampling"),
+    device: str = options.DEVICE,
     int8: bool = typer.Option(
         False, "--int8", help="int8 dynamic quantisation of the linear layers (CPU only; see docs/EXPORT.md)"
     ),
@@ -28,7 +29,7 @@ def generate_cmd(
     from codeling.generate import Sampling, generate_text
     from codeling.train.checkpoint import load_checkpoint
 
-    loaded = load_checkpoint(checkpoint, device=device)
+    loaded = load_checkpoint(checkpoint, device=options.device(device))
     if int8:
         from codeling.quantize import quantize_int8
 

@@ -26,13 +26,53 @@ SET = typer.Option([], "--set", help="override: section.key=value, e.g. train.lr
 DATA = typer.Option(None, "--data", help="data directory (train.bin, val.bin, manifest.json)")
 RESUME = typer.Option(False, "--resume", help="continue the run in --out from its newest valid checkpoint")
 MAX_STEPS = typer.Option(None, "--max-steps", help="shorthand for --set train.max_steps=N")
-SEED = typer.Option(0, "--seed", help="the same seed and inputs give the same result")
+
+
+def seed(help: str = "the same seed and inputs give the same result") -> Any:
+    return typer.Option(0, "--seed", help=help)
+
+
+SEED = seed()
 OVERWRITE = typer.Option(False, "--overwrite", help="replace what already exists at --out")
 
 
 def out(help: str, default: Any = ...) -> Any:
     """--out, whose help says what this verb writes there."""
     return typer.Option(default, "--out", help=help)
+
+
+def json_out(what: str) -> Any:
+    """--json FILE: what the verb printed, also written as JSON."""
+    return typer.Option(None, "--json", help=f"also write {what} as JSON here")
+
+
+# One default everywhere: the GPU where there is one (train.device's `auto`, resolved by
+# train/distributed.py:pick_device like the trainer's), so no verb quietly decodes on the CPU.
+DEVICE = typer.Option("auto", "--device", help="auto (cuda where available, else cpu), cpu, cuda, cuda:1, ...")
+
+
+def device(name: str):
+    """The torch device --device names; a CUDA device where none exists is one sentence."""
+    from codeling.train.distributed import pick_device
+
+    return pick_device(name)
+
+
+# Sampling: each verb keeps its own defaults (a completion is longer than a TinyPy answer), one spelling.
+def max_new_tokens(default: int) -> Any:
+    return typer.Option(default, "--max-new-tokens", help="longest completion, in tokens")
+
+
+def temperature(default: float) -> Any:
+    return typer.Option(default, "--temperature", help="sampling temperature (0: greedy)")
+
+
+def top_k(default: int | None = None) -> Any:
+    return typer.Option(default, "--top-k", help="sample only from the k likeliest tokens")
+
+
+def top_p(default: float | None = None) -> Any:
+    return typer.Option(default, "--top-p", help="nucleus sampling: the likeliest tokens holding this much probability")
 
 
 def batch_size(default: int, what: str) -> Any:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from codeling.cli.progress import console
+from codeling.train import rundir
 
 
 def plot_cmd(
@@ -22,7 +23,7 @@ def plot_cmd(
 
         console.print(f"wrote {plot_rounds(run_dir, out)}")
         return
-    if (run_dir / "lineage.jsonl").is_file():
+    if (run_dir / rundir.LINEAGE).is_file():
         from codeling.evolve.plot import plot_population
 
         console.print(f"wrote {plot_population(run_dir, out)}")

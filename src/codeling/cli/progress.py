@@ -1,9 +1,9 @@
 """The one progress display every verb uses: rich bars for a long job's stages and for training.
 
-The library reports progress through callbacks and never prints; `Bars` is what the CLI hands it.
-- `bars.update(stage, done, total, status="")`: one bar per stage (generate, build, decode, run, ...);
-  `bars.stage(name)` is the same as a `(done, total)` callback.
-- `bars(event)`: the trainer's `Event`s (start, step, eval, skipped, notice, end) as a bar with loss, lr and
+The library reports progress as `Progress` values (train/progress.py) and never prints; a `Bars` is
+the callback the CLI hands it, `bars(progress)`:
+- a count (kind "count"): one bar per stage (generate, tokenize train, decode, sample, run, ...);
+- a training loop's kinds (start, step, eval, skipped, notice, end): a bar with loss, lr and
   throughput, plus one printed line per eval. A population's view subclasses it and changes only
   what the lines say (start_line, step_status, eval_line).
 
@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich import progress as rich
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from codeling.train.progress import Progress
 
 console = Console()
 
 
 class Bars:
     def __init__(self):
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.fields[status]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
+        self.progress = rich.Progress(
+            rich.TextColumn("[bold]{task.description}"),
+            rich.BarColumn(),
+            rich.TextColumn("{task.fields[status]}"),
+            rich.TimeElapsedColumn(),
+            rich.TimeRemainingColumn(),
             console=console,
         )
         self.tasks: dict[str, int] = {}
@@ -47,12 +49,14 @@ class Bars:
     # A long job's stages.
 
     def update(self, stage: str, done: int, total: int | None, status: str = "") -> None:
+        """One stage's bar; `bars(Progress.count(...))` draws through here."""
         counted = f"{stage} {done:,}/{total:,}" if total is not None else f"{stage} {done:,}"
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(counted, total=total, status=status)
         self.progress.update(self.tasks[stage], completed=done, total=total, description=counted, status=status)
 
     def stage(self, name: str) -> Callable[[int, int | None], None]:
+        """Transitional: the `(done, total)` callback improve/ still takes (delete when it reports Progress)."""
         return lambda done, total: self.update(name, done, total)
 
     # Training events. What the lines say; a population's view overrides these three.
@@ -76,9 +80,11 @@ class Bars:
             return f"step {step}, {seconds / 60:.1f}/{self.budget_s / 60:g} min"
         return f"step {step}/{self.max_steps}"
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: Progress) -> None:
         d = event.data
-        if event.kind == "start":
+        if event.kind == "count":
+            self.update(event.stage, event.done, event.total, event.status)
+        elif event.kind == "start":
             self.print(self.start_line(event))
             self.budget_s, self.max_steps = d.get("budget_s"), d["max_steps"]
             total, done = (self.budget_s, d.get("seconds", 0.0)) if self.budget_s else (self.max_steps, event.step)

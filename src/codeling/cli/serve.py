@@ -23,7 +23,7 @@ def serve_cmd(
     max_input: int = typer.Option(8000, "--max-input", help="the longest prompt or program, in characters"),
     timeout: float = typer.Option(60.0, "--timeout", help="seconds one generation may take"),
     concurrency: int = typer.Option(2, "--concurrency", help="requests served at once; more wait in a queue"),
-    device: str = typer.Option("cpu", "--device"),
+    device: str = options.DEVICE,
     sandbox: str = options.sandbox(),
 ) -> None:
     """Serve a local web page to play with your models and watch your runs train."""
@@ -34,7 +34,7 @@ def serve_cmd(
     limits = AppLimits(max_input, max_tokens, timeout, concurrency)
     if not model and runs is not None:  # `codeling serve --runs runs` after the demo: serve its models
         model = run_checkpoints(runs, find_runs(runs))
-    settings = AppSettings(load_models(model, device=device), runs, limits, sandbox)
+    settings = AppSettings(load_models(model, device=options.device(device)), runs, limits, sandbox)
     for served in settings.models.values():
         if served.error:
             console.print(f"warning: {served.error}", markup=False, highlight=False)

@@ -13,61 +13,25 @@ from rich.table import Table
 
 from codeling.cli import datahack, evals, options
 from codeling.cli.progress import Bars, console
-from codeling.errors import CodelingError
 
 app = typer.Typer(help="TinyPy: generate programs, build datasets, train models to execute code.", no_args_is_help=True)
 
 
-def _range(text: str | None, option: str) -> tuple[int, int] | None:
-    """'3' -> (3, 3); '1-5' -> (1, 5); None stays None."""
-    if text is None:
-        return None
-    try:
-        low, _, high = text.partition("-")
-        return (int(low), int(high or low))
-    except ValueError:
-        raise CodelingError(f"{option} {text!r} is not a range; write it as LOW-HIGH, e.g. 1-5.") from None
+def _knobs(grammar: str, **given):
+    """The knobs of `grammar` from the knob options as given (their names are KnobOptions' fields)."""
+    from codeling.tinypy import grammars
+
+    return grammars.knobs(grammar, grammars.KnobOptions(**given))
 
 
-def _knobs(
-    grammar: str, levels: str, literals: str, loop_iterations, inits, extra_statements, depth, variables, statements
-):
-    """The knobs of `grammar`, refusing options that only the other grammar takes."""
-    from codeling.tinypy.builder import Knobs
-    from codeling.tinypy.codetracing import CodeTracingKnobs
-
-    if grammar == "codetracing":
-        if inits is not None or extra_statements != "0" or levels.upper() != "ALL":
-            raise CodelingError(
-                "--levels, --inits and --extra-statements shape the 2024 levels; "
-                "with --grammar codetracing use --statements and --depth."
-            )
-        default = CodeTracingKnobs()
-        return CodeTracingKnobs(
-            statements=_range(statements, "--statements") or default.statements,
-            depth=default.depth if depth is None else depth,
-            loop_iterations=_range(loop_iterations, "--loop-iterations") or default.loop_iterations,
-            literals=_range(literals, "--literals"),
-            variables=variables,
-        )
-    if grammar != "levels":
-        raise CodelingError(f"Unknown grammar {grammar!r}; choose levels or codetracing.")
-    if statements is not None:
-        raise CodelingError("--statements applies to --grammar codetracing; the levels take --extra-statements.")
-    return Knobs(
-        literals=_range(literals, "--literals"),
-        loop_iterations=_range(loop_iterations, "--loop-iterations"),
-        initialisations=_range(inits, "--inits"),
-        extra_statements=_range(extra_statements, "--extra-statements"),
-        depth=1 if depth is None else depth,
-        variables=variables,
-    )
+# The options `generate` and `data` both take, by name; each passes what it received.
+KNOB_NAMES = ("levels", "literals", "loop_iterations", "inits", "extra_statements", "depth", "variables", "statements")
 
 
 def _generate(n, levels, seed, knobs, trace, workers, bars: Bars, skip=()):
     from codeling.tinypy.generator import generate
 
-    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, skip=skip, progress=bars.stage("generate"))
+    result = generate(n, levels, seed, knobs, trace=trace, workers=workers, skip=skip, progress=bars)
     if result.exhausted:
         bars.print(f"[yellow]only {len(result.samples):,} distinct programs exist for these settings (asked for {n:,})")
     return result
@@ -115,7 +79,8 @@ def generate(
     from codeling.tinypy.sample import format_samples
 
     levels = options.pick(levels, level)
-    knobs = _knobs(grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements)
+    given = locals()
+    knobs = _knobs(grammar, **{name: given[name] for name in KNOB_NAMES})
     start = time.perf_counter()
     with Bars() as bars:
         result = _generate(n, levels, seed, knobs, trace, workers, bars)
@@ -180,15 +145,14 @@ def data(
             samples = [s for s in samples if normalise_program(s.program) not in excluded]
         else:
             levels = options.pick(levels, level)
-            knobs = _knobs(
-                grammar, levels, literals, loop_iterations, inits, extra_statements, depth, variables, statements
-            )
+            given = locals()
+            knobs = _knobs(grammar, **{name: given[name] for name in KNOB_NAMES})
             result = _generate(n, levels, seed, knobs, trace, workers, bars, skip=excluded)  # text already normal
             samples, provenance = result.samples, {"source": {"generator": result.settings()}}
         if exclude is not None:
             provenance["excluded"] = {"held_out_by": str(exclude), "programs": len(excluded)}
         report = build_dataset(
-            out, samples, provenance, trace, seed, options.pick(val_fraction, val_frac), test_n, overwrite, bars.update
+            out, samples, provenance, trace, seed, options.pick(val_fraction, val_frac), test_n, overwrite, bars
         )
     table = Table(title=f"{out} ({'trace' if trace else 'output'} mode)")
     table.add_column("split")

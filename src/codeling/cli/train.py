@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from codeling.cli import options
@@ -14,7 +13,7 @@ def run_training(config, out: Path, resume: bool):
     from codeling.train.trainer import train
 
     with Bars() as bars:
-        return train(config, out, resume=resume, on_event=bars)
+        return train(config, out, resume=resume, progress=bars)
 
 
 def train_cmd(
@@ -27,16 +26,10 @@ def train_cmd(
     resume: bool = options.RESUME,
 ):
     """Train a GPT. Ctrl+C (or SIGTERM) finishes the step, saves, and exits; --resume continues."""
-    from codeling.config import load_config
-    from codeling.train import skeleton
     from codeling.train.distributed import from_env
+    from codeling.train.skeleton import run_config
 
-    base = None
-    if resume and config is None and preset is None:
-        # Resuming with no config given: continue with the run's own, plus any overrides.
-        found = skeleton.resume_or_refuse(out / "checkpoints", out, True, skeleton.ignore)
-        base = json.loads((found / "config.json").read_text())
-    cfg = load_config(preset=preset, path=config, overrides=options.overrides(set_, data, max_steps), base=base)
+    cfg = run_config(out, resume, preset, config, options.overrides(set_, data, max_steps))
     result = run_training(cfg, out, resume)
     if not from_env().is_main:
         return  # under torchrun, rank 0 speaks for the job

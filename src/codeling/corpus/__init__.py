@@ -21,17 +21,15 @@ unreadable, bad_record, no_code_column (a data file met in a directory walk), bi
 empty, too_large, long_lines, syntax_error, exact_duplicate, normalized_duplicate, near_duplicate.
 """
 
-from codeling.corpus.build import BuildProgress, CorpusReport, CorpusSettings, build_corpus, split_of
+from codeling.corpus.build import CorpusReport, CorpusSettings, build_corpus, split_of
 from codeling.corpus.ingest import Source, default_sources, resolve_source, resolve_sources
 from codeling.corpus.reader import iter_records, iter_texts, read_manifest
-from codeling.corpus.tokenize import TokenizeProgress, tokenize_corpus
+from codeling.corpus.tokenize import tokenize_corpus
 
 __all__ = [
-    "BuildProgress",
     "CorpusReport",
     "CorpusSettings",
     "Source",
-    "TokenizeProgress",
     "build_corpus",
     "default_sources",
     "iter_records",

@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import os
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,6 +25,8 @@ from codeling.corpus.ingest import RawDocument, Source, count_documents, default
 from codeling.corpus.reader import FORMAT
 from codeling.digest import sha256_stream, sha256_text
 from codeling.errors import CodelingError
+from codeling.train import rundir
+from codeling.train.progress import Progress, Report
 
 FORMAT_VERSION = 1
 SPLIT_FILES = {"train": "train.jsonl", "val": "val.jsonl"}
@@ -70,14 +72,6 @@ class _JsonLines:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         self.file.write(line)
         self.sha256.update(line)
-
-
-@dataclass
-class BuildProgress:
-    seen: int
-    kept: int
-    total: int | None  # None where the sources cannot say cheaply how many documents they hold
-    source: str
 
 
 @dataclass
@@ -188,7 +182,7 @@ def _write_documents(
     files: _CorpusFiles,
     dedup: Deduplicator,
     settings: CorpusSettings,
-    progress: Callable[[BuildProgress], None] | None,
+    progress: Report | None,
     total: int | None,
 ) -> None:
     """Keep each document that passed the filters and is no duplicate of one kept before; the rest
@@ -202,7 +196,13 @@ def _write_documents(
         else:
             files.reject(doc, reason, original)
         if progress is not None and (files.seen % 256 == 0):
-            progress(BuildProgress(files.seen, files.kept, total, doc.source))
+            progress(_counted(files, total, doc.source))
+
+
+def _counted(files: _CorpusFiles, total: int | None, source: str) -> Progress:
+    """Documents read of `total` (None where the sources cannot say cheaply), and how many were kept."""
+    status = f"kept {files.kept:,}  {source}"
+    return Progress.count("corpus", files.seen, total, status, kept=files.kept, source=source)
 
 
 def _manifest(settings: CorpusSettings, sources: list[Source], files: _CorpusFiles) -> dict:
@@ -238,7 +238,7 @@ def build_corpus(
     out_dir: str | Path,
     sources: list[Source] | None = None,
     settings: CorpusSettings = CorpusSettings(),
-    progress: Callable[[BuildProgress], None] | None = None,
+    progress: Report | None = None,
     workers: int = 0,
     overwrite: bool = False,
 ) -> CorpusReport:
@@ -248,8 +248,7 @@ def build_corpus(
     sources = sources if sources is not None else default_sources()
     _check_sources(sources)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
-        raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
+    rundir.refuse_occupied(out_dir, overwrite=overwrite)
     workers = workers or os.cpu_count() or 1
     # Made here, so that a bad threshold raises before anything is written.
     dedup = Deduplicator(settings.near_threshold, settings.num_perm)
@@ -267,7 +266,7 @@ def build_corpus(
                 "holds .py files, or a .jsonl, .csv, .parquet or .arrow file of code."
             )
         if progress is not None:
-            progress(BuildProgress(files.seen, files.kept, files.seen, sources[-1].label))
+            progress(_counted(files, files.seen, sources[-1].label))
         manifest = _manifest(settings, sources, files)
-        atomic.write_text(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        atomic.write_text(tmp / rundir.MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return CorpusReport(out_dir, manifest)

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
 
 FORMAT = "codeling-corpus"
 
 
 def read_manifest(corpus_dir: str | Path) -> dict:
-    path = Path(corpus_dir) / "manifest.json"
+    path = Path(corpus_dir) / rundir.MANIFEST
     if not path.is_file():
         raise CodelingError(
             f"{corpus_dir} holds no manifest.json, so it is not a corpus; make one with `codeling corpus build`."

@@ -11,8 +11,6 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +19,8 @@ from codeling.corpus.reader import iter_texts, read_manifest
 from codeling.data.shards import SplitArrays, token_dtype, write_shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer
-
-
-@dataclass
-class TokenizeProgress:
-    documents: int
-    total: int
-    tokens: int
-    split: str
+from codeling.train import rundir
+from codeling.train.progress import Progress, Report
 
 
 def _encode_batch(tokenizer: Tokenizer, texts: list[str]) -> list[list[int]]:
@@ -44,7 +36,7 @@ def tokenize_corpus(
     corpus_dir: str | Path,
     tokenizer: Tokenizer,
     out_dir: str | Path,
-    progress: Callable[[TokenizeProgress], None] | None = None,
+    progress: Report | None = None,
     batch_size: int = 256,
     overwrite: bool = False,
 ) -> dict:
@@ -56,8 +48,7 @@ def tokenize_corpus(
             "use a BPE tokenizer from `codeling tokenizer train`."
         )
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
-        raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or pass --overwrite.")
+    rundir.refuse_occupied(out_dir, overwrite=overwrite)
     dtype = token_dtype(tokenizer.vocab_size)
     total = sum(info["documents"] for info in manifest["splits"].values())
     done, tokens = 0, 0
@@ -76,7 +67,8 @@ def tokenize_corpus(
                     done += len(batch)
                     tokens += len(flat)
                     if progress is not None:
-                        progress(TokenizeProgress(done, total, tokens, split))
+                        status = f"{tokens:,} tokens  {split}"
+                        progress(Progress.count("tokenize", done, total, status, tokens=tokens, split=split))
         splits = {split: SplitArrays(_open_tokens(scratch / f"{split}.bin", dtype)) for split in manifest["splits"]}
         provenance = {
             "corpus": str(Path(corpus_dir).resolve()),

@@ -20,6 +20,7 @@ from codeling import atomic
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer, load_tokenizer
+from codeling.train import rundir
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "val")
@@ -62,8 +63,7 @@ def write_shards(
 ) -> dict:
     """Write every split plus tokenizer.json and manifest.json into `out_dir`, atomically."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite and any(out_dir.iterdir()):
-        raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or remove it first.")
+    rundir.refuse_occupied(out_dir, overwrite=overwrite)
     dtype = token_dtype(tokenizer.vocab_size)
     manifest: dict = {
         "format": "codeling-shards",
@@ -93,8 +93,8 @@ def write_shards(
                 "files": files,
                 "sha256": {key: sha256_file(tmp / fname) for key, fname in files.items()},
             }
-        tokenizer.save(tmp / "tokenizer.json")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        tokenizer.save(tmp / rundir.TOKENIZER)
+        (tmp / rundir.MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
@@ -113,7 +113,7 @@ class Shards:
 
     def __init__(self, directory: str | Path):
         self.dir = Path(directory)
-        manifest_path = self.dir / "manifest.json"
+        manifest_path = self.dir / rundir.MANIFEST
         if not manifest_path.is_file():
             raise CodelingError(
                 f"{self.dir} holds no manifest.json, so it is not a codeling data directory; "
@@ -132,7 +132,7 @@ class Shards:
             )
 
     def tokenizer(self) -> Tokenizer:
-        tok = load_tokenizer(self.dir / "tokenizer.json")
+        tok = load_tokenizer(self.dir / rundir.TOKENIZER)
         if tok.identity() != self.manifest["tokenizer"]:
             raise CodelingError(
                 f"{self.dir}/tokenizer.json does not match the tokenizer recorded in its manifest; rebuild the shards."

@@ -9,7 +9,7 @@ loss in bits is its bits per byte.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer
+from codeling.train.progress import Progress, Report
 
 
 def bits_per_byte(loss_nats_per_token: float, tokens: int, n_bytes: int) -> float:
@@ -55,7 +56,7 @@ def score_tokens(
     block_size: int,
     batch_size: int = 8,
     max_tokens: int | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> BitsPerByte:
     """Loss and bits per byte over a token stream (e.g. a val shard), cut into windows of
     block_size + 1 tokens, every token after the first of each window predicted once.
@@ -76,8 +77,8 @@ def score_tokens(
         total_nats += F.cross_entropy(logits.float().flatten(0, 1), batch[:, 1:].flatten(), reduction="sum").item()
         predicted += batch[:, 1:].numel()
         n_bytes += sum(text_bytes(tokenizer, row[1:].tolist()) for row in rows)
-        if on_progress is not None:
-            on_progress(min(windows, first + batch_size), windows)
+        if progress is not None:
+            progress(Progress.count("score", min(windows, first + batch_size), windows))
     model.train(was_training)
     loss = total_nats / predicted
     return BitsPerByte(loss, predicted, n_bytes, bits_per_byte(loss, predicted, n_bytes))

@@ -9,11 +9,13 @@ to text with its own tokenizer, a document at a time where the tokenizer has an 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
+from codeling.train.progress import Progress, Report
 
 CHUNK_TOKENS = 1 << 20  # shard tokens decoded at a time where there is no end-of-text token
 
@@ -85,7 +87,7 @@ def references(humaneval: bool = True, tasks_test: bool = True) -> list[Referenc
 def corpus_documents(path: str | Path, split: str = "train") -> tuple[str, Iterator[str]]:
     """("corpus" or "shards", the split's documents as text) for a corpus or a shard directory."""
     path = Path(path)
-    manifest = path / "manifest.json"
+    manifest = path / rundir.MANIFEST
     if not manifest.is_file():
         raise CodelingError(
             f"{path} holds no manifest.json; pass a corpus directory (`codeling corpus build`) or a shard directory."
@@ -126,10 +128,10 @@ def contamination(
     n: int = 13,
     threshold: float = 0.5,
     split: str = "train",
-    progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> ContaminationReport:
     """For each reference item, the share of its distinct n-grams that occur anywhere in the corpus;
-    `progress(documents, whitespace tokens)` every 1,000 documents."""
+    `progress` counts the documents read (and their whitespace tokens) every 1,000 documents."""
     if n < 1 or not 0 < threshold <= 1:
         raise CodelingError(f"n must be at least 1 and the threshold in (0, 1], got n={n}, threshold={threshold}.")
     kind, documents = corpus_documents(corpus, split)
@@ -143,7 +145,7 @@ def contamination(
         docs += 1
         tokens += len(words)
         if progress and docs % 1000 == 0:
-            progress(docs, tokens)
+            progress(Progress.count("documents", docs, None, tokens=tokens))
     items = [
         ItemOverlap(
             r.benchmark,

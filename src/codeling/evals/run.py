@@ -8,14 +8,17 @@ answer. HumanEval (humaneval.py) and the procedural suite (tasks/) both produce 
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codeling.errors import CodelingError
 from codeling.evals.passk import KS, mean_pass_at_k
 from codeling.sandbox import Limits, RunResult, SandboxConfig, SandboxJob, run_batch
+from codeling.train.progress import Progress, Report
 
 if TYPE_CHECKING:  # torch is imported only when sampling, so the task suite stays light
     from codeling.generate import Sampling
@@ -63,7 +66,7 @@ def sample_completions(
     n: int,
     sampling: Sampling,
     batch_rows: int = 32,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> list[list[str]]:
     """n completions per problem, stopped at STOP_SEQUENCES (plus any in sampling.stop).
 
@@ -84,7 +87,7 @@ def sample_completions(
         for i, text in zip(chunk, texts):
             completions[i].append(text)
         if progress:
-            progress(start + len(chunk), len(rows))
+            progress(Progress.count("sample", start + len(chunk), len(rows)))
     return completions
 
 
@@ -117,14 +120,16 @@ def execute(
     limits: Limits | None = None,
     config: SandboxConfig | None = None,
     workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> list[SampleResult]:
     """Run completions[i][j] (sample j of problem i) with problem i's tests, each in its own
     sandbox; results come back problem-major, in input order."""
     limits = limits or Limits(timeout_s=5.0)
     pairs = [(p, j, c) for p, cs in zip(problems, completions, strict=True) for j, c in enumerate(cs)]
     programs = [SandboxJob(p.prompt + c, tests=p.tests) for p, _, c in pairs]
-    runs = run_batch(programs, limits=limits, config=config, workers=workers, progress=progress)
+    # The sandbox (below core) counts in (done, total); here that becomes the "run" stage.
+    counted = progress and (lambda done, total: progress(Progress.count("run", done, total)))
+    runs = run_batch(programs, limits=limits, config=config, workers=workers, progress=counted)
     return [
         SampleResult(
             p.task_id,
@@ -191,12 +196,65 @@ def evaluate_pass_at_k(
     workers: int | None = None,
     batch_rows: int = 32,
     ks: Sequence[int] = KS,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> tuple[list[SampleResult], PassAtKReport]:
-    """Sample n completions per problem, run them in the sandbox, and score them.
-    `progress(stage, done, total)` with stage "sample" then "run"."""
-    completions = sample_completions(
-        model, tokenizer, problems, n, sampling, batch_rows, progress and (lambda d, t: progress("sample", d, t))
-    )
-    results = execute(problems, completions, limits, config, workers, progress and (lambda d, t: progress("run", d, t)))
+    """Sample n completions per problem, run them in the sandbox, and score them; `progress` counts
+    the stages "sample" then "run"."""
+    progress = _stage_callback_adapted(progress)
+    completions = sample_completions(model, tokenizer, problems, n, sampling, batch_rows, progress)
+    results = execute(problems, completions, limits, config, workers, progress)
     return results, score_pass_at_k(results, ks)
+
+
+def _stage_callback_adapted(progress):
+    """Transitional: improve/measure.py still passes a `(stage, done, total)` callback; it becomes a
+    Report here until improve/ passes Progress callbacks (then delete this)."""
+    if progress is None or len(inspect.signature(progress).parameters) == 1:
+        return progress
+    return lambda p: progress(p.stage, p.done, p.total)
+
+
+@dataclass(frozen=True)
+class PassAtKRun:
+    """How a model's completions are drawn and checked: what `eval humaneval`, `eval problems` and
+    `eval tasks` share (the options they take, once)."""
+
+    n: int = 20
+    temperature: float = 0.8
+    top_p: float = 0.95
+    max_new_tokens: int = 256
+    seed: int = 0
+    timeout: float = 5.0
+    workers: int | None = None
+    batch_size: int = 32
+    sandbox: str = "bwrap"
+
+    def settings(self) -> dict:
+        """What the summary JSON records of the run (its `settings`, beside the checkpoint)."""
+        keys = ("n", "temperature", "top_p", "max_new_tokens", "seed")
+        return {**{k: getattr(self, k) for k in keys}, "timeout_s": self.timeout, "sandbox": self.sandbox}
+
+
+def evaluate_checkpoint(
+    checkpoint: str | Path, problems: Sequence[BenchmarkProblem], run: PassAtKRun, device, progress: Report | None
+) -> tuple[list[SampleResult], PassAtKReport, dict]:
+    """pass@k of a checkpoint on `problems`, and the settings to record beside it."""
+    from codeling.generate import Sampling
+    from codeling.train.checkpoint import load_checkpoint
+
+    loaded = load_checkpoint(checkpoint, device=device)
+    sampling = Sampling(max_new_tokens=run.max_new_tokens, temperature=run.temperature, top_p=run.top_p, seed=run.seed)
+    limits, sandbox = Limits(timeout_s=run.timeout), SandboxConfig(mode=run.sandbox)
+    results, report = evaluate_pass_at_k(
+        loaded.model,
+        loaded.tokenizer,
+        problems,
+        run.n,
+        sampling,
+        limits,
+        sandbox,
+        run.workers,
+        run.batch_size,
+        progress=progress,
+    )
+    return results, report, {"checkpoint": str(loaded.path), **run.settings()}

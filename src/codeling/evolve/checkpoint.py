@@ -15,7 +15,6 @@ place, and resume takes the newest one whose files match their manifest.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -29,6 +28,7 @@ from codeling.train import rundir
 
 WEIGHTS = "population.safetensors"
 STATE = "state.pt"
+SETTINGS = "evolve.json"  # the population settings, in each checkpoint and in the run directory
 
 
 def population_dir(run_dir: Path) -> Path:
@@ -47,24 +47,22 @@ def save_population(
     target = population_dir(run_dir) / rundir.step_dir_name(state["step"])
     stacked = population.state_dict()
     with rundir.checked_directory(target, "codeling-population") as tmp:
-        (tmp / "config.json").write_text(json.dumps(config.model_dump(), indent=2) + "\n")
-        (tmp / "evolve.json").write_text(json.dumps(asdict(settings), indent=2) + "\n")
+        (tmp / rundir.CONFIG_JSON).write_text(json.dumps(config.model_dump(), indent=2) + "\n")
+        (tmp / SETTINGS).write_text(json.dumps(settings.model_dump(), indent=2) + "\n")
         save_file({k: v.contiguous() for k, v in stacked.pop("params").items()}, str(tmp / WEIGHTS))
         torch.save({**state, **stacked}, tmp / STATE)
-        tokenizer.save(tmp / "tokenizer.json")
+        tokenizer.save(tmp / rundir.TOKENIZER)
     rundir.prune(population_dir(run_dir), keep_last)
     return target
 
 
-def latest_population(run_dir: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
-    """The newest population checkpoint whose files match their manifest, and those skipped (with why)."""
-    return rundir.newest_valid(population_dir(run_dir))
-
-
-def read_population(path: Path) -> tuple[Config, dict, dict]:
-    """Config, settings (as a dict) and state (with the stacked params under "params") of a checkpoint."""
-    config = validate(json.loads((path / "config.json").read_text()))
-    settings = json.loads((path / "evolve.json").read_text())
+def read_population(path: Path, with_state: bool = True) -> tuple[Config, dict, dict | None]:
+    """Config, settings (as a dict) and state (with the stacked params under "params"; None unless
+    `with_state`) of a checkpoint."""
+    config = validate(json.loads((path / rundir.CONFIG_JSON).read_text()))
+    settings = json.loads((path / SETTINGS).read_text())
+    if not with_state:
+        return config, settings, None
     state = torch.load(path / STATE, map_location="cpu", weights_only=True)
     state["params"] = load_file(str(path / WEIGHTS))
     return config, settings, state

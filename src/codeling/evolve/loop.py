@@ -22,49 +22,72 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, TrainConfig
+from codeling.config import PRESETS, Config, LogConfig, TrainConfig, load_settings
 from codeling.data.batches import BatchSampler
 from codeling.errors import CodelingError
 from codeling.evolve import checkpoint as pckpt
-from codeling.evolve.pbt import Hyper, Mode, Range, default_space, generation_rng, initial_hypers, ranking, select
+from codeling.evolve.pbt import Hyper, Range, default_space, generation_rng, initial_hypers, ranking, select
 from codeling.evolve.population import Population
 from codeling.tokenizers import load_tokenizer
 from codeling.train import checkpoint as ckpt
-from codeling.train import skeleton
+from codeling.train import rundir, skeleton
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report
 from codeling.train.rundir import JsonlLog, read_jsonl
 from codeling.train.schedule import learning_rate
-from codeling.train.skeleton import BatchSplit, Emit, Event, RunData, StopFlag
+from codeling.train.skeleton import BatchSplit, RunData, StopFlag
 
 
-@dataclass
-class EvolveSettings:
-    population: int = 8
-    mode: Mode = "pbt"
-    generation_steps: int = 100
-    fraction: float = 0.25  # pbt: the bottom fraction copies the top fraction
-    resample_probability: float = 0.25  # explore: chance a hyperparameter is redrawn, not scaled
-    noise_scale: float = 1e-3  # evolve: std of the Gaussian noise added to a clone's weights
+class EvolveSettings(BaseModel):
+    """How the population evolves: the `evolve` section of an evolve run's settings."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    population: int = Field(8, ge=1)
+    mode: str = "pbt"  # pbt, evolve or none (see evolve/pbt.py)
+    generation_steps: int = Field(100, ge=1)
+    # pbt: the bottom fraction copies the top fraction; at most a half, so top and bottom never overlap.
+    fraction: float = Field(0.25, gt=0, le=0.5)
+    resample_probability: float = Field(0.25, ge=0, le=1)  # explore: chance a hyperparameter is redrawn, not scaled
+    noise_scale: float = Field(1e-3, ge=0)  # evolve: std of the Gaussian noise added to a clone's weights
     mutate: bool = True  # evolve: explore the clones' hyperparameters too
 
-    def check(self) -> None:
-        if self.population < 1:
-            raise CodelingError(f"--population must be at least 1 (got {self.population}).")
-        if self.mode not in ("pbt", "evolve", "none"):
-            raise CodelingError(f"Unknown mode {self.mode!r}; choose pbt, evolve or none.")
-        if self.generation_steps < 1:
-            raise CodelingError(f"--generation-steps must be at least 1 (got {self.generation_steps}).")
-        if not 0 < self.fraction <= 0.5:
-            raise CodelingError(
-                f"The truncation fraction must be in (0, 0.5] so top and bottom never overlap (got {self.fraction})."
-            )
-        if not 0 <= self.resample_probability <= 1:
-            raise CodelingError(f"resample_probability must be between 0 and 1 (got {self.resample_probability}).")
-        if self.noise_scale < 0:
-            raise CodelingError(f"--noise-scale must be 0 or more (got {self.noise_scale}).")
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, mode: str) -> str:
+        if mode not in ("pbt", "evolve", "none"):
+            raise ValueError(f"Unknown mode {mode!r}; choose pbt, evolve or none")
+        return mode
+
+
+class EvolveConfig(Config):
+    """An evolve run's whole settings: the trainer's Config every member shares, and how they evolve.
+    `--preset` names a trainer preset, since a population is that model N times."""
+
+    evolve: EvolveSettings = EvolveSettings()
+
+    def split(self) -> tuple[Config, EvolveSettings]:
+        return Config.model_validate(self.model_dump(exclude={"evolve"})), self.evolve
+
+
+def load_evolve_settings(
+    run_dir: Path, resume: bool, preset: str | None, path: Path | None, overrides: list[str]
+) -> tuple[Config, EvolveSettings]:
+    """A fresh run's settings: preset, YAML, `--set` (as `codeling train`'s, plus `evolve.*`). A resumed
+    run continues with its own evolve settings, and with its own Config when no preset or file is
+    given; what the command line sets wins."""
+    base: dict = {}
+    if resume:
+        found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, True, skeleton.ignore)
+        _, base["evolve"], _ = pckpt.read_population(found, with_state=False)
+        if path is None and preset is None:
+            base.update(json.loads((found / rundir.CONFIG_JSON).read_text()))
+    loaded = load_settings(EvolveConfig, PRESETS, preset, path, overrides, base)
+    return loaded.split()
 
 
 @dataclass
@@ -121,29 +144,28 @@ def train_population(
     settings: EvolveSettings,
     run_dir: str | Path,
     resume: bool = False,
-    on_event: Emit | None = None,
+    progress: Report | None = None,
     space: dict[str, Range] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> EvolveResult:
     """Train a population; events: start, step (losses per member), eval (scores, decisions), checkpoint, end."""
-    emit = on_event or skeleton.ignore
-    state = start_population(config, settings, Path(run_dir), resume, emit, space, clock)
+    report = progress or skeleton.ignore
+    state = start_population(config, settings, Path(run_dir), resume, report, space, clock)
     stopped = "finished"
     with StopFlag() as stop:
         while state.step < state.config.train.max_steps:
-            population_step(state, emit)
+            population_step(state, report)
             if state.step % settings.generation_steps == 0 or state.step == state.config.train.max_steps:
-                end_generation(state, emit)
+                end_generation(state, report)
             if stop.signal is not None and state.step < state.config.train.max_steps:
                 stopped = "interrupted"
                 if state.step % settings.generation_steps:  # a generation boundary has just saved
-                    save(state, emit)
+                    save(state, report)
                 break
-    return finish(state, stopped, emit)
+    return finish(state, stopped, report)
 
 
 def refuse_unsupported(config: Config, settings: EvolveSettings) -> None:
-    settings.check()
     if config.train.optimizer != "adamw":
         raise CodelingError(
             f"A population trains with AdamW (its members share one batched AdamW step); "
@@ -160,7 +182,7 @@ def start_population(
     settings: EvolveSettings,
     run_dir: Path,
     resume: bool,
-    emit: Emit,
+    report: Report,
     space: dict[str, Range] | None,
     clock: Callable[[], float],
 ) -> PopulationState:
@@ -168,8 +190,8 @@ def start_population(
     refuse_unsupported(config, settings)
     data = skeleton.prepare_data(config)
     tcfg = data.config.train
-    occupied = (run_dir / "lineage.jsonl").exists()
-    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, emit, occupied=occupied)
+    occupied = (run_dir / rundir.LINEAGE).exists()
+    found = skeleton.resume_or_refuse(pckpt.population_dir(run_dir), run_dir, resume, report, occupied=occupied)
     device = pick_device(tcfg.device, World())
     autocast, needs_scaler, precision = skeleton.precision_context(tcfg.precision, device)
     if needs_scaler:
@@ -190,7 +212,7 @@ def start_population(
             state.lineage.write(lineage_row(0, 0, member, None, "init", hyper, None))
     facts = {"population": settings.population, "mode": settings.mode, "device": str(device), "precision": precision}
     size = {"params": population.template.num_params(), "tokens_per_step": state.tokens_per_step()}
-    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, **facts, **size}))
+    report(Progress("start", state.step, {"max_steps": tcfg.max_steps, **facts, **size}))
     return state
 
 
@@ -226,7 +248,7 @@ def open_population_run(
         batches=[BatchSampler(data.shards.split("train"), block, s) for s in population.seeds],
         val_batches=[val.batch(val.offsets(k, split.micro_batch, stream=1)) for k in range(config.train.eval_batches)],
         log=skeleton.open_run_dir(run_dir, config, resume_step, log_config),
-        lineage=JsonlLog(run_dir / "lineage.jsonl", resume_step),
+        lineage=JsonlLog(run_dir / rundir.LINEAGE, resume_step),
         clock=clock,
         step=saved["step"],
         generation=saved["generation"],
@@ -234,7 +256,7 @@ def open_population_run(
         seconds_before=saved.get("seconds", 0.0),
         started=clock(),
     )
-    atomic.write_text(run_dir / "evolve.json", json.dumps(asdict(settings), indent=2) + "\n")
+    atomic.write_text(run_dir / pckpt.SETTINGS, json.dumps(settings.model_dump(), indent=2) + "\n")
     return state
 
 
@@ -258,13 +280,13 @@ def restore(found: Path, population: Population, settings: EvolveSettings, data:
             f"{found} holds a population of {saved_settings['population']}, not "
             f"{settings.population}; resume with --population {saved_settings['population']}."
         )
-    data.shards.check_tokenizer(load_tokenizer(found / "tokenizer.json").identity())
+    data.shards.check_tokenizer(load_tokenizer(found / rundir.TOKENIZER).identity())
     population.load_state_dict(saved)
     ckpt.set_rng_state(saved["rng"])
     return {**saved, "hypers": [Hyper(**h) for h in saved["hypers"]], "scores": list(saved["scores"])}
 
 
-def population_step(state: PopulationState, emit: Emit) -> None:
+def population_step(state: PopulationState, report: Report) -> None:
     """One batched AdamW step of every member, each on its own batch, learning rate and clipping."""
     began, tcfg, split = state.clock(), state.config.train, state.split
     cfgs = state.member_train_configs()
@@ -306,8 +328,8 @@ def population_step(state: PopulationState, emit: Emit) -> None:
                     "grad_norm": float(norms[i]),
                 }
             )
-    emit(
-        Event(
+    report(
+        Progress(
             "step",
             state.step,
             {
@@ -319,7 +341,7 @@ def population_step(state: PopulationState, emit: Emit) -> None:
     )
 
 
-def end_generation(state: PopulationState, emit: Emit) -> None:
+def end_generation(state: PopulationState, report: Report) -> None:
     """Score every member on the same val batches, then select, clone and mutate, record, save."""
     tcfg, settings = state.config.train, state.settings
     lrs = [learning_rate(state.step - 1, c) for c in state.member_train_configs()]
@@ -358,11 +380,13 @@ def end_generation(state: PopulationState, emit: Emit) -> None:
     for d in decisions:
         row = lineage_row(state.generation, state.step, d.member, d.parent, d.action, d.hyper, state.scores[d.member])
         state.lineage.write(row)
-    emit(Event("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions}))
-    save(state, emit)
+    report(
+        Progress("eval", state.step, {"generation": state.generation, "scores": state.scores, "decisions": decisions})
+    )
+    save(state, report)
 
 
-def save(state: PopulationState, emit: Emit) -> Path:
+def save(state: PopulationState, report: Report) -> Path:
     saved = {
         "step": state.step,
         "generation": state.generation,
@@ -374,11 +398,11 @@ def save(state: PopulationState, emit: Emit) -> Path:
     path = pckpt.save_population(
         state.run_dir, state.population, state.config, state.settings, state.data.tokenizer, saved
     )
-    emit(Event("checkpoint", state.step, {"path": str(path)}))
+    report(Progress("checkpoint", state.step, {"path": str(path)}))
     return path
 
 
-def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
+def finish(state: PopulationState, stopped: str, report: Report) -> EvolveResult:
     """Close the logs; a finished run also writes its best member as an ordinary checkpoint."""
     state.log.close()
     state.lineage.close()
@@ -389,7 +413,7 @@ def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
         member_cfg = state.config.model_copy(deep=True)
         member_cfg.train = state.member_train_configs()[best_member]
         best = pckpt.save_member(
-            state.run_dir / "best",
+            state.run_dir / rundir.BEST,
             state.population,
             best_member,
             member_cfg,
@@ -403,7 +427,7 @@ def finish(state: PopulationState, stopped: str, emit: Emit) -> EvolveResult:
                 "generation": state.generation,
             },
         )
-    emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
+    report(Progress("end", state.step, {"stopped": stopped, "seconds": seconds, "best_member": best_member}))
     return EvolveResult(
         state.run_dir,
         state.step,

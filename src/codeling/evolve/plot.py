@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 from codeling.errors import CodelingError
+from codeling.train import rundir
 from codeling.train.metrics import read_metrics
 
 
 def read_lineage(run_dir: str | Path) -> list[dict]:
-    path = Path(run_dir) / "lineage.jsonl"
+    path = Path(run_dir) / rundir.LINEAGE
     if not path.is_file():
         raise CodelingError(f"{path} does not exist; pass a run directory that `codeling evolve` wrote.")
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

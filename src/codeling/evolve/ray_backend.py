@@ -27,11 +27,12 @@ from pathlib import Path
 from codeling import atomic
 from codeling.config import Config, to_yaml, validate
 from codeling.errors import CodelingError
+from codeling.evolve import checkpoint as pckpt
 from codeling.evolve.loop import EvolveResult, EvolveSettings
 from codeling.evolve.pbt import Decision, Hyper, Range, default_space, initial_hypers, ranking
 from codeling.train import checkpoint as ckpt
 from codeling.train import rundir, skeleton
-from codeling.train.skeleton import Emit, Event
+from codeling.train.progress import Progress, Report
 
 HYPERS = tuple(Hyper.__dataclass_fields__)
 
@@ -48,8 +49,8 @@ def _install(donor: Path, run_dir: Path, config: Config) -> tuple[int, int]:
     for group in state["optimizer"]["param_groups"]:
         if group["weight_decay"] > 0:
             group["weight_decay"] = config.train.weight_decay
-    shutil.rmtree(run_dir / "checkpoints", ignore_errors=True)
-    target = run_dir / "checkpoints" / rundir.step_dir_name(state["step"])
+    shutil.rmtree(run_dir / rundir.CHECKPOINTS, ignore_errors=True)
+    target = run_dir / rundir.CHECKPOINTS / rundir.step_dir_name(state["step"])
     ckpt.save_checkpoint(target, loaded.model, config, loaded.tokenizer, state)
     origin = json.loads((donor / "member.json").read_text())["member"]
     return state["step"], origin
@@ -84,7 +85,7 @@ def _trainable(tune_config: dict) -> None:
             part,
             run_dir,
             resume=step > 0,
-            on_event=lambda e, scores=scores: scores.append(e.data["loss"]) if e.kind == "eval" else None,
+            progress=lambda e, scores=scores: scores.append(e.data["loss"]) if e.kind == "eval" else None,
         )
         (result.checkpoint / "member.json").write_text(json.dumps({"member": member}) + "\n")
         step = target
@@ -150,7 +151,7 @@ def train_population_ray(
     settings: EvolveSettings,
     run_dir: str | Path,
     address: str | None = None,
-    on_event: Emit | None = None,
+    progress: Report | None = None,
     space: dict[str, Range] | None = None,
     gpus_per_trial: float = 0.0,
 ) -> EvolveResult:
@@ -162,7 +163,7 @@ def train_population_ray(
     import ray
     from ray import tune
 
-    emit = on_event or skeleton.ignore
+    report = progress or skeleton.ignore
     config = skeleton.prepare_data(config).config
     config.data.dir = str(Path(config.data.dir).resolve())  # trials run in other working directories
     tcfg, P, G = config.train, settings.population, settings.generation_steps
@@ -174,7 +175,7 @@ def train_population_ray(
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     facts = {"population": P, "mode": f"{settings.mode} on ray", "device": "ray", "precision": tcfg.precision}
     tokens = config.data.batch_size * config.data.grad_accum * config.model.block_size
-    emit(Event("start", 0, {"max_steps": tcfg.max_steps, **facts, "params": 0, "tokens_per_step": tokens}))
+    report(Progress("start", 0, {"max_steps": tcfg.max_steps, **facts, "params": 0, "tokens_per_step": tokens}))
     t0 = time.monotonic()
     tuner = tune.Tuner(
         tune.with_resources(_trainable, {"cpu": 1, "gpu": gpus_per_trial}),
@@ -195,11 +196,11 @@ def train_population_ray(
     for result in grid:
         if result.error is not None:
             raise CodelingError(f"A Ray trial failed ({result.error}); see {result.path} for its log.")
-    return _finish(grid, config, settings, first, run_dir, emit, time.monotonic() - t0)
+    return _finish(grid, config, settings, first, run_dir, report, time.monotonic() - t0)
 
 
 def _finish(
-    grid, config: Config, settings: EvolveSettings, first: list[Hyper], run_dir: Path, emit: Emit, seconds: float
+    grid, config: Config, settings: EvolveSettings, first: list[Hyper], run_dir: Path, report: Report, seconds: float
 ) -> EvolveResult:
     """Write the run directory in the local backend's shape from the trials' reports and checkpoints."""
     P, steps = settings.population, config.train.max_steps
@@ -208,12 +209,14 @@ def _finish(
     scores = [histories[m][-1]["val_loss"] for m in range(P)]
     best_member = ranking(scores)[0]
     best = _save_best(grid, best_member, run_dir)
-    atomic.write_text(run_dir / "config.yaml", to_yaml(config))
-    atomic.write_text(run_dir / "evolve.json", json.dumps({**asdict(settings), "backend": "ray"}, indent=2) + "\n")
-    atomic.write_text(run_dir / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in metrics))
-    atomic.write_text(run_dir / "lineage.jsonl", "".join(json.dumps(r) + "\n" for r in lineage))
-    generations = _replay_generations(lineage, emit)
-    emit(Event("end", steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
+    atomic.write_text(run_dir / rundir.CONFIG_YAML, to_yaml(config))
+    atomic.write_text(
+        run_dir / pckpt.SETTINGS, json.dumps({**settings.model_dump(), "backend": "ray"}, indent=2) + "\n"
+    )
+    atomic.write_text(run_dir / rundir.METRICS, "".join(json.dumps(r) + "\n" for r in metrics))
+    atomic.write_text(run_dir / rundir.LINEAGE, "".join(json.dumps(r) + "\n" for r in lineage))
+    generations = _replay_generations(lineage, report)
+    report(Progress("end", steps, {"stopped": "finished", "seconds": seconds, "best_member": best_member}))
     hypers = [Hyper(**{name: histories[m][-1][name] for name in HYPERS}) for m in range(P)]
     finite = [s if math.isfinite(s) else math.inf for s in scores]
     return EvolveResult(
@@ -238,14 +241,13 @@ def _refuse_unsupported(settings: EvolveSettings, run_dir: Path) -> None:
         raise CodelingError(
             "The ray backend needs Ray Tune; pip install 'codeling[ray]', or use --backend local."
         ) from None
-    settings.check()
     if settings.mode not in ("pbt", "none"):
         raise CodelingError(
             f"The ray backend runs --mode pbt or none (Ray's PBT scheduler), not {settings.mode}; "
             "use --backend local for evolve."
         )
-    if (run_dir / "lineage.jsonl").exists():  # the ray backend cannot resume, so there is no --resume to offer
-        raise CodelingError(f"{run_dir} already holds a population run; choose another --out.")
+    if (run_dir / rundir.LINEAGE).exists():  # the ray backend cannot resume, so there is no --resume to offer
+        rundir.refuse_occupied(run_dir, "a population run")
 
 
 def _param_space(config: Config, G: int, first: list[Hyper], reports: Path) -> dict:
@@ -297,18 +299,18 @@ def _save_best(grid, best_member: int, run_dir: Path) -> Path:
     with best_result.checkpoint.as_directory() as directory:
         loaded = ckpt.load_checkpoint(directory, with_state=True)
         return ckpt.save_checkpoint(
-            run_dir / "best", loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state
+            run_dir / rundir.BEST, loaded.model, loaded.config, loaded.tokenizer, loaded.trainer_state
         )
 
 
-def _replay_generations(lineage: list[dict], emit: Emit) -> int:
+def _replay_generations(lineage: list[dict], report: Report) -> int:
     """Report each generation's decisions as the local backend does while it runs; the number of generations."""
     generations = max(r["generation"] for r in lineage)
     for g in range(1, generations + 1):
         rows = [r for r in lineage if r["generation"] == g]
         decisions = [Decision(r["member"], r["parent"], r["action"], Hyper(**r["hyper"])) for r in rows]
-        emit(
-            Event(
+        report(
+            Progress(
                 "eval", rows[0]["step"], {"generation": g, "scores": [r["score"] for r in rows], "decisions": decisions}
             )
         )

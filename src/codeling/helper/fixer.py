@@ -14,12 +14,13 @@ from __future__ import annotations
 import random
 import re
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 
-from codeling.config import load_config
+from codeling.config import PRESETS as config_presets
+from codeling.config import Training, deep_merge, load_settings, validate
 from codeling.data.shards import SplitArrays, write_shards
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_text
@@ -27,93 +28,103 @@ from codeling.helper import fixdata, words
 from codeling.helper.explain import Problem
 from codeling.helper.rules import Candidate
 from codeling.tokenizers.bpe import BPETokenizer
+from codeling.train import rundir
 from codeling.train.checkpoint import load_checkpoint
-from codeling.train.skeleton import Emit
+from codeling.train.progress import Report
 from codeling.train.trainer import train
 
 TASK = "helper-fix"  # what the shards' manifest (and so the checkpoint's config.task) says the data is
 
 
-@dataclass(frozen=True)
-class FixerPreset:
-    tinypy: int  # TinyPy programs drawn
-    tasks: bool  # the task suite's reference solutions
-    pygame: bool  # pygame's example programs
-    per_kind: int  # corruptions of each kind per program, per 20 lines of it
-    vocab: int  # BPE vocabulary learned on the examples
-    steps: int  # at most: the cpu preset's time budget usually ends it first
-    overrides: tuple[str, ...]  # on codeling's "tiny" model preset
+class FixerExamples(BaseModel):
+    """What the fixer learns from: which programs are broken, how often, and the BPE learned on them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tinypy: int = Field(1500, ge=0, description="TinyPy programs drawn")
+    tasks: bool = Field(True, description="the task suite's reference solutions")
+    pygame: bool = Field(True, description="pygame's example programs")
+    per_kind: int = Field(3, ge=1, description="corruptions of each kind per program, per 20 lines of it")
+    vocab: int = Field(1024, ge=260, description="BPE vocabulary learned on the examples")
 
 
+class FixerSettings(Training):
+    """`codeling fixer train`'s settings: the examples, the seed, and the trainer's sections
+    (model, data, train, checkpoint, log) that codeling's `tiny` preset starts from."""
+
+    preset: str | None = None
+    seed: int = Field(0, description="seeds the programs and the corruptions; the training's is train.seed + seed")
+    examples: FixerExamples = FixerExamples()
+
+
+def _on_tiny(changes: dict) -> FixerSettings:
+    return validate(deep_merge(config_presets["tiny"], changes), FixerSettings, "fixer setting")
+
+
+# Validated when imported, so a preset cannot hold a typo; `load_fixer_settings` starts from one.
 PRESETS = {
     # A few seconds: a one-layer model that proves the path works, not one that fixes much.
-    "smoke": FixerPreset(
-        30,
-        False,
-        False,
-        1,
-        300,
-        8,
-        (
-            "model.n_layer=1",
-            "model.n_head=2",
-            "model.n_embd=32",
-            "model.block_size=192",
-            "data.batch_size=8",
-            "train.warmup_steps=2",
-            "train.eval_every=8",
-            "train.eval_batches=1",
-            "log.tensorboard=false",
-        ),
+    "smoke": _on_tiny(
+        {
+            "examples": {"tinypy": 30, "tasks": False, "pygame": False, "per_kind": 1, "vocab": 300},
+            "model": {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 192},
+            "data": {"batch_size": 8},
+            "train": {"max_steps": 8, "warmup_steps": 2, "eval_every": 8, "eval_batches": 1},
+            "checkpoint": {"every_steps": 8},
+            "log": {"tensorboard": False},
+        }
     ),
     # Under ten minutes on two CPU cores whatever else they run: about a minute of examples, then
-    # codeling's tiny model (4 layers, 128 wide) for an 8-minute budget, its schedule following the clock.
-    "cpu": FixerPreset(
-        1500,
-        True,
-        True,
-        3,
-        1024,
-        3000,
-        (
-            "model.block_size=128",
-            "data.batch_size=32",
-            "train.warmup_steps=50",
-            "train.max_minutes=8",
-            "train.schedule=time",
-            "train.eval_every=250",
-            "train.eval_batches=5",
-            "log.tensorboard=false",
-        ),
+    # codeling's tiny model (4 layers, 128 wide) for an 8-minute budget, its schedule following the
+    # clock; max_steps (3000) only caps a fast machine.
+    "cpu": _on_tiny(
+        {
+            "examples": {"tinypy": 1500, "tasks": True, "pygame": True, "per_kind": 3, "vocab": 1024},
+            "model": {"block_size": 128},
+            "data": {"batch_size": 32},
+            "train": {
+                "max_steps": 3000,
+                "warmup_steps": 50,
+                "max_minutes": 8,
+                "schedule": "time",
+                "eval_every": 250,
+                "eval_batches": 5,
+            },
+            "checkpoint": {"every_steps": 3000},
+            "log": {"tensorboard": False},
+        }
     ),
 }
 
 
-def preset_named(name: str) -> FixerPreset:
-    if name not in PRESETS:
-        raise CodelingError(f"Unknown fixer preset {name!r}; choose one of {', '.join(PRESETS)}.")
-    return PRESETS[name]
+def load_fixer_settings(
+    preset: str | None = "cpu", path: str | Path | None = None, overrides: list[str] | None = None
+) -> FixerSettings:
+    """A preset, then a YAML file, then `--set` overrides; a bad key or value is one sentence."""
+    trees = {name: settings.model_dump() for name, settings in PRESETS.items()}
+    return load_settings(FixerSettings, trees, preset, path, overrides, default_preset="cpu", what="fixer setting")
 
 
-def programs_for(preset: FixerPreset, seed: int = 0) -> list[fixdata.Program]:
-    found = fixdata.own_programs() + fixdata.tinypy_programs(preset.tinypy, seed)
-    if preset.tasks:
+def programs_for(examples: FixerExamples, seed: int = 0) -> list[fixdata.Program]:
+    found = fixdata.own_programs() + fixdata.tinypy_programs(examples.tinypy, seed)
+    if examples.tasks:
         found += fixdata.task_programs()
-    if preset.pygame:
+    if examples.pygame:
         found += fixdata.pygame_programs()
     return found
 
 
-def build_data(out: Path, preset: FixerPreset, seed: int = 0) -> dict:
+def build_data(out: Path, settings: FixerSettings, seed: int = 0) -> dict:
     """Example shards of the training programs and kinds in `out`; the held-out ones never enter."""
-    train_programs, held = fixdata.split_programs(programs_for(preset, seed))
-    pairs = fixdata.examples(train_programs, fixdata.TRAIN_KINDS, preset.per_kind, seed)
+    examples = settings.examples
+    train_programs, held = fixdata.split_programs(programs_for(examples, seed))
+    pairs = fixdata.examples(train_programs, fixdata.TRAIN_KINDS, examples.per_kind, seed)
     shuffled = list(pairs)
     random.Random(seed).shuffle(shuffled)
     n_val = max(1, len(shuffled) // 20)
     val, training = shuffled[:n_val], shuffled[n_val:]
     texts = [p + c for p, c in training[:20_000]]
-    tokenizer = BPETokenizer.train(texts, vocab_size=preset.vocab, min_frequency=2)
+    tokenizer = BPETokenizer.train(texts, vocab_size=examples.vocab, min_frequency=2)
     arrays = {
         name: SplitArrays.from_examples(_encode(tokenizer, p, c) for p, c in part)
         for name, part in (("train", training), ("val", val))
@@ -127,7 +138,8 @@ def build_data(out: Path, preset: FixerPreset, seed: int = 0) -> dict:
         "held_out_families": sorted({p.family for p in held}),
         "training_programs": len(train_programs),
         "examples": len(pairs),
-        "preset": asdict(preset),
+        "preset": settings.preset,
+        "example_settings": examples.model_dump(),
         "seed": seed,
     }
     return write_shards(out, arrays, tokenizer, provenance, overwrite=True)
@@ -140,25 +152,16 @@ def _encode(tokenizer: BPETokenizer, prompt: str, completion: str) -> tuple[list
     return context + target, [0] * len(context) + [1] * len(target)
 
 
-def train_fixer(
-    out: Path, preset: str = "cpu", steps: int | None = None, seed: int = 0, on_event: Emit | None = None
-) -> Path:
+def train_fixer(out: Path, settings: FixerSettings, progress: Report | None = None) -> Path:
     """Build the data in out/data and train the fixer into the run directory `out` through codeling's
-    training skeleton; the best checkpoint's path."""
+    training skeleton; the best checkpoint's path. `out` must be empty or absent."""
     out = Path(out)
-    if (out / "checkpoints").exists():
-        raise CodelingError(f"{out} already holds a fixer run; choose another --out or remove it first.")
-    chosen = preset_named(preset)
-    build_data(out / "data", chosen, seed)
-    overrides = [
-        f"data.dir={out / 'data'}",
-        f"train.max_steps={steps or chosen.steps}",
-        f"train.seed={1337 + seed}",
-        f"checkpoint.every_steps={steps or chosen.steps}",
-        *chosen.overrides,
-    ]
-    train(load_config(preset="tiny", overrides=overrides), out, on_event=on_event)
-    return (out / "best").resolve()
+    rundir.refuse_occupied(out, "a fixer run")
+    build_data(out / rundir.DATA, settings, settings.seed)
+    config = settings.trainer_config("tiny", out / rundir.DATA)
+    config.train.seed += settings.seed
+    train(config, out, progress=progress)
+    return (out / rundir.BEST).resolve()
 
 
 @contextmanager

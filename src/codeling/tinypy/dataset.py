@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +26,8 @@ from codeling.tinypy.reader import SampleIssue, read_file
 from codeling.tinypy.sample import OUTPUT_HEADER, Sample, normalise_program
 from codeling.tinypy.trace import CODE_HEADER, output_from_trace, split_trace, trace_text
 from codeling.tokenizers.tinypy import TinyPyTokenizer
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
+from codeling.train import rundir
+from codeling.train.progress import Progress, Report
 
 
 def prompt_text(program: str, trace: bool = False) -> str:
@@ -138,9 +137,7 @@ def split_samples(samples: list[Sample], seed: int, val_frac: float, test_n: int
 
 
 def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> None:
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite and (not out_dir.is_dir() or any(out_dir.iterdir())):
-        raise CodelingError(f"{out_dir} already holds files; choose an empty --out directory or remove it first.")
+    rundir.refuse_occupied(out_dir, overwrite=overwrite)
 
 
 def build_dataset(
@@ -152,7 +149,7 @@ def build_dataset(
     val_frac: float = 0.05,
     test_n: int = 1000,
     overwrite: bool = False,
-    progress: Progress | None = None,
+    progress: Report | None = None,
 ) -> DatasetResult:
     """Write train/val shards (tokens, masks, example starts), tokenizer.json, manifest.json and
     test.jsonl into `out_dir`. `provenance` says where the samples came from (generator settings
@@ -169,10 +166,10 @@ def build_dataset(
         def examples(items=splits[name], name=name):
             for i, sample in enumerate(items):
                 if progress and i % 2000 == 0:
-                    progress(f"tokenize {name}", i, len(items))
+                    progress(Progress.count(f"tokenize {name}", i, len(items)))
                 yield encode_example(tokenizer, sample, trace)
             if progress:
-                progress(f"tokenize {name}", len(items), len(items))
+                progress(Progress.count(f"tokenize {name}", len(items), len(items)))
 
         arrays[name] = SplitArrays.from_examples(examples())
     counts = {name: len(items) for name, items in splits.items()}

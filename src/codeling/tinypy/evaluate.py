@@ -13,7 +13,6 @@ or not, nesting depth, `%`/`//` or not, number of printed lines.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from codeling.tinypy.reader import SampleIssue
 from codeling.tinypy.sample import Sample
 from codeling.tinypy.trace import trace_text
 from codeling.train.checkpoint import Loaded, load_checkpoint
+from codeling.train.progress import Progress, Report
 
 
 @dataclass
@@ -216,9 +216,7 @@ def score_features(samples: list[Sample], generations: list[str], trace: bool) -
     return {name: dict(sorted(values.items())) for name, values in scores.items()}
 
 
-def decode(
-    loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, progress: Callable[[int, int], None] | None
-) -> list[str]:
+def decode(loaded: Loaded, samples: list[Sample], trace: bool, batch_size: int, progress: Report | None) -> list[str]:
     """Greedy continuations of each sample's prompt, up to EOS, in batches of similar length."""
     tok, model = loaded.tokenizer, loaded.model
     prompts = [[tok.bos_id, *tok.encode(prompt_text(s.program, trace))] for s in samples]
@@ -240,7 +238,7 @@ def decode(
         for i, generated in zip(rows, ids):
             out[i] = tok.decode(generated)
         if progress:
-            progress(min(start + batch_size, len(order)), len(order))
+            progress(Progress.count("decode", min(start + batch_size, len(order)), len(order)))
     return out
 
 
@@ -251,7 +249,7 @@ def evaluate_tinypy(
     batch_size: int = 64,
     device: str = "cpu",
     trace: bool | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
     loaded: Loaded | None = None,
 ) -> TinyPyReport:
     """Score a checkpoint on a TinyPy file or data directory. `trace` defaults to the mode the

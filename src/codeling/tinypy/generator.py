@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -21,6 +21,7 @@ from codeling.tinypy.codetracing import CHECKED_OPS, GRAMMAR, CodeTracingBuilder
 from codeling.tinypy.interpreter import BINARY, ParsedProgram, RunError, run
 from codeling.tinypy.sample import Sample
 from codeling.tinypy.trace import trace_text
+from codeling.train.progress import Progress, Report
 
 CHUNK = 512  # candidates per chunk: big enough to amortise process hand-offs
 BATCH = 16  # chunks asked for at a time; fixed, so that when generation stops never depends on workers
@@ -177,12 +178,12 @@ def generate(
     trace: bool = False,
     workers: int | None = None,
     skip: Iterable[str] = (),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> GenerationResult:
     """`n` distinct samples (fewer only if the settings allow fewer), the same for the same arguments.
 
-    `skip` holds program texts that must not be produced again; `progress(done, n)` is called as
-    samples arrive. `workers` defaults to the machine's CPU count. CodeTracingKnobs draw the
+    `skip` holds program texts that must not be produced again; `progress` gets a count
+    (stage "generate") as samples arrive. `workers` defaults to the machine's CPU count. CodeTracingKnobs draw the
     code-tracing grammar instead of levels (`levels` is then ignored; samples have no level).
     """
     if n < 0:
@@ -214,7 +215,7 @@ def generate(
             for chunk in chunks:
                 added += _keep(result, chunk, seen, n)
                 if progress:
-                    progress(len(result.samples), n)
+                    progress(Progress.count("generate", len(result.samples), n))
             if added == 0:
                 result.exhausted = True  # a whole batch brought nothing new
                 break

@@ -19,12 +19,15 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import Field
+
 from codeling import atomic
-from codeling.config import Config, load_config
+from codeling.config import PRESETS, Config, Training, deep_merge, load_settings, preset_tree
 from codeling.errors import CodelingError
+from codeling.tinypy import grammars
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.codetracing import CodeTracingKnobs
 from codeling.tinypy.dataset import build_dataset, encode_example, prompt_text, target_text
@@ -32,7 +35,10 @@ from codeling.tinypy.evaluate import TinyPyReport, evaluate_tinypy
 from codeling.tinypy.generator import generate
 from codeling.tinypy.sample import format_samples
 from codeling.tokenizers.tinypy import TinyPyTokenizer
+from codeling.train import rundir
+from codeling.train.distributed import pick_device
 from codeling.train.plot import plot_run
+from codeling.train.progress import Report, restaged
 
 MARKER = "demo.json"  # written first, so a later recipe run knows the directory is its own to replace
 
@@ -44,20 +50,27 @@ class OutOfDistribution:
     knobs: Knobs | CodeTracingKnobs
 
 
-@dataclass(frozen=True)
-class Plan:
-    programs: int  # distinct programs generated, test set included
-    test_programs: int
-    max_steps: int
-    overrides: tuple[str, ...]
+class Plan(Training):
+    """A recipe's settings: the programs, how they are scored, and the trainer's sections (model,
+    data, train, checkpoint, log) laid over codeling's `trainer_preset`."""
+
+    programs: int = Field(ge=2, description="distinct programs generated, test set included")
+    test_programs: int = Field(ge=1)
     knobs: Knobs | CodeTracingKnobs = Knobs(literals=(0, 9))
-    preset: str = "tiny"
+    trainer_preset: str = "tiny"
     ood: tuple[OutOfDistribution, ...] = ()
-    ood_programs: int = 500  # per out-of-distribution set
+    ood_programs: int = Field(500, ge=1, description="per out-of-distribution set")
     trace: bool = False  # learn the whole execution trace (#STEP format), not just the output
     # Programs whose example (prompt + answer) is longer than this many tokens are dropped before the
     # split, so every training example fits the model's window whole; how many is recorded.
-    max_example_tokens: int | None = None
+    max_example_tokens: int | None = Field(None, ge=1)
+
+
+def load_plan(tree: dict, overrides: list[str] | tuple[str, ...] = ()) -> Plan:
+    """A plan from its settings tree laid over its trainer preset, then `--set` overrides; a bad key
+    or value is one sentence, before anything is written."""
+    trainer = preset_tree(PRESETS, tree.get("trainer_preset", "tiny"))
+    return load_settings(Plan, {}, base=deep_merge(trainer, tree), overrides=list(overrides), what="recipe setting")
 
 
 # Rotary positions: a variable's value sits a fixed distance after its name wherever the program
@@ -70,44 +83,38 @@ class Plan:
 # The schedule runs on time: the cosine decay ends when the 8-minute budget does, however many
 # steps the machine fits in it (about 2,200 on two idle cores); max_steps only caps a fast machine.
 # See docs/RESULTS.md for each of these measured.
-MODEL = (
-    "model.block_size=128",
-    "model.positions=rotary",
-    "model.n_layer=3",
-    "model.n_head=8",
-    "model.qk_norm=0.7",
-    "train.optimizer=muon",
+MODEL = {
+    "model": {"block_size": 128, "positions": "rotary", "n_layer": 3, "n_head": 8, "qk_norm": 0.7},
+    "train": {"optimizer": "muon"},
+}
+FULL_TREE = deep_merge(
+    MODEL,
+    {
+        "programs": 100_000,
+        "test_programs": 700,
+        "data": {"batch_size": 48},
+        "train": {
+            "max_steps": 4000,
+            "schedule": "time",
+            "max_minutes": 8,
+            "lr": 6e-3,
+            "min_lr": 6e-4,
+            "warmup_steps": 100,
+            "eval_every": 400,
+            "eval_batches": 10,
+        },
+        "checkpoint": {"every_steps": 800},
+    },
 )
-FULL = Plan(
-    programs=100_000,
-    test_programs=700,
-    max_steps=4000,
-    overrides=(
-        *MODEL,
-        "data.batch_size=48",
-        "train.schedule=time",
-        "train.max_minutes=8",
-        "train.lr=6e-3",
-        "train.min_lr=6e-4",
-        "train.warmup_steps=100",
-        "train.eval_every=400",
-        "train.eval_batches=10",
-        "checkpoint.every_steps=800",
-    ),
-)
-QUICK = Plan(
-    programs=6_000,
-    test_programs=200,
-    max_steps=40,
-    overrides=(
-        *MODEL,
-        "data.batch_size=16",
-        "train.lr=3e-3",
-        "train.warmup_steps=10",
-        "train.eval_every=20",
-        "train.eval_batches=4",
-        "checkpoint.every_steps=20",
-    ),
+QUICK_TREE = deep_merge(
+    MODEL,
+    {
+        "programs": 6_000,
+        "test_programs": 200,
+        "data": {"batch_size": 16},
+        "train": {"max_steps": 40, "lr": 3e-3, "warmup_steps": 10, "eval_every": 20, "eval_batches": 4},
+        "checkpoint": {"every_steps": 20},
+    },
 )
 
 # The out-of-distribution sets: each stretches one knob past what training saw.
@@ -126,53 +133,47 @@ CODETRACING_OOD_SETS = (
 )
 # The GPU recipe carries over what the CPU screens found (rotary positions, Muon, a time schedule);
 # its learning rate is a guess for a 384-wide model until a GPU run measures it.
-DATAHACK = Plan(
-    programs=2_000_000,
-    test_programs=2000,
-    max_steps=1_000_000,
-    knobs=Knobs(),
-    preset="datahack",
-    ood=OOD_SETS,
-    overrides=(
-        "model.block_size=256",
-        "model.positions=rotary",
-        "train.optimizer=muon",
-        "data.batch_size=256",
-        "train.lr=3e-3",
-        "train.min_lr=3e-4",
-        "train.warmup_steps=300",
-        "train.schedule=time",
-        "train.max_minutes=50",
-        "train.eval_every=1000",
-        "train.eval_batches=20",
-        "checkpoint.every_steps=2000",
-        "checkpoint.every_minutes=10",
-    ),
-)
+DATAHACK_TREE = {
+    "programs": 2_000_000,
+    "test_programs": 2000,
+    "knobs": Knobs(),
+    "trainer_preset": "datahack",
+    "ood": OOD_SETS,
+    "model": {"block_size": 256, "positions": "rotary"},
+    "data": {"batch_size": 256},
+    "train": {
+        "max_steps": 1_000_000,
+        "optimizer": "muon",
+        "lr": 3e-3,
+        "min_lr": 3e-4,
+        "warmup_steps": 300,
+        "schedule": "time",
+        "max_minutes": 50,
+        "eval_every": 1000,
+        "eval_batches": 20,
+    },
+    "checkpoint": {"every_steps": 2000, "every_minutes": 10},
+}
+FULL, QUICK, DATAHACK = load_plan(FULL_TREE), load_plan(QUICK_TREE), load_plan(DATAHACK_TREE)
 
 
-def check_grammar(grammar: str) -> None:
-    if grammar not in ("levels", "codetracing"):
-        raise CodelingError(f"Unknown grammar {grammar!r}; choose levels or codetracing.")
-
-
-def for_grammar(plan: Plan, grammar: str, trace: bool, window: int) -> Plan:
-    """`plan` on the code-tracing grammar and/or learning traces. Its programs and answers are
+def for_grammar(tree: dict, grammar: str, trace: bool, window: int) -> dict:
+    """A plan's tree on the code-tracing grammar and/or learning traces. Its programs and answers are
     longer than the levels' outputs (median output example 96 tokens, trace example about 1,000), so
     the window grows to `window` and examples longer than it are dropped; out-of-distribution sets
     are skipped for traces (their longer loops write traces far past any window trained on)."""
-    check_grammar(grammar)
+    grammars.check(grammar)
     if grammar == "levels" and not trace:
-        return plan
+        return tree
     tracing = grammar == "codetracing"
-    return replace(
-        plan,
-        knobs=CodeTracingKnobs() if tracing else plan.knobs,
-        ood=() if trace else CODETRACING_OOD_SETS,
-        trace=trace,
-        max_example_tokens=window,
-        overrides=(*plan.overrides, f"model.block_size={window}"),
-    )
+    changes = {
+        "knobs": CodeTracingKnobs() if tracing else tree.get("knobs", Knobs(literals=(0, 9))),
+        "ood": () if trace else CODETRACING_OOD_SETS,
+        "trace": trace,
+        "max_example_tokens": window,
+        "model": {"block_size": window},
+    }
+    return deep_merge(tree, changes)
 
 
 # On two CPU cores a window of 256 covers 98% of the code-tracing grammar's output examples, and
@@ -182,16 +183,17 @@ CPU_WINDOW = {False: 256, True: 512}
 GPU_WINDOW = {False: 256, True: 2048}
 
 
-def demo_plan(grammar: str = "levels", trace: bool = False, quick: bool = False) -> Plan:
-    """The CPU demo (FULL, or QUICK) on a grammar. A trace window holds 4x the tokens of an output
-    one, so its batch is 4x smaller (the same tokens a step)."""
-    base = QUICK if quick else FULL
-    if grammar == "levels" and not trace:
-        return base
-    plan = for_grammar(base, grammar, trace, CPU_WINDOW[trace])
-    if trace:
-        plan = replace(plan, overrides=(*plan.overrides, f"data.batch_size={12 if not quick else 4}"))
-    return replace(plan, ood_programs=50 if quick else 200)
+def demo_plan(grammar: str = "levels", trace: bool = False, quick: bool = False, overrides=()) -> Plan:
+    """The CPU demo (FULL, or QUICK) on a grammar, then `--set` overrides. A trace window holds 4x
+    the tokens of an output one, so its batch is 4x smaller (the same tokens a step)."""
+    tree = QUICK_TREE if quick else FULL_TREE
+    grammars.check(grammar)
+    if grammar != "levels" or trace:
+        tree = for_grammar(tree, grammar, trace, CPU_WINDOW[trace])
+        if trace:
+            tree = deep_merge(tree, {"data": {"batch_size": 4 if quick else 12}})
+        tree = {**tree, "ood_programs": 50 if quick else 200}
+    return load_plan(tree, overrides)
 
 
 def datahack_plan(
@@ -207,17 +209,19 @@ def datahack_plan(
     `grammar="codetracing"` trains on the 2025 grammar and scores on its out-of-distribution sets."""
     import torch
 
-    compiled = ("train.compile=true",) if torch.cuda.is_available() else ()
-    test_programs = min(DATAHACK.test_programs, max(1, programs // 10))  # small trial runs keep most for training
-    plan = for_grammar(DATAHACK, grammar, trace, GPU_WINDOW[trace])
-    return replace(
-        plan,
-        programs=programs,
-        test_programs=test_programs,
-        preset=preset,
-        ood_programs=ood_programs,
-        overrides=(*plan.overrides, f"train.max_minutes={minutes}", *compiled, *overrides),
-    )
+    if minutes <= 0 or programs < 2 or ood_programs < 1:
+        raise CodelingError(
+            "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
+        )
+    tree = for_grammar(DATAHACK_TREE, grammar, trace, GPU_WINDOW[trace])
+    sized = {
+        "programs": programs,
+        "test_programs": min(DATAHACK.test_programs, max(1, programs // 10)),  # small trial runs keep most for training
+        "trainer_preset": preset,
+        "ood_programs": ood_programs,
+        "train": {"max_minutes": minutes, **({"compile": True} if torch.cuda.is_available() else {})},
+    }
+    return load_plan(deep_merge(tree, sized), overrides)
 
 
 @dataclass
@@ -231,21 +235,16 @@ class RecipeResult:
 
 
 def demo_config(data_dir: Path, plan: Plan) -> Config:
-    return load_config(
-        preset=plan.preset, overrides=[f"data.dir={data_dir}", f"train.max_steps={plan.max_steps}", *plan.overrides]
-    )
+    """The trainer's Config of a plan, on `data_dir`."""
+    return plan.trainer_config(plan.trainer_preset, data_dir)
 
 
 def prepare(out: Path) -> None:
     """Make `out` empty, replacing only a directory an earlier recipe run made."""
-    if out.exists():
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise CodelingError(
-                f"{out} exists and was not made by a codeling recipe (`codeling demo`, `codeling tinypy datahack`); "
-                "pass another --out or move it away."
-            )
+    if (out / MARKER).is_file():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    rundir.refuse_occupied(out, "files not made by a codeling recipe (`codeling demo`, `codeling tinypy datahack`)")
+    out.mkdir(parents=True, exist_ok=True)
 
 
 def run_recipe(
@@ -253,32 +252,29 @@ def run_recipe(
     plan: Plan,
     seed: int = 0,
     train: Callable | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Report | None = None,
 ) -> RecipeResult:
     """Generate, build, train, plot and score `plan` in `out`. `train(config, run_dir)` runs the
     training and returns its TrainResult (the CLI passes one that draws a progress bar); default:
     codeling.train.trainer.train."""
-    import torch
-
     from codeling.train.trainer import train as plain_train
 
     train = train or (lambda config, run_dir: plain_train(config, run_dir))
     out = Path(out)
-    data_dir = out / "data"
-    config = demo_config(data_dir, plan)  # a bad preset or override fails here, before anything is written
+    data_dir = out / rundir.DATA
+    config = demo_config(data_dir, plan)
     prepare(out)
-    atomic.write_text(out / MARKER, json.dumps({"plan": asdict(plan), "seed": seed}, indent=2) + "\n")
+    atomic.write_text(out / MARKER, json.dumps({"plan": plan.model_dump(mode="json"), "seed": seed}, indent=2) + "\n")
     seconds = {}
-    bar = (lambda stage: lambda d, t: progress(stage, d, t)) if progress else (lambda stage: None)
 
     t0 = time.monotonic()
-    generated = generate(plan.programs, "ALL", seed, plan.knobs, trace=plan.trace, progress=bar("generate"))
+    generated = generate(plan.programs, "ALL", seed, plan.knobs, trace=plan.trace, progress=progress)
     samples, dropped = fitting(generated.samples, plan)
     provenance = {"source": {"generator": generated.settings()}, "dropped_longer_than_window": dropped}
     build_dataset(
         data_dir, samples, provenance, trace=plan.trace, seed=seed, test_n=plan.test_programs, progress=progress
     )
-    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, bar)
+    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, progress)
     seconds["data"] = time.monotonic() - t0
 
     t0 = time.monotonic()
@@ -287,7 +283,7 @@ def run_recipe(
     plot_run(out)
 
     t0 = time.monotonic()
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = pick_device(config.train.device).type  # scored where it trained; the report says cpu or cuda
     report = evaluate_tinypy(out, data_dir, device=device, trace=plan.trace)
     ood = {name: evaluate_tinypy(out, file, device=device, trace=plan.trace) for name, file in ood_files.items()}
     seconds["eval"] = time.monotonic() - t0
@@ -296,7 +292,7 @@ def run_recipe(
     payload = {**report.to_json(), "seconds_by_phase": seconds, "training": training, "data": data}
     if ood:
         payload["out_of_distribution"] = {name: r.to_json() for name, r in ood.items()}
-    atomic.write_text(out / "report.json", json.dumps(payload, indent=2) + "\n")
+    atomic.write_text(out / rundir.REPORT, json.dumps(payload, indent=2) + "\n")
     return RecipeResult(out, report, seconds, training, ood, dropped)
 
 
@@ -321,11 +317,13 @@ def fitting(samples: list, plan: Plan) -> tuple[list, int]:
     return kept, len(samples) - len(kept)
 
 
-def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], bar: Callable) -> dict[str, Path]:
+def write_ood_sets(ood_dir: Path, plan: Plan, seed: int, seen: set[str], progress: Report | None) -> dict[str, Path]:
     """One level-tagged output-format file per out-of-distribution set, none of its programs seen in training."""
     files = {}
     for i, ood in enumerate(plan.ood, start=1):
-        result = generate(plan.ood_programs, ood.levels, seed + 1000 * i, ood.knobs, skip=seen, progress=bar(ood.name))
+        result = generate(
+            plan.ood_programs, ood.levels, seed + 1000 * i, ood.knobs, skip=seen, progress=restaged(progress, ood.name)
+        )
         files[ood.name] = ood_dir / f"ood-{i}.txt"
         atomic.write_text(files[ood.name], format_samples(result.samples, level_tag=True))
     return files

@@ -1,4 +1,4 @@
-"""The interface every codeling tokenizer implements, and loading any of them from one file.
+"""The interface every codeling tokenizer implements (loading one from its file: tokenizers/loading.py).
 
 A tokenizer lives in a single JSON file. codeling's own tokenizers (char, tinypy) write
 {"codeling_tokenizer": KIND, ...}; anything else is read as a Hugging Face `tokenizers` file, so a
@@ -7,13 +7,11 @@ A tokenizer lives in a single JSON file. codeling's own tokenizers (char, tinypy
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
 from codeling.digest import sha256_text
-from codeling.errors import CodelingError
 
 
 class Tokenizer(ABC):
@@ -63,47 +61,3 @@ def word_level_hf(vocabulary: Sequence[str], split_pattern: str):
     hf.pre_tokenizer = pre_tokenizers.Split(Regex(split_pattern), behavior="isolated")
     hf.decoder = decoders.Fuse()
     return hf
-
-
-_REGISTRY: dict[str, type] = {}
-
-
-def register(kind: str):
-    """Class decorator: make `load_tokenizer` know a codeling tokenizer kind."""
-
-    def wrap(cls):
-        cls.kind = kind
-        _REGISTRY[kind] = cls
-        return cls
-
-    return wrap
-
-
-def load_tokenizer(path: str | Path) -> Tokenizer:
-    path = Path(path)
-    if not path.is_file():
-        raise CodelingError(
-            f"Tokenizer file {path} does not exist; pass the tokenizer.json of your data or checkpoint."
-        )
-    text = path.read_text(encoding="utf-8")
-    return tokenizer_from_json(text, source=str(path))
-
-
-def tokenizer_from_json(text: str, source: str = "tokenizer JSON") -> Tokenizer:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise CodelingError(
-            f"{source} is not valid JSON ({e.msg} at line {e.lineno}); pass a tokenizer.json file."
-        ) from None
-    kind = data.get("codeling_tokenizer") if isinstance(data, dict) else None
-    if kind is None:
-        from codeling.tokenizers.bpe import BPETokenizer  # Hugging Face format
-
-        return BPETokenizer.from_json(text)
-    if kind not in _REGISTRY:
-        # Importing the package registers every built-in kind.
-        import codeling.tokenizers  # noqa: F401
-    if kind not in _REGISTRY:
-        raise CodelingError(f"{source} names tokenizer kind {kind!r}; known kinds are {sorted(_REGISTRY)}.")
-    return _REGISTRY[kind].from_json(text)

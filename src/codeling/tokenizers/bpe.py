@@ -22,7 +22,7 @@ from tokenizers import Regex, decoders, models, pre_tokenizers, trainers
 from tokenizers import Tokenizer as HFTokenizer
 
 from codeling.errors import CodelingError
-from codeling.tokenizers.base import Tokenizer, register
+from codeling.tokenizers.base import Tokenizer
 
 END_OF_TEXT = "<|endoftext|>"
 INDENT_PATTERN = r"\n[ \t]*"
@@ -41,8 +41,9 @@ def _first_id(hf: HFTokenizer, names: Sequence[str]) -> int | None:
     return None
 
 
-@register("bpe")
 class BPETokenizer(Tokenizer):
+    kind = "bpe"  # what its file says it is (tokenizers/loading.py reads it back by this)
+
     def __init__(self, hf: HFTokenizer):
         self.hf = hf
         # The literal text "<|endoftext|>" inside a source file (tokenizer code has it) must stay

@@ -13,7 +13,7 @@ import string
 from collections.abc import Sequence
 
 from codeling.errors import CodelingError
-from codeling.tokenizers.base import Tokenizer, register, word_level_hf
+from codeling.tokenizers.base import Tokenizer, word_level_hf
 
 SPECIALS = ("<pad>", "<bos>", "<eos>")
 MAX_SPACE_RUN = 8
@@ -32,8 +32,9 @@ def default_vocabulary() -> list[str]:
     return list(SPECIALS + KEYWORDS + MARKERS + OPERATORS + WHITESPACE + letters + digits + LATER)
 
 
-@register("tinypy")
 class TinyPyTokenizer(Tokenizer):
+    kind = "tinypy"  # what its file says it is (tokenizers/loading.py reads it back by this)
+
     def __init__(self, vocabulary: Sequence[str] | None = None):
         self.tokens = list(vocabulary or default_vocabulary())
         if len(set(self.tokens)) != len(self.tokens):

@@ -66,22 +66,17 @@ def save_checkpoint(
     """Write one checkpoint directory at `target` atomically and return its path."""
     target = Path(target)
     with rundir.checked_directory(target, "codeling-checkpoint") as tmp:
-        (tmp / "config.json").write_text(json.dumps(config.model_dump(), indent=2) + "\n")
+        (tmp / rundir.CONFIG_JSON).write_text(json.dumps(config.model_dump(), indent=2) + "\n")
         save_model(model, str(tmp / WEIGHTS))
-        tokenizer.save(tmp / "tokenizer.json")
+        tokenizer.save(tmp / rundir.TOKENIZER)
         if trainer_state is not None:
             torch.save(trainer_state, tmp / STATE)
     return target
 
 
-def list_checkpoints(run_dir: Path) -> list[Path]:
-    """Checkpoint directories of a run, oldest first."""
-    return rundir.step_dirs(Path(run_dir) / "checkpoints")
-
-
 def latest_valid(run_dir: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
     """The newest checkpoint whose files match its manifest, and the newer ones skipped (with why)."""
-    return rundir.newest_valid(Path(run_dir) / "checkpoints")
+    return rundir.newest_valid(Path(run_dir) / rundir.CHECKPOINTS)
 
 
 def resolve(path: str | Path) -> Path:
@@ -91,7 +86,7 @@ def resolve(path: str | Path) -> Path:
         raise CodelingError(f"{path} does not exist; pass a checkpoint directory or a run directory.")
     if (path / WEIGHTS).is_file():
         return path
-    for name in ("best", "latest"):
+    for name in (rundir.BEST, rundir.LATEST):
         if (path / name / WEIGHTS).is_file():
             return (path / name).resolve()
     found, _ = latest_valid(path)
@@ -114,8 +109,8 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu", with_s
     problem = rundir.verify(path)
     if problem is not None:
         raise CodelingError(f"Checkpoint {path} is damaged ({problem}); use an earlier checkpoint.")
-    config = validate(json.loads((path / "config.json").read_text()))
-    tokenizer = load_tokenizer(path / "tokenizer.json")
+    config = validate(json.loads((path / rundir.CONFIG_JSON).read_text()))
+    tokenizer = load_tokenizer(path / rundir.TOKENIZER)
     model = GPT(config.model)
     load_model(model, str(path / WEIGHTS), device=str(device))
     model.to(device)

@@ -48,14 +48,19 @@ def from_env() -> World:
     )
 
 
-def pick_device(name: str, world: World) -> torch.device:
+def pick_device(name: str, world: World = World()) -> torch.device:
+    """The device `name` means here (train.device, or a verb's --device): `auto` is this process's
+    GPU where there is one, else the CPU."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", world.local_rank)
         return torch.device("cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise CodelingError(f"Unknown device {name!r}; use auto, cpu, cuda or cuda:N.") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise CodelingError("train.device asks for CUDA but no CUDA device is available; use train.device=auto or cpu.")
+        raise CodelingError(f"Device {name!r} is CUDA but no CUDA device is available here; use auto or cpu.")
     if device.type == "cuda" and world.size > 1:
         device = torch.device("cuda", world.local_rank)  # one GPU per process, whatever index was named
     return device

@@ -10,6 +10,7 @@ import torch
 
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
+from codeling.train import rundir
 from codeling.train.rundir import JsonlLog, read_jsonl
 
 # Dense bf16/fp16 tensor-core peaks in TFLOP/s, without sparsity, by a substring of the device name.
@@ -40,7 +41,7 @@ def peak_flops(device: torch.device) -> float | None:
 
 
 def read_metrics(run_dir: str | Path) -> list[dict]:
-    path = Path(run_dir) / "metrics.jsonl"
+    path = Path(run_dir) / rundir.METRICS
     if not path.is_file():
         raise CodelingError(f"{path} does not exist; pass a run directory that `codeling train` wrote.")
     return read_jsonl(path)
@@ -51,7 +52,7 @@ class MetricsLog:
     to TensorBoard and wandb when asked."""
 
     def __init__(self, run_dir: Path, cfg: LogConfig, resume_step: int | None, run_name: str, config_dump: dict):
-        self.jsonl = JsonlLog(run_dir / "metrics.jsonl", resume_step)
+        self.jsonl = JsonlLog(run_dir / rundir.METRICS, resume_step)
         self.tb = None
         if cfg.tensorboard:
             from torch.utils.tensorboard import SummaryWriter

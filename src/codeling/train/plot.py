@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codeling.train import rundir
 from codeling.train.metrics import read_metrics
 
 
@@ -30,7 +31,7 @@ def plot_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
     ax_lr.set_xlabel("step")
     ax_lr.grid(alpha=0.3)
     fig.tight_layout()
-    out = Path(out) if out else run_dir / "loss.png"
+    out = Path(out) if out else run_dir / rundir.LOSS_PLOT
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out

@@ -9,6 +9,10 @@ pointers             RUN/latest, RUN/best: symlinks swapped atomically
 JsonlLog             one JSON object a line (metrics.jsonl, lineage.jsonl); a resumed run first
                      drops the rows past the step it resumes from, so the file reads as if the
                      run had never stopped
+refuse_occupied      the one guard of a verb that writes a new --out: it must be empty or absent
+
+The names below are the run directory's layout (docs/DESIGN.md); code says `run_dir / rundir.BEST`,
+never the string, so the layout is written down once.
 """
 
 from __future__ import annotations
@@ -22,9 +26,32 @@ from pathlib import Path
 
 from codeling import atomic
 from codeling.digest import sha256_file
+from codeling.errors import CodelingError
 
+# A run directory.
+CONFIG_YAML = "config.yaml"  # the run's whole Config, as it started
+METRICS = "metrics.jsonl"
+LINEAGE = "lineage.jsonl"  # a population's: who copied whom, generation by generation
+CHECKPOINTS = "checkpoints"  # step-NNNNNN/ directories
+LATEST, BEST = "latest", "best"  # pointers (symlinks) to a step directory
+POINTERS = (LATEST, BEST)
+DATA = "data"  # the shards a recipe or the fixer builds inside its run
+REPORT = "report.json"
+LOSS_PLOT = "loss.png"
+# A checkpoint (and a shard directory's manifest and tokenizer).
 MANIFEST = "manifest.json"
-POINTERS = ("latest", "best")
+CONFIG_JSON = "config.json"
+TOKENIZER = "tokenizer.json"
+
+
+def refuse_occupied(out: Path, holds: str = "files", overwrite: bool | None = None) -> None:
+    """Refuse an --out that already holds something, before anything is written: the one guard of
+    every verb that writes a new directory. `overwrite` is the verb's --overwrite (None: it has none)."""
+    out = Path(out)
+    if overwrite or not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return
+    also = ", or pass --overwrite" if overwrite is not None else ""
+    raise CodelingError(f"{out} already holds {holds}; choose an empty or new --out directory{also}.")
 
 
 def step_dir_name(step: int) -> str:

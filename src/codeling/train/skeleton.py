@@ -1,50 +1,39 @@
 """The pieces every training loop is built from: the single-model trainer (train/trainer.py), the
 population loop (evolve/loop.py), the Ray trainable (evolve/ray_backend.py), and any loop to come.
 
+    run_config         a run's Config: preset, YAML, --set; a resumed run continues with its own
     prepare_data       the data, its tokenizer, and a config completed from them (the caller's is never changed)
     resume_or_refuse   the checkpoint to resume from, or a refusal to write over an existing run
     precision_context  the autocast context for train.precision
     split_batch        each process's share of the global batch under torchrun
     open_run_dir       config.yaml and metrics.jsonl (truncated to the resumed step)
     StopFlag           SIGINT/SIGTERM as a flag checked between steps
-    Event              the progress every loop reports (rendered by the CLI)
+    Progress           what every loop reports as it goes (train/progress.py; the CLI draws it)
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from codeling import atomic
-from codeling.config import Config, LogConfig, to_yaml
+from codeling.config import Config, LogConfig, load_config, to_yaml
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer
 from codeling.train import distributed, rundir
 from codeling.train.distributed import World
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report, ignore
 
-
-@dataclass
-class Event:
-    """Progress a loop reports: kind is start, step, eval, checkpoint, skipped, notice or end."""
-
-    kind: str
-    step: int
-    data: dict = field(default_factory=dict)
-
-
-Emit = Callable[[Event], None]
-
-
-def ignore(event: Event) -> None:
-    """The event sink of callers that do not watch progress (and of every rank but 0)."""
+# The old name of Progress: improve/ still imports it until it adopts Progress (then delete this).
+Event = Progress
 
 
 @dataclass(frozen=True)
@@ -52,6 +41,16 @@ class RunData:
     config: Config  # a copy of the caller's, with model.vocab_size and task filled in from the data
     shards: Shards
     tokenizer: Tokenizer
+
+
+def run_config(run_dir: Path, resume: bool, preset: str | None, path: Path | None, overrides: list[str]) -> Config:
+    """A fresh run's Config (preset < YAML < overrides). A resumed run given neither a preset nor a
+    file continues with its own, from its newest valid checkpoint, plus the overrides."""
+    base = None
+    if resume and preset is None and path is None:
+        found = resume_or_refuse(Path(run_dir) / rundir.CHECKPOINTS, run_dir, True, ignore)
+        base = json.loads((found / rundir.CONFIG_JSON).read_text())
+    return load_config(preset, path, overrides, base)
 
 
 def prepare_data(config: Config) -> RunData:
@@ -78,7 +77,7 @@ def prepare_data(config: Config) -> RunData:
 
 
 def resume_or_refuse(
-    folder: Path, run_dir: Path, resume: bool, emit: Emit, world: World = World(), occupied: bool = False
+    folder: Path, run_dir: Path, resume: bool, report: Report, world: World = World(), occupied: bool = False
 ) -> Path | None:
     """The newest valid step directory in `folder` to resume from, or None for a fresh run.
 
@@ -92,7 +91,7 @@ def resume_or_refuse(
         return None
     found, skipped = rundir.newest_valid(folder)
     for path, problem in skipped:
-        emit(Event("skipped", 0, {"path": str(path), "problem": problem}))
+        report(Progress("skipped", 0, {"path": str(path), "problem": problem}))
     found = distributed.broadcast(world, found)
     if found is None:
         raise CodelingError(f"{run_dir} holds no valid checkpoint to resume from; start without --resume.")
@@ -149,7 +148,7 @@ def split_batch(config: Config, world: World) -> BatchSplit:
 def open_run_dir(run_dir: Path, config: Config, resume_step: int | None, log: LogConfig | None = None) -> MetricsLog:
     """Write config.yaml and open metrics.jsonl (rows past resume_step dropped; None starts it empty)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(run_dir / "config.yaml", to_yaml(config))
+    atomic.write_text(run_dir / rundir.CONFIG_YAML, to_yaml(config))
     return MetricsLog(run_dir, log or config.log, resume_step, run_dir.name, config.model_dump())
 
 

@@ -35,10 +35,11 @@ from codeling.train import distributed, rundir, skeleton
 from codeling.train.distributed import Parallel, World, from_env, pick_device
 from codeling.train.metrics import MetricsLog, peak_flops
 from codeling.train.optim import make_optimizer
+from codeling.train.progress import Progress, Report
 from codeling.train.schedule import learning_rate
-from codeling.train.skeleton import BatchSplit, Emit, Event, RunData, StopFlag
+from codeling.train.skeleton import BatchSplit, RunData, StopFlag
 
-__all__ = ["Event", "TrainResult", "train"]
+__all__ = ["Progress", "TrainResult", "train"]
 
 
 @dataclass
@@ -110,25 +111,27 @@ def train(
     config: Config,
     run_dir: str | Path,
     resume: bool = False,
-    on_event: Emit | None = None,
+    progress: Report | None = None,
     world: World | None = None,
     clock: Callable[[], float] = time.monotonic,
+    on_event: Report | None = None,  # the old name of `progress`, until improve/ passes progress= (then delete)
 ) -> TrainResult:
-    """Train one model on config.data.dir into run_dir (resuming it when asked); `clock` is the time
-    source of time budgets and save intervals."""
+    """Train one model on config.data.dir into run_dir (resuming it when asked), reporting Progress;
+    `clock` is the time source of time budgets and save intervals."""
+    progress = progress or on_event
     world = world or from_env()
     device = pick_device(config.train.device, world)
-    emit = on_event if (on_event is not None and world.is_main) else skeleton.ignore
+    report = progress if (progress is not None and world.is_main) else skeleton.ignore
     with distributed.process_group(world, device):
-        state = start(config, Path(run_dir), resume, emit, world, device, clock)
-        return run_loop(state, emit)
+        state = start(config, Path(run_dir), resume, report, world, device, clock)
+        return run_loop(state, report)
 
 
 def start(
     config: Config,
     run_dir: Path,
     resume: bool,
-    emit: Emit,
+    report: Report,
     world: World,
     device: torch.device,
     clock: Callable[[], float],
@@ -136,7 +139,7 @@ def start(
     """Prepare the data, build (or restore) the model and optimizer, and open the run directory."""
     data = skeleton.prepare_data(config)
     config = data.config
-    found = skeleton.resume_or_refuse(run_dir / "checkpoints", run_dir, resume, emit, world)
+    found = skeleton.resume_or_refuse(run_dir / rundir.CHECKPOINTS, run_dir, resume, report, world)
     autocast, needs_scaler, precision = skeleton.precision_context(config.train.precision, device)
     model = build_model(config, device, world)
     scaler = torch.amp.GradScaler(device.type, enabled=needs_scaler)
@@ -149,7 +152,7 @@ def start(
         parallel.load_optimizer_state(optimizer, saved["optimizer"])
     split = skeleton.split_batch(config, world)
     if split.notice:
-        emit(Event("notice", 0, {"message": split.notice}))
+        report(Progress("notice", 0, {"message": split.notice}))
     batches = BatchSampler(data.shards.split("train"), config.model.block_size, config.train.seed)
     step = saved.get("step", 0)
     state = TrainState(
@@ -179,17 +182,17 @@ def start(
         last_save_time=clock(),
     )
     state.spent = state.budget_share()
-    announce(state, precision, emit)
+    announce(state, precision, report)
     return state
 
 
-def announce(state: TrainState, precision: str, emit: Emit) -> None:
+def announce(state: TrainState, precision: str, report: Report) -> None:
     """The start event: what trains, where, and from which step (the CLI prints it as one line)."""
     tcfg = state.config.train
     budget_s = tcfg.max_minutes * 60 if tcfg.schedule == "time" else None  # the bar then counts time
     what = {"params": state.model.num_params(), "device": str(state.device), "precision": precision}
     size = {"tokens_per_step": state.tokens_per_step(), "budget_s": budget_s, "seconds": state.seconds_before}
-    emit(Event("start", state.step, {"max_steps": tcfg.max_steps, **what, **size}))
+    report(Progress("start", state.step, {"max_steps": tcfg.max_steps, **what, **size}))
 
 
 def build_model(config: Config, device: torch.device, world: World) -> GPT:
@@ -249,7 +252,7 @@ def curriculum_batches(config: Config, data: RunData, batches: BatchSampler) -> 
     return BatchSampler(first.split("train"), config.model.block_size, batches.seed)
 
 
-def run_loop(state: TrainState, emit: Emit) -> TrainResult:
+def run_loop(state: TrainState, report: Report) -> TrainResult:
     """Step until max_steps, the time budget or a signal; evaluate and save when due."""
     cfg = state.config
     stopped, outcome = "finished", None
@@ -257,18 +260,18 @@ def run_loop(state: TrainState, emit: Emit) -> TrainResult:
     with StopFlag() as stop:
         while state.step < cfg.train.max_steps:
             outcome = train_step(state, stop)
-            log_step(state, outcome, emit)
+            log_step(state, outcome, report)
             last_step = state.step == cfg.train.max_steps or outcome.out_of_time
             is_best = False
             if state.step % cfg.train.eval_every == 0 or last_step:
-                is_best = record_eval(state, evaluate(state), outcome.lr, emit)
+                is_best = record_eval(state, evaluate(state), outcome.lr, report)
             if outcome.interrupted or outcome.out_of_time:
                 stopped = "interrupted" if outcome.interrupted else "time budget"
-                save(state, is_best, emit)
+                save(state, is_best, report)
                 break
             if state.step % cfg.checkpoint.every_steps == 0 or outcome.overdue or last_step or is_best:
-                save(state, is_best, emit)
-    return finish(state, stopped, outcome.loss if outcome else None, emit)
+                save(state, is_best, report)
+    return finish(state, stopped, outcome.loss if outcome else None, report)
 
 
 def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
@@ -325,7 +328,7 @@ def refuse_non_finite(state: TrainState, loss: float) -> None:
     )
 
 
-def log_step(state: TrainState, outcome: StepOutcome, emit: Emit) -> None:
+def log_step(state: TrainState, outcome: StepOutcome, report: Report) -> None:
     step, tokens_per_step = state.step, state.tokens_per_step()
     row = {
         "step": step,
@@ -341,7 +344,7 @@ def log_step(state: TrainState, outcome: StepOutcome, emit: Emit) -> None:
     peak = peak_flops(state.device)
     if peak:
         info["mfu"] = state.model.flops_per_token(state.batches.block_size) * tokens_per_step / outcome.seconds / peak
-    emit(Event("step", step, info))
+    report(Progress("step", step, info))
 
 
 def evaluate(state: TrainState) -> float:
@@ -356,7 +359,7 @@ def evaluate(state: TrainState) -> float:
     return sum(losses) / len(losses)
 
 
-def record_eval(state: TrainState, val: float, lr: float, emit: Emit) -> bool:
+def record_eval(state: TrainState, val: float, lr: float, report: Report) -> bool:
     """Log a validation loss; True when it is the best so far."""
     is_best = state.best_val is None or val < state.best_val
     if is_best:
@@ -373,16 +376,16 @@ def record_eval(state: TrainState, val: float, lr: float, emit: Emit) -> bool:
                 "time": state.seconds(),
             }
         )
-    emit(Event("eval", state.step, {"loss": val, "best": is_best}))
+    report(Progress("eval", state.step, {"loss": val, "best": is_best}))
     return is_best
 
 
-def save(state: TrainState, is_best: bool, emit: Emit) -> None:
+def save(state: TrainState, is_best: bool, report: Report) -> None:
     """Every rank takes part (FSDP gathers the shards, each rank hands in its RNG state); rank 0 writes."""
     world, run_dir = state.world, state.run_dir
     full_model, optimizer_state = state.parallel.full_state(state.optimizer, world)
     rng = distributed.gather(world, ckpt.rng_state())
-    path = run_dir / "checkpoints" / rundir.step_dir_name(state.step)
+    path = run_dir / rundir.CHECKPOINTS / rundir.step_dir_name(state.step)
     if world.is_main:
         trainer_state = {
             "step": state.step,
@@ -397,20 +400,20 @@ def save(state: TrainState, is_best: bool, emit: Emit) -> None:
         if world.size > 1:
             trainer_state["rng_ranks"] = rng
         ckpt.save_checkpoint(path, full_model, state.config, state.data.tokenizer, trainer_state)
-        rundir.point(run_dir, "latest", path)
+        rundir.point(run_dir, rundir.LATEST, path)
         if is_best:
-            rundir.point(run_dir, "best", path)
-        rundir.prune(run_dir / "checkpoints", state.config.checkpoint.keep_last, run_dir)
+            rundir.point(run_dir, rundir.BEST, path)
+        rundir.prune(run_dir / rundir.CHECKPOINTS, state.config.checkpoint.keep_last, run_dir)
     distributed.barrier(world)  # no rank moves on (or exits) before the checkpoint is in place
     state.last_saved, state.last_save_time = path, state.clock()
-    emit(Event("checkpoint", state.step, {"path": str(path), "best": is_best}))
+    report(Progress("checkpoint", state.step, {"path": str(path), "best": is_best}))
 
 
-def finish(state: TrainState, stopped: str, loss: float | None, emit: Emit) -> TrainResult:
+def finish(state: TrainState, stopped: str, loss: float | None, report: Report) -> TrainResult:
     if state.log is not None:
         state.log.close()
     seconds = state.seconds()
-    emit(Event("end", state.step, {"stopped": stopped, "seconds": seconds}))
+    report(Progress("end", state.step, {"stopped": stopped, "seconds": seconds}))
     return TrainResult(
         state.run_dir,
         state.step,
