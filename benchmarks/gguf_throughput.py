@@ -32,6 +32,7 @@ from _common import alternate, save, timed
 from codeling.config import PRESETS, Config, ModelConfig
 from codeling.data.shards import Shards
 from codeling.export import export_gguf
+from codeling.export.llama_greedy import llama_greedy
 from codeling.generate import Sampling, generate_ids
 from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
@@ -69,20 +70,6 @@ def prompt_for(loaded: Loaded, prompt_len: int) -> list[int]:
         return [int(t) for t in tokens[start : start + prompt_len]]
     g = torch.Generator().manual_seed(1)
     return torch.randint(0, loaded.config.model.vocab_size, (prompt_len,), generator=g).tolist()
-
-
-def llama_greedy(llm, prompt: list[int], new_tokens: int) -> list[int]:
-    import llama_cpp
-
-    llm.reset()
-    llm.eval(prompt)
-    out = []
-    for _ in range(new_tokens):
-        # The last position's logits, through llama.cpp's C API (Llama.scores holds them only with logits_all).
-        last = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm.ctx), shape=(llm.n_vocab(),))
-        out.append(int(np.argmax(last)))
-        llm.eval([out[-1]])
-    return out
 
 
 def top1_agreement(loaded: Loaded, gguf_path: Path, windows: int = 16) -> float | None:

@@ -6,6 +6,7 @@ import torch
 
 from codeling.errors import CodelingError
 from codeling.export import export_gguf
+from codeling.export.llama_greedy import llama_greedy
 from codeling.generate import Sampling, generate_ids
 from codeling.tokenizers import BPETokenizer, CharTokenizer, TinyPyTokenizer
 from codeling.train.checkpoint import load_checkpoint
@@ -42,21 +43,6 @@ def llama_cpp():
 
 def llama(path, n_ctx, logits_all=False):
     return llama_cpp().Llama(model_path=str(path), n_ctx=n_ctx, n_threads=1, logits_all=logits_all, verbose=False)
-
-
-def llama_greedy(llm, prompt, new_tokens):
-    """Greedy decoding by argmax over llama.cpp's own logits, no sampler settings in between."""
-    import llama_cpp
-
-    llm.reset()
-    llm.eval(prompt)
-    out = []
-    for _ in range(new_tokens):
-        # The last position's logits, through llama.cpp's C API (Llama.scores holds them only with logits_all).
-        last = np.ctypeslib.as_array(llama_cpp.llama_get_logits(llm.ctx), shape=(llm.n_vocab(),))
-        out.append(int(np.argmax(last)))
-        llm.eval([out[-1]])
-    return out
 
 
 @pytest.mark.parametrize("options, arch", GGUF_CONFIGURATIONS, ids=[str(o) for o, _ in GGUF_CONFIGURATIONS])
