@@ -139,11 +139,14 @@ class Training(_Section):
     checkpoint: CheckpointConfig = CheckpointConfig()
     log: LogConfig = LogConfig()
 
-    def trainer_config(self, preset: str | None, data_dir: str | Path) -> Config:
-        """The Config the trainer runs, on `data_dir`; `preset` is only recorded (config.yaml says it)."""
-        sections = {name: getattr(self, name).model_copy(deep=True) for name in Training.model_fields}
-        sections["data"].dir = str(data_dir)
-        return Config(preset=preset, **sections)
+    def trainer_config(self, preset: str | None, data_dir: str | Path, what: str = "config", **train) -> Config:
+        """The Config the trainer runs, on `data_dir`, with `train` settings the loop decides itself
+        (max_steps, init_from, ...); `preset` is only recorded (config.yaml says it). The trainer's
+        cross-section rules are checked here, so a loop can check them before it writes a file."""
+        tree = {"preset": preset, **self.model_dump(include=set(Training.model_fields))}
+        tree["data"]["dir"] = str(data_dir)
+        tree["train"].update(train)
+        return validate(tree, Config, what)
 
 
 class Config(_Section):

@@ -15,6 +15,7 @@ from codeling.improve import curriculum, improve, load
 from codeling.improve.loop import open_run, task_row
 from codeling.improve.sampling import check_round, keep_round
 from codeling.improve.store import Store
+from codeling.train.progress import ignore
 
 pytestmark = pytest.mark.usefixtures("bwrap")
 SMOKE = ["--preset", "smoke", "--set", "batch_rows=4"]  # 2 tasks a sampling chunk: 3 chunks a round
@@ -118,7 +119,7 @@ def test_sigterm_during_fine_tuning_saves_and_resume_finishes_and_write_tasks_0_
         if event.kind == "step" and (run / "rounds").exists():
             os.kill(os.getpid(), signal.SIGTERM)
 
-    first = improve(settings, run, on_event=stop_in_round_1)
+    first = improve(settings, run, progress=stop_in_round_1)
     assert first.stopped == "interrupted" and [r["step"] for r in first.rounds] == [0]
     second = improve(settings, run, resume=True)
     assert second.stopped == "finished" and [r["step"] for r in second.rounds] == [0, 1]
@@ -178,7 +179,7 @@ def test_unknown_version_and_existing_out_are_refused(straight, tmp_path):
 def test_checking_keeps_real_distinct_solutions_and_rejects_hard_coded_ones(tmp_path):
     """Reference solutions stand in for a model that writes good code: they pass and are kept once;
     a literal answer and a reformatted copy are not."""
-    run = open_run(SMOKE_SETTINGS, tmp_path / "run", False, lambda *a: None, lambda e: None)
+    run = open_run(SMOKE_SETTINGS, tmp_path / "run", False, ignore)
     task = curriculum.round_tasks(SMOKE_SETTINGS, 1)[0]
     run.store.add_tasks([task_row(task)], "chains", 1)
     stored = run.store.tasks([task.task_id])[0]

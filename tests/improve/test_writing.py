@@ -12,6 +12,7 @@ from codeling.improve.backends import Local, sample_chunk
 from codeling.improve.loop import open_run, saved_settings
 from codeling.improve.mutants import mutants
 from codeling.improve.sampling import check_round, sample_round
+from codeling.train.progress import ignore
 
 SMOKE = load("smoke")
 SUITE = SuiteSettings(per_kind=SMOKE.per_kind)
@@ -69,7 +70,7 @@ def test_task_documents_join_the_seed_set_without_moving_a_solution():
 
 @pytest.fixture
 def run(tmp_path, bwrap):
-    run = open_run(SMOKE, tmp_path / "run", False, lambda *a: None, lambda e: None)
+    run = open_run(SMOKE, tmp_path / "run", False, ignore)
     yield run
     run.log.close()
     run.tensorboard.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from codeling.cli import options
 from codeling.cli.explain import write_json
 from codeling.errors import CodelingError
 from codeling.helper import ask
@@ -17,7 +18,7 @@ SHOWN_LINES = 30  # of each hit on the terminal; --json has all of it
 def ask_cmd(
     question: str = typer.Argument(..., help='A pygame question, e.g. "how do I draw a circle".'),
     k: int = typer.Option(5, "--k", help="How many passages to show."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the hits, best first, as JSON here."),
+    json_out: Path | None = options.json_out("the hits, best first,"),
     code: bool = typer.Option(False, "--code", help="Also write a short program with a code model (needs --model)."),
     model: Path | None = typer.Option(None, "--model", help="The code model's checkpoint or run, for --code."),
 ) -> None:

@@ -24,7 +24,7 @@ def fix_cmd(
     expect: Path | None = typer.Option(None, "--expect", help="A file with the output the program must print."),
     stdin: Path | None = typer.Option(None, "--stdin", help="A file typed into the program's input()."),
     write: bool = typer.Option(False, "--write", help="Change FILE (the original is kept as FILE.orig)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the explanation and fix as JSON here."),
+    json_out: Path | None = options.json_out("the explanation and fix"),
     sandbox: str = options.sandbox(),
     model: Path | None = typer.Option(
         None, "--model", help="A fixer model (run or checkpoint from `codeling fixer train`) to propose fixes too."

@@ -58,7 +58,7 @@ def improve_cmd(
     else:
         settings = load(preset, config, [*set_, *flags, *movable])
     with Bars() as bars:
-        result = improve(settings, out, resume=resume, progress=bars.update, on_event=_events(bars))
+        result = improve(settings, out, resume=resume, progress=_with_round_lines(bars))
     console.print(rounds_table(result.rounds))
     if any("chains_by_level" in row for row in result.rounds):
         console.print(difficulty_table(result.rounds))
@@ -70,14 +70,16 @@ def improve_cmd(
         )
 
 
-def _events(bars: Bars):
-    def on_event(event) -> None:
+def _with_round_lines(bars: Bars):
+    """The bars, plus one printed line as each round is measured."""
+
+    def report(event) -> None:
         if event.kind == "round":
             bars.print(round_line(event.step, event.data))
         else:
             bars(event)
 
-    return on_event
+    return report
 
 
 def round_line(r: int, row: dict) -> str:

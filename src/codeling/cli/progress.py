@@ -12,8 +12,6 @@ Use it as a context manager: the bars draw while the block runs and stop, whatev
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from rich import progress as rich
 from rich.console import Console
 
@@ -54,10 +52,6 @@ class Bars:
         if stage not in self.tasks:
             self.tasks[stage] = self.progress.add_task(counted, total=total, status=status)
         self.progress.update(self.tasks[stage], completed=done, total=total, description=counted, status=status)
-
-    def stage(self, name: str) -> Callable[[int, int | None], None]:
-        """Transitional: the `(done, total)` callback improve/ still takes (delete when it reports Progress)."""
-        return lambda done, total: self.update(name, done, total)
 
     # Training events. What the lines say; a population's view overrides these three.
 

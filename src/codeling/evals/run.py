@@ -8,7 +8,6 @@ answer. HumanEval (humaneval.py) and the procedural suite (tasks/) both produce 
 
 from __future__ import annotations
 
-import inspect
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -200,18 +199,9 @@ def evaluate_pass_at_k(
 ) -> tuple[list[SampleResult], PassAtKReport]:
     """Sample n completions per problem, run them in the sandbox, and score them; `progress` counts
     the stages "sample" then "run"."""
-    progress = _stage_callback_adapted(progress)
     completions = sample_completions(model, tokenizer, problems, n, sampling, batch_rows, progress)
     results = execute(problems, completions, limits, config, workers, progress)
     return results, score_pass_at_k(results, ks)
-
-
-def _stage_callback_adapted(progress):
-    """Transitional: improve/measure.py still passes a `(stage, done, total)` callback; it becomes a
-    Report here until improve/ passes Progress callbacks (then delete this)."""
-    if progress is None or len(inspect.signature(progress).parameters) == 1:
-        return progress
-    return lambda p: progress(p.stage, p.done, p.total)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from codeling.errors import CodelingError
 from codeling.improve import data as improve_data
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
+from codeling.train import rundir
 
 FORMATS = ("jsonl", "shards")
 
@@ -52,5 +53,5 @@ def export_version(run: Path, version: int, fmt: str, out: Path) -> int:
             raise CodelingError(f"Dataset version {version} holds no samples, so there is nothing to train on.")
         train, val = improve_data.split_pairs([(k.prompt, k.completion) for k in kept], seed=0)
         provenance = {"source": "codeling improve dataset", "run": str(Path(run).resolve()), "version": version}
-        improve_data.write_examples(out, train, val, load_tokenizer(Path(run) / "tokenizer.json"), provenance)
+        improve_data.write_examples(out, train, val, load_tokenizer(Path(run) / rundir.TOKENIZER), provenance)
     return len(kept)

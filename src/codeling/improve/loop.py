@@ -28,7 +28,6 @@ import json
 import math
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +38,14 @@ from codeling.evals.tasks import Task
 from codeling.improve import curriculum, measure, sampling, writing
 from codeling.improve import data as improve_data
 from codeling.improve.backends import make_backend
-from codeling.improve.run import ImproveRun, Interrupted, Progress
+from codeling.improve.run import ImproveRun, Interrupted
 from codeling.improve.settings import ImproveSettings, from_saved, to_json, training_config
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
+from codeling.train import rundir
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report, ignore
 from codeling.train.rundir import JsonlLog
-from codeling.train.skeleton import Event
 from codeling.train.trainer import train
 
 MARKER = "improve.json"  # the run's settings; its presence makes a directory an improve run
@@ -62,10 +62,11 @@ def improve(
     settings: ImproveSettings,
     out: str | Path,
     resume: bool = False,
-    progress: Progress | None = None,
-    on_event: Callable[[Event], None] | None = None,
+    progress: Report | None = None,
 ) -> ImproveResult:
-    run = open_run(settings, Path(out), resume, progress or (lambda *a: None), on_event or (lambda e: None))
+    """The run in `out` (resumed when asked); `progress` receives the phases' counts, the trainer's
+    events and, as each round is measured, Progress("round", r, its metrics)."""
+    run = open_run(settings, Path(out), resume, progress or ignore)
     try:
         with run.stop:
             model = base_model(run)
@@ -87,15 +88,15 @@ def improve(
     return ImproveResult(run.out, stopped, rounds)
 
 
-def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progress, on_event) -> ImproveRun:
+def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Report) -> ImproveRun:
     """Create the run directory (settings, store, tokenizer, seed shards) or reopen it on --resume.
     Everything that can refuse does so before the first file is written."""
     backend = make_backend(settings.backend, settings.ray_address)
     marker = out / MARKER
     if resume and not marker.is_file():
         raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
-    if not resume and out.exists() and any(out.iterdir()):
-        raise CodelingError(f"{out} already holds files; pass --resume to continue its run, or choose another --out.")
+    if not resume:
+        rundir.refuse_occupied(out, "files (pass --resume to continue its run)")
     if resume and _comparable(saved_settings(out)) != _comparable(settings):
         raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
     if settings.base_from is not None and not resume:
@@ -110,7 +111,7 @@ def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Progr
         store.add_tasks([task_row(t) for t in curriculum.round_tasks(settings, 1)], "suite", 0)
     log = JsonlLog(out / "rounds.jsonl", _last_done(store))
     board = MetricsLog(out / "tensorboard", LogConfig(tensorboard=True), _last_done(store), out.name, {})
-    return ImproveRun(out, settings, store, held_out, log, board, progress, on_event, backend)
+    return ImproveRun(out, settings, store, held_out, log, board, progress, backend)
 
 
 # What the base model depends on: a run reusing another's base must agree on these.
@@ -131,7 +132,7 @@ def check_base_from(settings: ImproveSettings) -> None:
             f"base_from={source} trained its base model with other settings ({differ}); "
             "reuse only a run with the same seed set, model and base_steps."
         )
-    if not (source / "base" / "best").is_dir():
+    if not (source / "base" / rundir.BEST).is_dir():
         raise CodelingError(f"base_from={source} has not finished its base model yet; wait for its round 0.")
 
 
@@ -181,7 +182,7 @@ def write_seed(out: Path, settings: ImproveSettings) -> None:
     train_pairs, val_pairs = seed_pairs(settings)
     pairs = train_pairs + val_pairs
     tokenizer = improve_data.learn_tokenizer([p + c for p, c in pairs], settings.vocab_size)
-    tokenizer.save(out / "tokenizer.json")
+    tokenizer.save(out / rundir.TOKENIZER)
     provenance = {
         "source": "codeling improve seed set",
         "tasks": settings.tasks,
@@ -197,11 +198,12 @@ def write_seed(out: Path, settings: ImproveSettings) -> None:
 def fit(run: ImproveRun, data_dir: Path, steps: int, init_from: Path | None, run_dir: Path) -> Path:
     """Train through the skeleton (resuming its own checkpoints); the best checkpoint's path."""
     config = training_config(run.settings, data_dir, steps, init_from)
-    resume = (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir())
-    result = train(config, run_dir, resume=resume, on_event=run.on_event)
+    checkpoints = run_dir / rundir.CHECKPOINTS
+    resume = checkpoints.is_dir() and any(checkpoints.iterdir())
+    result = train(config, run_dir, resume=resume, progress=run.progress)
     if result.stopped == "interrupted":
         raise Interrupted
-    return (run_dir / "best").resolve()
+    return (run_dir / rundir.BEST).resolve()
 
 
 def base_model(run: ImproveRun) -> Path:
@@ -220,7 +222,7 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     s = run.settings
     round_dir = run.out / "rounds" / f"round-{r:03d}"
     if run.store.round_phase(r) == "done":
-        return (round_dir / "train" / "best").resolve()
+        return (round_dir / "train" / rundir.BEST).resolve()
     tasks = curriculum.round_tasks(s, r)
     if s.tasks == "chains":
         run.store.add_tasks([task_row(t) for t in tasks], "chains", r)
@@ -235,7 +237,7 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     sampling.check_round(run, r)
     seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
-    start = run.out / "base" / "best" if s.restart else previous
+    start = run.out / "base" / rundir.BEST if s.restart else previous
     model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / "train")
     seconds["train"] = time.monotonic() - t0
     extra = {"seconds": seconds, "version": version}
@@ -258,7 +260,7 @@ def round_data(run: ImproveRun, r: int, version: int) -> Path:
     else:
         new = [(k.prompt, k.completion) for k in run.store.version_samples(version)]
     pairs = train_pairs + mix(new, len(train_pairs), s.kept_share if s.tasks == "chains" else None)
-    tokenizer = load_tokenizer(run.out / "tokenizer.json")
+    tokenizer = load_tokenizer(run.out / rundir.TOKENIZER)
     provenance = {
         "source": "codeling improve",
         "round": r,
@@ -285,7 +287,7 @@ def measure_round(run: ImproveRun, r: int, model: Path, extra: dict) -> None:
     run.store.set_phase(r, "done", metrics=metrics)
     run.log.write({"step": r, **metrics})
     run.tensorboard.log({"step": r, "split": "round", **_flat(metrics)})
-    run.on_event(Event("round", r, metrics))
+    run.progress(Progress("round", r, metrics))
 
 
 def _flat(metrics: dict, prefix: str = "") -> dict:

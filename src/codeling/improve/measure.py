@@ -18,6 +18,7 @@ from codeling.improve.store import Store
 from codeling.sandbox import Limits, SandboxConfig
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.distributed import World, pick_device
+from codeling.train.progress import prefixed
 
 FRONTIER = 0.5  # the frontier: the largest difficulty whose held-out pass@1 reaches this
 
@@ -43,7 +44,7 @@ def held_out(run: ImproveRun, checkpoint: Path) -> dict:
             SandboxConfig(mode=s.sandbox),
             batch_rows=s.batch_rows,
             ks=ks,
-            progress=lambda stage, done, total, split=split: run.progress(f"measure {split}: {stage}", done, total),
+            progress=prefixed(run.progress, f"measure {split}: "),
         )
         found[split] = {f"pass@{k}": v for k, v in report.overall.pass_at_k.items()}
         for group in ("family", "level"):

@@ -17,11 +17,11 @@ from codeling.evals.tasks import Task
 from codeling.generate import Sampling
 from codeling.improve.settings import ImproveSettings
 from codeling.improve.store import Store
+from codeling.train import rundir
 from codeling.train.metrics import MetricsLog
+from codeling.train.progress import Progress, Report
 from codeling.train.rundir import JsonlLog
-from codeling.train.skeleton import Event, StopFlag
-
-Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
+from codeling.train.skeleton import StopFlag
 
 CHECK_TIMEOUT_S = 5.0  # a sample and its tests, in the sandbox
 SEED_STRIDE = 100_000  # chunk seeds of one round: (seed * 1000 + round) * SEED_STRIDE + offset + chunk
@@ -39,8 +39,7 @@ class ImproveRun:
     held_out: dict[str, list[Task]]  # split name -> tasks never trained on
     log: JsonlLog  # rounds.jsonl
     tensorboard: MetricsLog  # RUN/tensorboard: each round's scalars
-    progress: Progress
-    on_event: Callable[[Event], None]
+    progress: Report  # counts, the trainer's events, and one "round" event a measured round
     backend: object  # backends.Local or backends.Ray
     stop: StopFlag = field(default_factory=StopFlag)
 
@@ -70,7 +69,7 @@ def map_chunks(
     between two stored chunks."""
     for n, result in run.backend.map(fn, jobs):
         done += store(n, result)
-        run.progress(stage, done, total)
+        run.progress(Progress.count(stage, done, total))
         run.interrupted()
 
 
@@ -81,4 +80,4 @@ def chunks(items: list, size: int) -> Iterable[tuple[int, list]]:
 
 def model_sha256(checkpoint: Path) -> str:
     """The weights' sha256 from the checkpoint's manifest: which model made a sample."""
-    return json.loads((Path(checkpoint) / "manifest.json").read_text())["sha256"]["model.safetensors"]
+    return json.loads((Path(checkpoint) / rundir.MANIFEST).read_text())["sha256"]["model.safetensors"]

@@ -1,8 +1,8 @@
 """The settings of a self-improvement run: one pydantic model, loaded like every loop's
 (config.load_settings: preset < YAML < --set), validated before the run writes a single file.
 
-The model and its training are the trainer's own typed sections (`model`, `data`, `train`,
-`checkpoint`, `log`, as in config.Config), so `--set model.n_layer=3` is checked by the same rules as
+The model and its training are the trainer's own typed sections (config.Training: `model`, `data`,
+`train`, `checkpoint`, `log`, as in config.Config), so `--set model.n_layer=3` is checked by the same rules as
 `codeling train --set model.n_layer=3`. What the loop decides itself (the data directory, the step
 count of the base model and of each round, the seed, where fine-tuning starts) it fills in per
 training run (`training_config`).
@@ -15,29 +15,17 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from codeling.config import (
-    PRESETS as MODEL_PRESETS,
-)
-from codeling.config import (
-    CheckpointConfig,
-    Config,
-    DataConfig,
-    LogConfig,
-    ModelConfig,
-    TrainConfig,
-    apply_override,
-    load_settings,
-    validate,
-)
+from codeling.config import PRESETS as MODEL_PRESETS
+from codeling.config import Config, Training, apply_override, load_settings, validate
 from codeling.errors import CodelingError
 
 WHAT = "improve setting"
-TRAINER_SECTIONS = ("model", "data", "train", "checkpoint", "log")
+TRAINER_SECTIONS = tuple(Training.model_fields)
 
 
-class ImproveSettings(BaseModel):
+class ImproveSettings(Training):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # What the rounds climb. chains: tasks of difficulty d (evals/tasks/chains.py), the seed set at
@@ -98,13 +86,6 @@ class ImproveSettings(BaseModel):
     backend: Literal["local", "ray"] = "local"
     ray_address: str | None = None
     batch_rows: int = Field(64, ge=1, le=4096)
-
-    # The trainer's sections (config.Config's), checked by its rules.
-    model: ModelConfig = ModelConfig()
-    data: DataConfig = DataConfig()
-    train: TrainConfig = TrainConfig()
-    checkpoint: CheckpointConfig = CheckpointConfig()
-    log: LogConfig = LogConfig()
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -253,12 +234,8 @@ def checked(settings: ImproveSettings) -> ImproveSettings:
 
 
 def training_config(settings: ImproveSettings, data_dir: Path, steps: int, init_from: Path | None) -> Config:
-    tree = settings.model_dump(include=set(TRAINER_SECTIONS))
-    tree["data"]["dir"] = str(data_dir)
-    tree["train"].update(
-        max_steps=steps, seed=1337 + settings.seed, init_from=None if init_from is None else str(init_from)
-    )
-    return validate(tree, Config, WHAT)
+    init = None if init_from is None else str(init_from)
+    return settings.trainer_config(None, data_dir, WHAT, max_steps=steps, seed=1337 + settings.seed, init_from=init)
 
 
 # Settings added after the first runs, with the value a run started before them had in effect.

@@ -27,6 +27,7 @@ from codeling.improve import authoring, curriculum, filters
 from codeling.improve.backends import check_chunk, sample_chunk
 from codeling.improve.mutants import mutants
 from codeling.improve.run import ImproveRun, chunks, map_chunks, model_sha256
+from codeling.train.progress import Progress
 
 MIN_KILL = 0.6  # share of mutants the asserts must kill
 MAX_MUTANTS = 20  # per draft, the first in source order
@@ -80,7 +81,7 @@ def judge_round(run: ImproveRun, r: int) -> None:
         # Read from the store each chunk, so a resumed round judges against what was accepted before.
         verdicts, tasks = judge_chunk(run, chunk, near, train_hashes | run.store.accepted_hashes())
         run.store.record_drafts(r, verdicts, tasks)
-        run.progress(f"round {r}: check tasks", start + len(chunk), len(pending))
+        run.progress(Progress.count(f"round {r}: check tasks", start + len(chunk), len(pending)))
         run.interrupted()
 
 

@@ -41,6 +41,15 @@ def ignore(progress: Progress) -> None:
 
 def restaged(report: Report | None, stage: str) -> Report | None:
     """`report`, with the counts it receives renamed to `stage` (e.g. one bar per out-of-distribution set)."""
+    return _renaming(report, lambda _: stage)
+
+
+def prefixed(report: Report | None, prefix: str) -> Report | None:
+    """`report`, with `prefix` before the stage of every count it receives (e.g. "measure test: sample")."""
+    return _renaming(report, lambda stage: prefix + stage)
+
+
+def _renaming(report: Report | None, rename: Callable[[str], str]) -> Report | None:
     if report is None:
         return None
-    return lambda p: report(replace(p, stage=stage) if p.kind == "count" else p)
+    return lambda p: report(replace(p, stage=rename(p.stage)) if p.kind == "count" else p)

@@ -32,9 +32,6 @@ from codeling.train.distributed import World
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report, ignore
 
-# The old name of Progress: improve/ still imports it until it adopts Progress (then delete this).
-Event = Progress
-
 
 @dataclass(frozen=True)
 class RunData:

@@ -114,11 +114,9 @@ def train(
     progress: Report | None = None,
     world: World | None = None,
     clock: Callable[[], float] = time.monotonic,
-    on_event: Report | None = None,  # the old name of `progress`, until improve/ passes progress= (then delete)
 ) -> TrainResult:
     """Train one model on config.data.dir into run_dir (resuming it when asked), reporting Progress;
     `clock` is the time source of time budgets and save intervals."""
-    progress = progress or on_event
     world = world or from_env()
     device = pick_device(config.train.device, world)
     report = progress if (progress is not None and world.is_main) else skeleton.ignore
