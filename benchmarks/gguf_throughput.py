@@ -8,8 +8,8 @@ reported.
         [--checkpoint CKPT]
 
 Models (random weights: decode speed depends on the shapes, not on what the weights learned):
-  demo: the shape `codeling demo` trains (tiny preset, 3 layers, 8 heads, 128 wide, window 128,
-        rotary positions, TinyPy's 98-token vocabulary) without QK-norm, which GGUF cannot carry;
+  demo: the model `codeling demo` trains (its recipe's settings: tiny preset, 3 layers, 8 heads,
+        128 wide, window 128, rotary positions, TinyPy's 98-token vocabulary);
   era:  the ~11M `era` preset (6 layers, 384 wide, learned positions) with an 8,192-token vocabulary.
 With --checkpoint, a trained model is measured too, prompted with the start of its own val split:
 on a trained model the q8_0 agreement says what quantising costs (random weights tie often).
@@ -35,10 +35,11 @@ from codeling.export import export_gguf
 from codeling.export.llama_greedy import llama_greedy
 from codeling.generate import Sampling, generate_ids
 from codeling.model import GPT
+from codeling.tinypy.recipes import MODEL
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
 from codeling.train.checkpoint import Loaded, load_checkpoint
 
-DEMO_SHAPE = {"block_size": 128, "positions": "rotary", "n_layer": 3, "n_head": 8}  # tinypy/recipes.py's MODEL
+DEMO_SHAPE = MODEL["model"]  # the demo recipe's own model settings, so the benchmark follows the recipe
 MODELS = {
     "demo": ("tiny", DEMO_SHAPE, TinyPyTokenizer().vocab_size, 32, 64),
     "era": ("era", {"dropout": 0.0}, 8192, 64, 128),

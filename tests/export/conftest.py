@@ -9,6 +9,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from codeling.config import Config, ModelConfig
 from codeling.model import GPT
+from codeling.tinypy.recipes import demo_plan
 from codeling.train.checkpoint import save_checkpoint
 
 CODE = """def fib(n):
@@ -33,6 +34,11 @@ def make_checkpoint(path, tokenizer, seed: int = 0, **model_options):
     return save_checkpoint(path, model, config, tokenizer)
 
 
+# The model `codeling demo` trains, read from its recipe (shape, positions, options), so that the
+# issue's "done when" (demo, then export --format gguf) stays tested if the recipe changes.
+DEMO = demo_plan().model.model_dump(exclude={"vocab_size"})
+
+
 @pytest.fixture
 def checkpoint_factory(tmp_path):
     def make(tokenizer, name="ckpt", **options):
@@ -46,10 +52,10 @@ CONFIGURATIONS = [
     ({}, "GPT2LMHeadModel"),
     ({"bias": False}, "GPT2LMHeadModel"),
     ({"mlp_ratio": 2}, "GPT2LMHeadModel"),
-    ({"positions": "rotary"}, "GPTNeoXForCausalLM"),
+    ({"positions": "rotary"}, "GPTNeoXForCausalLM"),  # the demo's options (test_gguf.py runs its exact shape)
     ({"positions": "rotary", "bias": False}, "GPTNeoXForCausalLM"),
     ({"qk_norm": 0.7}, "CodelingForCausalLM"),
-    ({"positions": "rotary", "qk_norm": 0.7}, "CodelingForCausalLM"),  # the demo's model
+    ({"positions": "rotary", "qk_norm": 0.7}, "CodelingForCausalLM"),
     ({"positions": "rotary", "qk_norm": 0.7, "bias": False}, "CodelingForCausalLM"),
     ({"n_memory": 3}, "CodelingForCausalLM"),
     ({"positions": "rotary", "n_memory": 2, "qk_norm": 0.5, "bias": False}, "CodelingForCausalLM"),

@@ -5,7 +5,7 @@ import pytest
 from codeling.cli import main
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
 
-from .conftest import CODE
+from .conftest import CODE, DEMO
 
 
 def test_hf_export_reports_its_mapping_and_defaults_to_exported(checkpoint_factory, tmp_path, capsys, monkeypatch):
@@ -28,6 +28,19 @@ def test_gguf_export_and_refusal(checkpoint_factory, tmp_path, capsys, monkeypat
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert "model.qk_norm=0.7" in err and "Traceback" not in err
+
+
+def test_the_demos_run_exports_to_gguf_as_gpt_neox(checkpoint_factory, tmp_path, capsys, monkeypatch):
+    pytest.importorskip("gguf", reason="GGUF export needs gguf (pip install -e '.[gguf]')")
+    monkeypatch.chdir(tmp_path)
+    checkpoint_factory(TinyPyTokenizer(), name="runs/demo/checkpoints/step-000040", **DEMO)
+    main(["export", "runs/demo", "--format", "gguf"])  # the README's path after `codeling demo`
+    assert "architecture: gpt_neox, because rotary positions" in " ".join(capsys.readouterr().out.split())
+    modelfile = (tmp_path / "exported" / "demo-gguf" / "Modelfile").read_text()
+    assert (
+        modelfile.startswith("FROM ./model-f16.gguf\n")
+        and (tmp_path / "exported" / "demo-gguf" / "model-f16.gguf").is_file()
+    )
 
 
 def test_unknown_format_and_type_exit_2(checkpoint_factory, tmp_path, capsys):

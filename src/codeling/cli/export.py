@@ -40,8 +40,9 @@ def export_cmd(
     Each model gets the architecture that computes exactly what codeling's model computes:
 
     - learned positions: GPT-2 (transformers gpt2, llama.cpp gpt2)
-    - rotary positions: GPT-NeoX with sequential residuals (gpt_neox, llama.cpp gptneox), q/k channels reordered
-    - QK-norm or memory tokens (as the demo's model): none computes them; hf carries codeling's own modelling file
+    - rotary positions (as the demo's model): GPT-NeoX with sequential residuals (gpt_neox, llama.cpp gptneox),
+    q/k channels reordered
+    - QK-norm or memory tokens: none computes them; hf carries codeling's own modelling file
     (load it with trust_remote_code=True; nothing is downloaded) and gguf refuses the model
 
     The export prints the mapping it used and why (docs/EXPORT.md shows what was checked).

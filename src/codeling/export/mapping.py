@@ -10,11 +10,15 @@ was checked against the consumers' code, not their names:
     1/sqrt(head_dim) scale. It rotates channel i with channel i + head_dim/2 where codeling rotates
     (2i, 2i+1), so each head's query and key rows are reordered (evens, then odds): the same
     permutation of q and k leaves every q.k, hence the model, unchanged.
-  - Anything with QK-norm or memory tokens has no standard counterpart that computes the same thing
-    (OLMo-2 normalises the whole width, Qwen-3 uses RMSNorm and a gated MLP, none has persistent
-    memory slots), so transformers gets codeling's own modelling file (`auto_map`, loaded with
-    `trust_remote_code=True` from the folder) and GGUF is refused: llama.cpp's graphs are fixed per
-    architecture and none has LayerNorm blocks with per-head RMS-normalised queries and keys.
+  - Anything with QK-norm or memory tokens has no standard counterpart that computes the same thing,
+    so transformers gets codeling's own modelling file (`auto_map`, loaded with
+    `trust_remote_code=True` from the folder) and GGUF is refused. llama.cpp's graphs are fixed per
+    architecture in C++. Those that RMS-normalise queries and keys (per head: Qwen-3, Gemma-3/4,
+    OpenELM, ...; OLMo-2 over the whole width) all have RMSNorm blocks and a gated or xIELU MLP
+    without biases; those with LayerNorm blocks normalise q and k with LayerNorm, which subtracts
+    the mean (StableLM, Command-R, MPT, BERT). None computes codeling's QK-norm inside LayerNorm
+    blocks with an ungated GELU MLP (docs/EXPORT.md lists what was read), so `codeling demo` trains
+    without QK-norm: its model is GPT-NeoX's and runs exactly in llama.cpp.
 """
 
 from __future__ import annotations
