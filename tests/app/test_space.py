@@ -50,5 +50,7 @@ def test_an_exported_space_runs_its_write_code_tab_offline(tmp_path, app_dirs):
 
 def test_export_refuses_to_overwrite_a_space_without_overwrite(tmp_path, app_dirs):
     (tmp_path / "space").mkdir()
+    (tmp_path / "space" / "mine.txt").write_text("keep me")
     result = codeling("export", app_dirs["coder"], "--format", "space", "--out", tmp_path / "space")
-    assert result.returncode == 2 and "already exists" in result.stderr
+    assert result.returncode == 2 and "already holds files" in result.stderr
+    assert (tmp_path / "space" / "mine.txt").read_text() == "keep me"

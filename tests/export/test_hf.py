@@ -140,7 +140,7 @@ def test_export_keeps_an_existing_directory(checkpoint_factory, tmp_path):
     out = tmp_path / "hf"
     out.mkdir()
     (out / "mine.txt").write_text("keep me")
-    with pytest.raises(CodelingError, match="already exists"):
+    with pytest.raises(CodelingError, match="already holds files"):
         export_hf(ckpt, out)
     assert (out / "mine.txt").read_text() == "keep me"
     export_hf(ckpt, out, overwrite=True)

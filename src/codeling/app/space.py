@@ -17,6 +17,7 @@ from pathlib import Path
 import codeling
 from codeling import atomic
 from codeling.errors import CodelingError
+from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint, save_checkpoint
 
 APP = '''"""A codeling model's Write-code page. Run it with `python app.py`; it needs no network."""
@@ -72,11 +73,10 @@ def requirements() -> str:
 def export_space(checkpoint: str | Path | Loaded, out_dir: str | Path, overwrite: bool = False) -> Path:
     loaded = checkpoint if isinstance(checkpoint, Loaded) else load_checkpoint(checkpoint)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite:
-        raise CodelingError(f"{out_dir} already exists; choose another --out or pass --overwrite.")
+    rundir.refuse_occupied(out_dir, "files", overwrite)
     text = requirements()
     package = Path(codeling.__file__).parent
-    with atomic.atomic_directory(out_dir, overwrite=overwrite) as tmp:
+    with atomic.atomic_directory(out_dir, overwrite=True) as tmp:  # occupied was refused above
         save_checkpoint(tmp / "model", loaded.model, loaded.config, loaded.tokenizer)
         shutil.copytree(package, tmp / "codeling", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         (tmp / "app.py").write_text(APP)

@@ -24,10 +24,11 @@ from codeling.errors import CodelingError
 from codeling.export.card import Target, model_card, modelfile
 from codeling.export.gguf_vocab import write_vocab
 from codeling.export.gpt2 import zero_bias_if_none
-from codeling.export.hf import loaded_checkpoint, refuse_existing
+from codeling.export.hf import loaded_checkpoint
 from codeling.export.mapping import gguf_mapping
 from codeling.export.neox import qkv_rows_for_half_rotary
 from codeling.model import GPT
+from codeling.train import rundir
 
 GGUF_TYPES = ("f32", "f16", "q8_0")
 ARCH = {"gpt2": "gpt2", "gpt_neox": "gptneox"}
@@ -104,11 +105,11 @@ def export_gguf(checkpoint, out_dir: str | Path, kind: str = "f16", overwrite: b
         raise CodelingError(f"Unknown GGUF type {kind!r}; use --gguf-type with one of {', '.join(GGUF_TYPES)}.")
     loaded = loaded_checkpoint(checkpoint)
     out_dir = Path(out_dir)
-    refuse_existing(out_dir, overwrite)
+    rundir.refuse_occupied(out_dir, "files", overwrite)
     mapping = gguf_mapping(loaded.config.model)
     arch = ARCH[mapping.name]
     name = gguf_name(kind)
-    with atomic.atomic_directory(out_dir, overwrite=overwrite) as tmp:
+    with atomic.atomic_directory(out_dir, overwrite=True) as tmp:  # occupied was refused above
         writer = gguf.GGUFWriter(str(tmp / name), arch)
         writer.add_name(out_dir.name)
         write_hparams(writer, loaded.model, arch, kind)

@@ -12,11 +12,11 @@ from pathlib import Path
 from safetensors.torch import save_file
 
 from codeling import atomic
-from codeling.errors import CodelingError
 from codeling.export import gpt2, neox, remote
 from codeling.export.card import Target, model_card
 from codeling.export.hf_tokenizer import write_tokenizer
 from codeling.export.mapping import hf_mapping
+from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint
 
 WRITERS = {"gpt2": gpt2, "gpt_neox": neox, "codeling": remote}
@@ -26,21 +26,16 @@ def loaded_checkpoint(checkpoint: str | Path | Loaded) -> Loaded:
     return checkpoint if isinstance(checkpoint, Loaded) else load_checkpoint(checkpoint)
 
 
-def refuse_existing(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not overwrite:
-        raise CodelingError(f"{out_dir} already exists; choose another --out or pass --overwrite.")
-
-
 def export_hf(checkpoint: str | Path | Loaded, out_dir: str | Path, overwrite: bool = False) -> Path:
     """Write a `transformers` directory for a checkpoint (a path or a Loaded) at out_dir."""
     loaded = loaded_checkpoint(checkpoint)
     out_dir = Path(out_dir)
-    refuse_existing(out_dir, overwrite)
+    rundir.refuse_occupied(out_dir, "files", overwrite)
     config, tokenizer = loaded.config.model, loaded.tokenizer
     mapping = hf_mapping(config)
     writer = WRITERS[mapping.name]
     weights = writer.state_dict(loaded.model)
-    with atomic.atomic_directory(out_dir, overwrite=overwrite) as tmp:
+    with atomic.atomic_directory(out_dir, overwrite=True) as tmp:  # occupied was refused above
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         (tmp / "config.json").write_text(json.dumps(writer.config_json(config, tokenizer), indent=2) + "\n")
         if mapping.name == "codeling":
