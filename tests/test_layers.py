@@ -10,7 +10,7 @@ PACKAGE = Path(codeling.__file__).parent
 LAYERS = {
     "base": ["errors", "atomic", "digest"],
     "exec": ["sandbox"],
-    "core": ["config", "model", "generate", "quantize", "export", "tokenizers", "data", "train"],
+    "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
     "loops": ["evolve", "improve", "helper"],
     "faces": ["cli", "app", "__main__"],
