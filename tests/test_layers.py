@@ -12,7 +12,7 @@ LAYERS = {
     "exec": ["sandbox"],
     "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
-    "loops": ["evolve", "improve", "helper"],
+    "loops": ["evolve", "improve", "helper", "bench"],
     "faces": ["cli", "app", "__main__"],
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}

@@ -44,6 +44,8 @@ class KVCache:
 
     def store(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Write this call's keys and values; return the keys and values attention should see."""
+        # The cache may hold a wider dtype than the weights (bf16 weights, fp32 cache on a CPU).
+        k, v = k.to(self.keys[layer].dtype), v.to(self.values[layer].dtype)
         if self.column is not None:
             # Static shapes, so that a compiled step (and a CUDA graph) is reused at every position:
             # write at a tensor index and hand back the whole buffer; the caller's mask hides the
@@ -110,6 +112,7 @@ class CausalSelfAttention(nn.Module):
         q, k = project_qk(q, k, rope, self.config)
         if cache is not None:
             k, v = cache.store(layer, k, v)
+            q = q.to(k.dtype)
         if self.n_memory:
             k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
             v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
@@ -118,7 +121,7 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1, scale=self.scale)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout, scale=self.scale)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        y = y.to(x.dtype).transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
 
 
@@ -187,15 +190,18 @@ class GPT(nn.Module):
                 n -= self.wpe.weight.numel()
         return n
 
-    def new_cache(self, batch_size: int, max_len: int) -> KVCache:
+    def new_cache(self, batch_size: int, max_len: int, dtype: torch.dtype | None = None) -> KVCache:
+        """An empty cache for max_len positions (at most block_size with learned positions), in the
+        weights' dtype unless told otherwise; attention then runs in the cache's dtype."""
         c = self.config
         if self.wpe is not None and max_len > c.block_size:
             max_len = c.block_size
         p = self.wte.weight
         shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)
+        dtype = dtype or p.dtype
         return KVCache(
-            keys=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
-            values=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
+            keys=[torch.zeros(shape, device=p.device, dtype=dtype) for _ in range(c.n_layer)],
+            values=[torch.zeros(shape, device=p.device, dtype=dtype) for _ in range(c.n_layer)],
         )
 
     def _attention_mask(self, T: int, past: int, key_mask: torch.Tensor | None, device) -> torch.Tensor | None:
