@@ -6,9 +6,9 @@ import datetime
 import json
 import os
 import platform
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from codeling.bench.timing import alternate, timed  # noqa: F401 - re-exported for the scripts
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -26,24 +26,6 @@ def machine() -> dict:
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
-
-
-def alternate(contenders: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
-    """Run each contender once per round, in A B A B order, so that drift in machine load hits
-    both alike. Each callable returns its own measurement (e.g. tokens/s) for that round."""
-    results: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(rounds):
-        for name, fn in contenders.items():
-            results[name].append(fn())
-    return results
-
-
-def timed(fn: Callable[[], None], sync: Callable[[], None] = lambda: None) -> float:
-    sync()
-    t0 = time.perf_counter()
-    fn()
-    sync()
-    return time.perf_counter() - t0
 
 
 def save(name: str, payload: dict) -> Path:

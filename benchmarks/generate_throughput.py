@@ -1,45 +1,61 @@
 """Generation speed: codeling's KV-cache decoder against Hugging Face `transformers` `generate` on the
 same weights (exported with `codeling export`), greedy, on CPU, at batch 1 and batch 8, alternated
-A B A B in one run. Both decode exactly --new-tokens tokens per row (no end-of-text stop) from the
-same random prompts; the fraction of rows where both chose the same tokens is reported as a check
-that they ran the same model.
+A B A B in one run. Codeling runs with each of --weights (fp32, and bf16 / int8 copies); the peer
+runs at fp32 and, where bf16 weights are asked for, at bf16 too. Each variant reports its agreement
+with codeling fp32's tokens (codeling.bench.sampling says how).
 
     .venv/bin/python benchmarks/generate_throughput.py [--checkpoint CKPT] [--preset tiny]
-        [--new-tokens 128] [--prompt-len 64] [--batch-sizes 1 8] [--rounds 3] [--threads 1]
+        [--weights fp32 bf16 int8] [--new-tokens 128] [--prompt-len 64] [--batch-sizes 1 8]
+        [--rounds 3] [--threads 1] [--compile] [--profile]
 
 Without --checkpoint, a randomly initialised model of --preset's shape with an 8,192-token
-vocabulary is used: decode speed depends on the shapes, not on what the weights learned. Writes
-benchmarks/results/generate_throughput.json; prints the ratios last (target >= 1.5x).
+vocabulary is used. --profile first prints where one generate call's time goes (matrix products vs
+the rest). Writes benchmarks/results/generate_throughput.json; prints the ratios last.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import torch
 
-from _common import alternate, save, timed
-from codeling.config import PRESETS, Config, ModelConfig
-from codeling.export import export_hf
+from _common import save
+from codeling.bench.sampling import race, random_loaded
+from codeling.config import PRESETS
+from codeling.decoder import compile_errors
 from codeling.generate import Sampling, generate_ids
-from codeling.model import GPT
-from codeling.tokenizers import CharTokenizer
-from codeling.train.checkpoint import Loaded, load_checkpoint
+from codeling.quantize import WEIGHTS, for_inference
+from codeling.train.checkpoint import load_checkpoint
+
+MATMULS = ("aten::addmm", "aten::mm", "aten::bmm", "quantized::linear_dynamic", "aten::_weight_int8pack_mm")
 
 
-def random_model(preset: str, vocab_size: int, seed: int) -> Loaded:
-    torch.manual_seed(seed)
-    config = Config(preset=preset, model=ModelConfig(**{**PRESETS[preset]["model"], "vocab_size": vocab_size}))
-    # Any vocabulary of the right size serves: prompts are token ids, never text.
-    tokenizer = CharTokenizer([chr(0x100 + i) for i in range(vocab_size)])
-    return Loaded(Path("random"), GPT(config.model).eval(), config, tokenizer, None)
+def profile(model, batch: int, prompt_len: int, new_tokens: int) -> dict:
+    """Share of one generate call's CPU time in matrix products, attention and everything else."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    prompts = torch.randint(0, model.config.vocab_size, (batch, prompt_len)).tolist()
+    sampling = Sampling(max_new_tokens=new_tokens, temperature=0)
+    generate_ids(model, prompts, sampling)
+    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+        generate_ids(model, prompts, sampling)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    matmul = sum(e.self_cpu_time_total for e in events if e.key in MATMULS)
+    attention = sum(e.self_cpu_time_total for e in events if "scaled_dot_product" in e.key)
+    return {
+        "batch": batch,
+        "ms_per_token_step": round(total / 1000 / new_tokens, 3),
+        "matmul_share": round(matmul / total, 3),
+        "attention_share": round(attention / total, 3),
+        "other_share": round(1 - (matmul + attention) / total, 3),
+    }
 
 
 def main() -> None:
@@ -47,67 +63,60 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, help="checkpoint or run directory (default: a random model)")
     parser.add_argument("--preset", default="tiny", choices=sorted(PRESETS))
     parser.add_argument("--vocab-size", type=int, default=8192)
+    parser.add_argument("--weights", nargs="+", default=["fp32"], choices=WEIGHTS)
     parser.add_argument("--new-tokens", type=int, default=128)
     parser.add_argument("--prompt-len", type=int, default=64)
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads, the same for both")
+    parser.add_argument("--compile", action="store_true", help="also time a torch.compile'd decode step")
+    parser.add_argument("--profile", action="store_true", help="first profile one call per batch size and weights")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from transformers import AutoModelForCausalLM
-
     torch.set_num_threads(args.threads)
     loaded = (
-        load_checkpoint(args.checkpoint) if args.checkpoint else random_model(args.preset, args.vocab_size, args.seed)
+        load_checkpoint(args.checkpoint) if args.checkpoint else random_loaded(args.preset, args.vocab_size, args.seed)
     )
-    ours = loaded.model.eval()
-    with tempfile.TemporaryDirectory() as scratch:
-        hf_dir = export_hf(loaded, Path(scratch) / "hf")
-        theirs = AutoModelForCausalLM.from_pretrained(hf_dir).eval()
-    theirs.generation_config.eos_token_id = None  # decode every row to the full length, as ours does
-    theirs.generation_config.pad_token_id = 0
-    vocab = ours.config.vocab_size
-    sampling = Sampling(max_new_tokens=args.new_tokens, temperature=0)
+    weights = tuple(dict.fromkeys(["fp32", *args.weights]))  # fp32 first: the reference for agreement
+    peers = ("fp32", "bf16") if "bf16" in weights else ("fp32",)
+    device = torch.device("cpu")
+
+    profiles = {}
+    if args.profile:
+        for w in weights:
+            model = for_inference(loaded.model, w)
+            profiles[w] = [profile(model, b, args.prompt_len, args.new_tokens) for b in args.batch_sizes]
+            for p in profiles[w]:
+                print(
+                    f"profile {w} batch {p['batch']}: {p['ms_per_token_step']} ms a step, matmul "
+                    f"{p['matmul_share']:.0%}, attention {p['attention_share']:.0%}, other {p['other_share']:.0%}",
+                    flush=True,
+                )
 
     results = {}
     for batch in args.batch_sizes:
-        g = torch.Generator().manual_seed(args.seed + batch)
-        prompts = torch.randint(0, vocab, (batch, args.prompt_len), generator=g)
-        mask = torch.ones_like(prompts)
-
-        def run_ours():
-            return generate_ids(ours, prompts.tolist(), sampling)
-
-        @torch.no_grad()
-        def run_theirs():
-            out = theirs.generate(prompts, attention_mask=mask, max_new_tokens=args.new_tokens, do_sample=False)
-            return out[:, args.prompt_len :].tolist()
-
-        # Warm-up, and the check that both decode the same tokens.
-        a, b = run_ours(), run_theirs()
-        assert all(len(row) == args.new_tokens for row in a + b), "a contender stopped early"
-        same_rows = sum(x == y for x, y in zip(a, b)) / batch
-        tokens = batch * args.new_tokens
-        speeds = alternate(
-            {"codeling": lambda: tokens / timed(run_ours), "transformers": lambda: tokens / timed(run_theirs)},
+        r = race(
+            loaded,
+            device,
+            batch,
+            args.prompt_len,
+            args.new_tokens,
             args.rounds,
+            weights,
+            peers,
+            args.compile,
+            args.seed,
         )
-        median = {name: statistics.median(v) for name, v in speeds.items()}
-        results[f"batch_{batch}"] = {
-            "tokens_per_s": {name: [round(x, 1) for x in v] for name, v in speeds.items()},
-            "median_tokens_per_s": {name: round(v, 1) for name, v in median.items()},
-            "ratio_codeling_vs_transformers": round(median["codeling"] / median["transformers"], 3),
-            "rows_with_identical_tokens": same_rows,
-        }
+        results[f"batch_{batch}"] = r
         print(
-            f"batch {batch}: codeling {median['codeling']:.0f} tok/s, transformers {median['transformers']:.0f} tok/s",
+            f"batch {batch}: " + ", ".join(f"{n} {v:.0f}" for n, v in r["median_tokens_per_s"].items()) + " tok/s",
             flush=True,
         )
 
     import transformers
 
-    c = ours.config
+    c = loaded.model.config
     payload = {
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "model": {
@@ -116,27 +125,34 @@ def main() -> None:
             "n_head": c.n_head,
             "n_embd": c.n_embd,
             "vocab_size": c.vocab_size,
-            "params": ours.num_params(),
+            "params": loaded.model.num_params(),
         },
         "transformers": transformers.__version__,
-        "settings": {
-            "new_tokens": args.new_tokens,
-            "prompt_len": args.prompt_len,
-            "rounds": args.rounds,
-            "threads": args.threads,
-            "greedy": True,
-            "device": "cpu",
-        },
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "settings": vars(args) | {"checkpoint": str(args.checkpoint), "greedy": True, "device": "cpu"},
         "load_average_1min": round(os.getloadavg()[0], 2),
+        "profile": profiles,
+        "compile_errors": dict(compile_errors),
         "results": results,
         "target_ratio": 1.5,
     }
     path = save("generate_throughput", payload)
     print(f"wrote {path}")
-    ratios = ", ".join(
-        f"{r['ratio_codeling_vs_transformers']:.2f}x at {k.replace('_', ' ')}" for k, r in results.items()
-    )
-    print(f"codeling vs transformers greedy generation tokens/s on CPU: {ratios} (target >= 1.5x)")
+    for key, r in results.items():
+        agree = r["agreement_with_codeling_fp32"]
+
+        def describe(name: str, ratio: float) -> str:
+            if name not in agree:
+                return f"{name} {ratio:.2f}x"
+            a = agree[name]
+            return (
+                f"{name} {ratio:.2f}x (rows identical {a['rows_identical']:.0%}, top-1 {a['top1_teacher_forced']:.1%})"
+            )
+
+        print(
+            f"{key.replace('_', ' ')}: " + ", ".join(describe(n, x) for n, x in r["ratio_vs_transformers_fp32"].items())
+        )
+    print("codeling vs transformers fp32 greedy generation tokens/s on CPU (target >= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -20,31 +20,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
+from codeling.bench.training import hf_gpt2 as hf_model  # noqa: E402
 from codeling.config import load_config  # noqa: E402
 from codeling.model import GPT  # noqa: E402
 from codeling.train.distributed import pick_device  # noqa: E402
 from codeling.train.metrics import peak_flops  # noqa: E402
-
-
-def hf_model(cfg):
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    hf_cfg = GPT2Config(
-        vocab_size=cfg.vocab_size,
-        n_positions=cfg.block_size,
-        n_embd=cfg.n_embd,
-        n_layer=cfg.n_layer,
-        n_head=cfg.n_head,
-        resid_pdrop=0.0,
-        embd_pdrop=0.0,
-        attn_pdrop=0.0,
-        activation_function="gelu_new",
-        tie_word_embeddings=True,
-    )
-    try:
-        return GPT2LMHeadModel._from_config(hf_cfg, attn_implementation="sdpa")
-    except (TypeError, ValueError):
-        return GPT2LMHeadModel(hf_cfg)
 
 
 def step_fn(model, optimizer, batch, autocast, is_hf: bool):

@@ -10,9 +10,9 @@ PACKAGE = Path(codeling.__file__).parent
 LAYERS = {
     "base": ["errors", "atomic", "digest"],
     "exec": ["sandbox"],
-    "core": ["config", "model", "generate", "quantize", "export", "tokenizers", "data", "train"],
+    "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
-    "loops": ["evolve", "improve", "helper"],
+    "loops": ["evolve", "improve", "helper", "bench"],
     "faces": ["cli", "app", "__main__"],
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}

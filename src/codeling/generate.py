@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from codeling.decoder import Decoder
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer
@@ -56,17 +57,6 @@ def pick_next(logits: torch.Tensor, s: Sampling, generator: torch.Generator | No
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
-def _left_pad(prompts: Sequence[Sequence[int]], pad: int, device) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(p) for p in prompts)
-    idx = torch.full((len(prompts), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(prompts), width), dtype=torch.bool)
-    for row, p in enumerate(prompts):
-        if p:
-            idx[row, width - len(p) :] = torch.tensor(list(p), dtype=torch.long)
-            mask[row, width - len(p) :] = True
-    return idx.to(device), mask.to(device)
-
-
 @torch.inference_mode()  # no_grad plus no version counters: less work per small op
 def generate_ids(
     model: GPT,
@@ -74,9 +64,11 @@ def generate_ids(
     sampling: Sampling,
     stop_ids: Sequence[int] = (),
     on_step: Callable[[list[list[int]]], bool | None] | None = None,
+    compile: bool = False,
 ) -> list[list[int]]:
     """New token ids for each prompt (the prompt itself not included), ending at a stop id (kept
-    out of the result) or after max_new_tokens. `on_step(outputs_so_far)` may return True to stop."""
+    out of the result) or after max_new_tokens. `on_step(outputs_so_far)` may return True to stop.
+    `compile` compiles the one-token step (see decoder.py); the tokens are the same either way."""
     sampling.check()
     if not prompts:
         return []
@@ -84,28 +76,16 @@ def generate_ids(
         raise CodelingError("A prompt is empty; give at least one token (most tokenizers have a BOS token for this).")
     was_training = model.training
     model.eval()
-    device = model.wte.weight.device
+    decoder = Decoder(model, compile=compile)
     block = model.config.block_size
     generator = None
     if sampling.temperature > 0:
-        generator = torch.Generator(device=device).manual_seed(sampling.seed)
+        generator = torch.Generator(device=decoder.device).manual_seed(sampling.seed)
     stop_set = set(stop_ids)
     outputs: list[list[int]] = [[] for _ in prompts]
     done = [False] * len(prompts)
     # The whole history per row (prompt + generated), kept to refill the cache when it is full.
     history = [list(p) for p in prompts]
-
-    def prefill(rows: list[list[int]]):
-        idx, key_mask = _left_pad(rows, 0, device)
-        room = idx.shape[1] + sampling.max_new_tokens
-        if model.wpe is not None:
-            room = min(room, block)
-        cache = model.new_cache(len(rows), max(room, idx.shape[1]))
-        positions = (key_mask.long().cumsum(dim=1) - 1).clamp(min=0)
-        # Rows of equal length (e.g. several samples of one prompt) need no padding mask at all.
-        key_mask = None if bool(key_mask.all()) else key_mask
-        logits, _ = model(idx, positions=positions, key_mask=key_mask, cache=cache, last_only=True)
-        return cache, key_mask, positions[:, -1], logits[:, -1]
 
     def window(rows: list[list[int]]) -> list[list[int]]:
         # Learned positions cannot go past block_size: keep the most recent half a block, as the
@@ -113,10 +93,11 @@ def generate_ids(
         limit = block if model.wpe is not None else None
         return [r[-(limit // 2) :] if limit and len(r) >= limit else r for r in rows]
 
-    cache, key_mask, last_pos, logits = prefill(window(history))
+    logits = decoder.prefill(window(history), sampling.max_new_tokens)
     for step_number in range(sampling.max_new_tokens):
-        next_ids = pick_next(logits, sampling, generator).tolist()
-        for row, token in enumerate(next_ids):
+        next_ids = pick_next(logits, sampling, generator)
+        tokens = next_ids.tolist()
+        for row, token in enumerate(tokens):
             if done[row]:
                 continue
             if token in stop_set:
@@ -126,15 +107,10 @@ def generate_ids(
             history[row].append(token)
         if all(done) or (on_step is not None and on_step(outputs)) or step_number == sampling.max_new_tokens - 1:
             break
-        if cache.length >= cache.max_len:
-            cache, key_mask, last_pos, logits = prefill(window(history))
+        if decoder.full:
+            logits = decoder.prefill(window(history), sampling.max_new_tokens - step_number - 1)
             continue
-        step = torch.tensor(next_ids, device=device)[:, None]
-        if key_mask is not None:
-            key_mask = torch.cat((key_mask, torch.ones_like(key_mask[:, :1])), dim=1)
-        last_pos = last_pos + 1
-        logits, _ = model(step, positions=last_pos[:, None], key_mask=key_mask, cache=cache, last_only=True)
-        logits = logits[:, -1]
+        logits = decoder.step(next_ids)
     model.train(was_training)
     return outputs
 

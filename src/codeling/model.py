@@ -35,10 +35,28 @@ class KVCache:
     keys: list[torch.Tensor]  # per layer: (B, n_head, max_len, head_dim)
     values: list[torch.Tensor]
     length: int = 0
+    # Set by `GPT.decode_step`: the slot (a 1-element tensor) this step's keys and values go to.
+    column: torch.Tensor | None = None
 
     @property
     def max_len(self) -> int:
         return self.keys[0].shape[2]
+
+    def store(self, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Write this call's keys and values; return the keys and values attention should see."""
+        # The cache may hold a wider dtype than the weights (bf16 weights, fp32 cache on a CPU).
+        k, v = k.to(self.keys[layer].dtype), v.to(self.values[layer].dtype)
+        if self.column is not None:
+            # Static shapes, so that a compiled step (and a CUDA graph) is reused at every position:
+            # write at a tensor index and hand back the whole buffer; the caller's mask hides the
+            # slots not written yet (zeros, so that masking them out leaves no NaN behind).
+            self.keys[layer].index_copy_(2, self.column, k)
+            self.values[layer].index_copy_(2, self.column, v)
+            return self.keys[layer], self.values[layer]
+        start, end = self.length, self.length + k.shape[2]
+        self.keys[layer][:, :, start:end] = k
+        self.values[layer][:, :, start:end] = v
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
 
 def rotary_angles(positions: torch.Tensor, head_dim: int, base: float = 10000.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,11 +111,8 @@ class CausalSelfAttention(nn.Module):
         q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
         q, k = project_qk(q, k, rope, self.config)
         if cache is not None:
-            start = cache.length
-            cache.keys[layer][:, :, start : start + T] = k
-            cache.values[layer][:, :, start : start + T] = v
-            k = cache.keys[layer][:, :, : start + T]
-            v = cache.values[layer][:, :, : start + T]
+            k, v = cache.store(layer, k, v)
+            q = q.to(k.dtype)
         if self.n_memory:
             k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
             v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
@@ -106,7 +121,7 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1, scale=self.scale)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout, scale=self.scale)
-        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        y = y.to(x.dtype).transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
 
 
@@ -175,15 +190,18 @@ class GPT(nn.Module):
                 n -= self.wpe.weight.numel()
         return n
 
-    def new_cache(self, batch_size: int, max_len: int) -> KVCache:
+    def new_cache(self, batch_size: int, max_len: int, dtype: torch.dtype | None = None) -> KVCache:
+        """An empty cache for max_len positions (at most block_size with learned positions), in the
+        weights' dtype unless told otherwise; attention then runs in the cache's dtype."""
         c = self.config
         if self.wpe is not None and max_len > c.block_size:
             max_len = c.block_size
         p = self.wte.weight
         shape = (batch_size, c.n_head, max_len, c.n_embd // c.n_head)
+        dtype = dtype or p.dtype
         return KVCache(
-            keys=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
-            values=[torch.zeros(shape, device=p.device, dtype=p.dtype) for _ in range(c.n_layer)],
+            keys=[torch.zeros(shape, device=p.device, dtype=dtype) for _ in range(c.n_layer)],
+            values=[torch.zeros(shape, device=p.device, dtype=dtype) for _ in range(c.n_layer)],
         )
 
     def _attention_mask(self, T: int, past: int, key_mask: torch.Tensor | None, device) -> torch.Tensor | None:
@@ -201,10 +219,39 @@ class GPT(nn.Module):
             # padding still has one key and its (ignored) output stays finite.
             diagonal = torch.arange(total, device=device)[None, :] == query_pos
             mask = mask & (key_mask[:, None, None, :total] | diagonal[None, None])
-        if self.config.n_memory:
-            memory = torch.ones(*mask.shape[:-1], self.config.n_memory, dtype=torch.bool, device=device)
-            mask = torch.cat((memory, mask), dim=-1)
-        return mask
+        return self._with_memory(mask)
+
+    def _with_memory(self, mask: torch.Tensor) -> torch.Tensor:
+        """The mask with the memory slots in front: every query may see them."""
+        if not self.config.n_memory:
+            return mask
+        memory = torch.ones(*mask.shape[:-1], self.config.n_memory, dtype=torch.bool, device=mask.device)
+        return torch.cat((memory, mask), dim=-1)
+
+    def _embed(self, idx: torch.Tensor, positions: torch.Tensor):
+        """Token (+ learned position) embeddings, and the rotary angles where positions are rotary."""
+        x = self.wte(idx)
+        if self.wpe is not None:
+            x = x + self.wpe(positions)
+        rope = rotary_angles(positions, self.config.n_embd // self.config.n_head) if self.wpe is None else None
+        return self.drop(x), rope
+
+    def decode_step(
+        self, idx: torch.Tensor, positions: torch.Tensor, attend: torch.Tensor, cache: KVCache
+    ) -> torch.Tensor:
+        """Last-position logits (B, vocab) for one new token per row, idx and positions (B, 1).
+
+        Every shape is fixed whatever the position, so one compiled graph serves every step: the
+        token's keys go to slot `cache.column`, and attention looks at the whole cache through
+        `attend` (B, max_len), True for the slots a row may see (its real tokens, this one included).
+        No checks that would need the values on the host: the caller (generate's Decoder) keeps
+        positions inside the cache and the block.
+        """
+        x, rope = self._embed(idx, positions)
+        mask = self._with_memory(attend[:, None, None, :])
+        for layer, block in enumerate(self.blocks):
+            x = block(x, rope, mask, cache, layer)
+        return self.lm_head(self.ln_f(x))[:, -1]
 
     def forward(
         self,
@@ -231,16 +278,12 @@ class GPT(nn.Module):
             raise CodelingError(
                 f"Decoding past {cache.max_len} positions overflows the cache; ask for fewer new tokens."
             )
-        x = self.wte(idx)
-        if self.wpe is not None:
-            if T and int(positions.max()) >= self.config.block_size:
-                raise CodelingError(
-                    f"Sequence position {int(positions.max())} is beyond the model's block_size "
-                    f"{self.config.block_size}; shorten the prompt or ask for fewer new tokens."
-                )
-            x = x + self.wpe(positions)
-        rope = rotary_angles(positions, self.config.n_embd // self.config.n_head) if self.wpe is None else None
-        x = self.drop(x)
+        if self.wpe is not None and T and int(positions.max()) >= self.config.block_size:
+            raise CodelingError(
+                f"Sequence position {int(positions.max())} is beyond the model's block_size "
+                f"{self.config.block_size}; shorten the prompt or ask for fewer new tokens."
+            )
+        x, rope = self._embed(idx, positions)
         attn_mask = self._attention_mask(T, past, key_mask, idx.device)
         for layer, block in enumerate(self.blocks):
             if self.config.gradient_checkpointing and self.training:

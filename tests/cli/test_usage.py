@@ -75,6 +75,17 @@ def test_generate_with_an_empty_prompt_samples_unconditionally(tmp_path, tokeniz
     assert proc.stdout.strip("\n")  # something was generated
 
 
+def test_generate_with_lighter_weights(tmp_path):
+    ckpt = tiny_checkpoint(tmp_path / "ckpt", CharTokenizer(list("abc xyz\n")))
+    proc = codeling(
+        "generate", ckpt, "--prompt", "ab", "--max-new-tokens", "8", "--temperature", "0", "--weights", "bf16"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ab") and len(proc.stdout.strip("\n")) > 2
+    proc = codeling("generate", ckpt, "--weights", "fp8")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "Unknown weights 'fp8'" in proc.stderr
+
+
 def test_exported_model_generates_greedily_what_codeling_generates(tmp_path):
     transformers = pytest.importorskip(
         "transformers", reason="export round trips need transformers (pip install -e '.[hf]')"

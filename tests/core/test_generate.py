@@ -1,8 +1,11 @@
+import pytest
 import torch
 
 from codeling.config import ModelConfig
+from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_ids, generate_text
 from codeling.model import GPT
+from codeling.quantize import for_inference
 from codeling.tokenizers import CharTokenizer
 
 
@@ -53,3 +56,38 @@ def test_generation_past_block_size_slides_the_window():
     model, tok = model_and_tokenizer()
     out = generate_ids(model, [tok.encode("abc")], Sampling(150, temperature=0.8, seed=1))[0]
     assert len(out) == 150
+
+
+def greedy_without_cache(model, prompt: list[int], n: int) -> list[int]:
+    """The reference: the whole sequence through the model for every new token, no cache at all."""
+    seq = list(prompt)
+    with torch.no_grad():
+        for _ in range(n):
+            seq.append(int(model(torch.tensor([seq]))[0][0, -1].argmax()))
+    return seq[len(prompt) :]
+
+
+@pytest.mark.parametrize("kw", [{}, {"positions": "rotary", "n_memory": 2}, {"positions": "rotary", "qk_norm": 0.7}])
+def test_fp32_greedy_tokens_equal_the_uncached_reference(kw):
+    model, tok = model_and_tokenizer(**kw)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)  # far from init: no near-ties to hide behind
+    prompts = [tok.encode("abc"), tok.encode("xyz hh a"), tok.encode("h")]
+    batched = generate_ids(model, prompts, Sampling(30, temperature=0))  # left-padded together
+    assert batched == [greedy_without_cache(model, p, 30) for p in prompts]
+
+
+def test_lighter_weights_are_copies_that_generate():
+    model, tok = model_and_tokenizer()
+    prompt = [tok.encode("abc")]
+    fp32 = generate_ids(model, prompt, Sampling(20, temperature=0))
+    assert for_inference(model, "fp32") is model
+    for weights in ("bf16", "int8"):
+        light = for_inference(model, weights)
+        assert light is not model and model.wte.weight.dtype == torch.float32
+        out = generate_ids(light, prompt, Sampling(20, temperature=0))
+        assert len(out[0]) == 20 and out == generate_ids(light, prompt, Sampling(20, temperature=0))
+    assert generate_ids(for_inference(model, "bf16"), prompt, Sampling(5, temperature=0))[0][:2] == fp32[0][:2]
+    with pytest.raises(CodelingError, match="Unknown weights"):
+        for_inference(model, "fp8")

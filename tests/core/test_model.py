@@ -60,6 +60,26 @@ def test_kv_cache_equals_full_forward(kw):
     assert torch.allclose(full, torch.cat(steps, dim=1), atol=1e-5)
 
 
+@pytest.mark.parametrize("kw", VARIANTS)
+def test_static_decode_step_equals_full_forward(kw):
+    # generate's one-token step: fixed shapes, keys written at a tensor slot, the whole cache read
+    # through a mask; a left-padded row must still see only its own tokens.
+    model = small(**kw)
+    idx = torch.randint(1, 50, (2, 20))
+    full, _ = model(idx)
+    cache = model.new_cache(2, 24)
+    with torch.no_grad():
+        model(idx[:, :8], cache=cache)
+        attend = torch.zeros(2, 24, dtype=torch.bool)
+        attend[:, :8] = True
+        cache.column = torch.tensor([8])
+        for t in range(8, 20):
+            attend[:, t] = True
+            logits = model.decode_step(idx[:, t : t + 1], torch.full((2, 1), t), attend, cache)
+            assert torch.allclose(logits, full[:, t], atol=1e-5)
+            cache.column += 1
+
+
 def test_memory_tokens_are_used():
     model = small(n_memory=4)
     idx = torch.randint(0, 50, (2, 10))

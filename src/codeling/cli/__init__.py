@@ -29,6 +29,7 @@ def _mount() -> None:
     # Imported here so that `import codeling.cli` stays cheap and free of cycles.
     from codeling.cli import (
         ask,
+        bench,
         corpus,
         data,
         demo,
@@ -71,6 +72,7 @@ def _mount() -> None:
     app.command("improve")(improve.improve_cmd)
     app.command("serve")(serve.serve_cmd)
     app.add_typer(dataset.app, name="dataset")
+    app.add_typer(bench.app, name="bench")
 
 
 def _is_a(error: BaseException, name: str) -> bool:
