@@ -34,13 +34,6 @@ class AppLimits:
             raise CodelingError("Time limits must be positive numbers of seconds.")
 
 
-def check_input(text: str, limits: AppLimits, what: str = "input") -> None:
-    if len(text) > limits.max_input_chars:
-        raise CodelingError(
-            f"The {what} is {len(text):,} characters long; the limit is {limits.max_input_chars:,}, so shorten it."
-        )
-
-
 @dataclass
 class ServedModel:
     name: str  # what the page calls it: the directory's name, made unique
