@@ -34,7 +34,9 @@ def hostile_runs(root: Path, outside: Path) -> Path:
     html = root / "html"
     html.mkdir()
     write_jsonl(html / "metrics.jsonl", [metric(1, "train", 1.0)])
-    (html / "report.json").write_text(json.dumps({**tinypy_report("output"), "mode": '<img src="http://127.0.0.1:9/x">'}))
+    (html / "report.json").write_text(
+        json.dumps({**tinypy_report("output"), "mode": '<img src="http://127.0.0.1:9/x">'})
+    )
     leak = root / "leak"
     leak.mkdir()
     write_jsonl(leak / "metrics.jsonl", [metric(1, "train", 1.0)])
@@ -119,7 +121,8 @@ def test_file_text_is_escaped_and_symlinks_out_of_a_run_are_not_followed(server)
 
 
 def test_oversized_requests_are_refused_before_they_are_read(server):
-    upload = b"--b\r\nContent-Disposition: form-data; name=files; filename=a\r\n\r\n" + b"0" * 20_000_000 + b"\r\n--b--\r\n"
+    head = b"--b\r\nContent-Disposition: form-data; name=files; filename=a\r\n\r\n"
+    upload = head + b"0" * 20_000_000 + b"\r\n--b--\r\n"
     assert post(server, "/gradio_api/upload", upload, "multipart/form-data; boundary=b") == 413
     body = json.dumps({"data": ["x" * 5_000_000, ""]}).encode()
     assert post(server, "/gradio_api/call/run", body) == 413
