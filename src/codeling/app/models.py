@@ -67,8 +67,9 @@ def load_models(paths: list[str | Path], device: str = "cpu") -> dict[str, Serve
             served.loaded.model.eval()
         except CodelingError as e:
             served.error = str(e)
-        except Exception as e:  # a damaged file can fail anywhere in torch or json; say which file
-            served.error = f"{path} is not a loadable checkpoint ({type(e).__name__}: {e})."
+        except Exception as e:  # load_checkpoint says why in a sentence; this is the net under it
+            reason = (str(e).splitlines() or [""])[0][:160]
+            served.error = f"{path} is not a loadable checkpoint ({type(e).__name__}: {reason})."
         models[name] = served
     return models
 
