@@ -127,3 +127,20 @@ def test_oversized_requests_are_refused_before_they_are_read(server):
     body = json.dumps({"data": ["x" * 5_000_000, ""]}).encode()
     assert post(server, "/gradio_api/call/run", body) == 413
     still_up(server)
+
+
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--timeout", "nan"], "finite numbers of seconds"),
+        (["--timeout", "inf"], "finite numbers of seconds"),
+        (["--port", "70000"], "Port 70000 does not exist"),
+        (["--host", "::1"], "IPv6 address"),
+        (["--sandbox", "nope"], "unknown sandbox mode 'nope'"),
+    ],
+)
+def test_serve_refuses_impossible_flags_before_it_starts(tmp_path, flags, says):
+    command = [str(Path(sys.executable).with_name("codeling")), "serve", "--runs", str(tmp_path), *flags]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert says in result.stderr and result.stderr.count("\n") == 1

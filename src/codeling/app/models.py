@@ -7,6 +7,7 @@ it instead of the server refusing to start over one bad path.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,8 +31,9 @@ class AppLimits:
         for name in ("max_input_chars", "max_new_tokens", "concurrency", "queue_size"):
             if getattr(self, name) < 1:
                 raise CodelingError(f"The {name.replace('_', ' ')} limit must be at least 1.")
-        if self.request_timeout_s <= 0 or self.run_timeout_s <= 0:
-            raise CodelingError("Time limits must be positive numbers of seconds.")
+        # Written so that NaN and infinity fail too: a limit that never ends is no limit.
+        if not all(0 < t < math.inf for t in (self.request_timeout_s, self.run_timeout_s)):
+            raise CodelingError("Time limits must be positive, finite numbers of seconds, such as --timeout 60.")
 
 
 @dataclass

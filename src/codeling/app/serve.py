@@ -52,6 +52,9 @@ class AppSettings:
     refresh_s: float = 3.0  # how often the Runs tab rereads a run's logs
     tabs: tuple[str, ...] | None = None  # the tabs to offer (write, tinypy, fix, ask, runs); None: all there are
 
+    def __post_init__(self) -> None:
+        SandboxConfig(mode=self.sandbox)  # an unknown mode is refused now, not at every Run
+
     def offers(self, tab: str) -> bool:
         return self.tabs is None or tab in self.tabs
 
@@ -63,6 +66,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an address Gradio cannot serve, before anything is loaded."""
+    if not 0 <= port <= 65535:
+        raise CodelingError(f"Port {port} does not exist; pass a --port from 1 to 65535 (0: any free one).")
+    if ":" in host:  # Gradio writes its own URL as http://HOST:PORT, which an IPv6 address breaks
+        raise CodelingError(f"The page cannot be served on the IPv6 address {host}; use --host 127.0.0.1.")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -281,6 +292,7 @@ def _cut(text: str, lines: int = 30) -> str:
 
 def launch(settings: AppSettings, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
     """Serve the page on host:port; returns the running app when block is False."""
+    check_address(host, port)
     demo = build_app(settings)
     theme = gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
     # A request carries a few inputs of at most max_input_chars each (4 bytes a character in UTF-8,
