@@ -62,3 +62,18 @@ def test_devices_and_fifos_are_refused_before_reading(tmp_path):
         for verb in ("explain", "fix"):
             proc = run(verb, path)  # before the fix: MemoryError after reading forever, or a hang
             assert proc.returncode == 2 and f"is {kind}" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_fix_gives_up_quickly_on_a_file_of_a_thousand_syntax_errors(tmp_path):
+    import time
+
+    prog = tmp_path / "many.py"
+    prog.write_text("if x = 1:\n    pass\n" * 1000)
+    start = time.monotonic()
+    proc = run("fix", prog)  # before: over two minutes in difflib, comparing whole programs
+    assert proc.returncode == 0 and time.monotonic() - start < 30, proc.stderr
+
+
+def test_a_huge_question_is_refused_without_echoing_it():
+    proc = run("ask", "circle " * 17_000)
+    assert proc.returncode == 2 and "119,000 characters" in proc.stderr and len(proc.stderr) < 300
