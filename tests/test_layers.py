@@ -8,7 +8,7 @@ import codeling
 
 PACKAGE = Path(codeling.__file__).parent
 LAYERS = {
-    "base": ["errors", "atomic", "digest"],
+    "base": ["errors", "atomic", "digest", "files"],
     "exec": ["sandbox"],
     "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],

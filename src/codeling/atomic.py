@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,15 +42,22 @@ def fsync_tree(path: Path) -> None:
         fsync_dir(Path(root))
 
 
-def write_text(path: str | Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | Path, text: str, like: os.stat_result | None = None) -> None:
+    write_bytes(path, text.encode("utf-8"), like)
 
 
-def write_bytes(path: str | Path, data: bytes) -> None:
+def write_bytes(path: str | Path, data: bytes, like: os.stat_result | None = None) -> None:
+    """Write `data` to `path` atomically. `like`: the stat of the file being replaced, whose mode
+    (and, where this user may, owner) the new file keeps; otherwise the umask decides."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    _public(tmp, 0o666)
+    if like is None:
+        _public(tmp, 0o666)
+    else:
+        os.chmod(tmp, stat.S_IMODE(like.st_mode))
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.chown(tmp, like.st_uid, like.st_gid)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -43,3 +43,9 @@ def test_a_bad_value_names_its_key_too(tmp_path):
     proc = codeling("evolve", "--preset", "tiny", "--population", "0", "--out", tmp_path / "out")
     assert proc.returncode == 2 and "'evolve.population'" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_fixer_train_steps_zero_is_refused_not_ignored(tmp_path):
+    proc = codeling("fixer", "train", "--preset", "smoke", "--steps", "0", "--out", tmp_path / "out")
+    assert proc.returncode == 2 and "'train.max_steps'" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()

@@ -55,7 +55,7 @@ BAD_FILES = {
     "binary": (b"\x7fELF\x00\x01\x02", "is binary"),
     "latin1": ("print('caf\xe9')\n".encode("latin-1"), "not UTF-8"),
     "empty": (b"  \n", "is empty"),
-    "huge": (b"x = 1\n" * 40_000, "more than the"),
+    "huge": (b"x = 1\n" * 40_000, "more than a program file may be"),
 }
 
 
@@ -73,7 +73,7 @@ def test_bad_files_get_one_sentence_and_are_never_changed(kind, tmp_path):
 
 def test_missing_file_and_both_checks_are_refused(tmp_path):
     proc = run("explain", tmp_path / "nope.py")
-    assert proc.returncode == 2 and proc.stderr.startswith("error: cannot read the program file")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "does not exist" in proc.stderr
     (tmp_path / "p.py").write_text("print(1)\n")
     proc = run("fix", tmp_path / "p.py", "--tests", tmp_path / "p.py", "--expect", tmp_path / "p.py")
     assert proc.returncode == 2 and "not both" in proc.stderr

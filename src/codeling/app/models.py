@@ -7,6 +7,7 @@ it instead of the server refusing to start over one bad path.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,15 +31,9 @@ class AppLimits:
         for name in ("max_input_chars", "max_new_tokens", "concurrency", "queue_size"):
             if getattr(self, name) < 1:
                 raise CodelingError(f"The {name.replace('_', ' ')} limit must be at least 1.")
-        if self.request_timeout_s <= 0 or self.run_timeout_s <= 0:
-            raise CodelingError("Time limits must be positive numbers of seconds.")
-
-
-def check_input(text: str, limits: AppLimits, what: str = "input") -> None:
-    if len(text) > limits.max_input_chars:
-        raise CodelingError(
-            f"The {what} is {len(text):,} characters long; the limit is {limits.max_input_chars:,}, so shorten it."
-        )
+        # Written so that NaN and infinity fail too: a limit that never ends is no limit.
+        if not all(0 < t < math.inf for t in (self.request_timeout_s, self.run_timeout_s)):
+            raise CodelingError("Time limits must be positive, finite numbers of seconds, such as --timeout 60.")
 
 
 @dataclass
@@ -74,8 +69,9 @@ def load_models(paths: list[str | Path], device: str = "cpu") -> dict[str, Serve
             served.loaded.model.eval()
         except CodelingError as e:
             served.error = str(e)
-        except Exception as e:  # a damaged file can fail anywhere in torch or json; say which file
-            served.error = f"{path} is not a loadable checkpoint ({type(e).__name__}: {e})."
+        except Exception as e:  # load_checkpoint says why in a sentence; this is the net under it
+            reason = (str(e).splitlines() or [""])[0][:160]
+            served.error = f"{path} is not a loadable checkpoint ({type(e).__name__}: {reason})."
         models[name] = served
     return models
 

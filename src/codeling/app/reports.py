@@ -3,15 +3,32 @@
 pass@k reports (`codeling eval humaneval|tasks|problems --json`) and a self-improvement run's
 `report.json` rounds. Any *.json directly in the run directory is looked at; files of other shapes
 (configs, tokenizers) are passed over. Read fresh on every call.
+
+A report is read through codeling.files (bounded, a regular file inside the run) and every field is
+type-checked where it is used, because anyone can write a *.json into a run: a field of the wrong
+type shows as blank, and text for the page's Markdown goes through markup.plain.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeling import files
+from codeling.app.markup import plain
+from codeling.errors import CodelingError
+
 MAX_BYTES = 20_000_000  # a report is small; a bigger JSON is something else
+MAX_ROWS = 500  # rounds shown from one self-improvement report
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value, limit: int = 80) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
@@ -43,11 +60,9 @@ def find_reports(folder: str | Path) -> list[Report]:
     for path in folder.glob("*.json") if folder.is_dir() else []:
         try:
             stat = path.stat()
-            if not path.is_file() or stat.st_size > MAX_BYTES:
-                continue
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue  # still being written, or not JSON: not a report
+            data = files.read_json(files.inside(folder, path.name, "A report"), MAX_BYTES, "report")
+        except (OSError, CodelingError):
+            continue  # still being written, not JSON, too big or outside the run: not a report
         kind = kind_of(data)
         if kind is not None:
             found.append(Report(path.name, kind, data, stat.st_mtime_ns))
@@ -69,25 +84,26 @@ def tinypy_levels(data: dict) -> tuple[list[str], list[list[str]]]:
     headers = ["level", "n", "output accuracy"] + (["hard", "soft"] if trace else [])
 
     def row(label: str, score: dict) -> list[str]:
-        cells = [label, str(score.get("n", ""))] + [_pct(score.get(k)) for k in ("output", "hard", "soft")]
+        cells = [label, _text(score.get("n", ""))] + [_pct(score.get(k)) for k in ("output", "hard", "soft")]
         return cells[: len(headers)]
 
-    rows = [row(level, score) for level, score in (data.get("levels") or {}).items() if isinstance(score, dict)]
+    rows = [row(_text(level), score) for level, score in _dict(data.get("levels")).items() if isinstance(score, dict)]
     if not rows:
-        for feature, values in (data.get("features") or {}).items():
-            rows += [row(f"{feature}={v}", s) for v, s in (values or {}).items() if isinstance(s, dict)]
+        for feature, values in _dict(data.get("features")).items():
+            rows += [row(_text(f"{feature}={v}"), s) for v, s in _dict(values).items() if isinstance(s, dict)]
     if isinstance(data.get("overall"), dict):
         rows.append(row("overall", data["overall"]))
     return headers, rows
 
 
 def tinypy_caption(report: Report) -> str:
+    """Markdown: every value from the report is escaped (a `mode` of `<img src=...>` stays text)."""
     data = report.data
     checkpoint = data.get("checkpoint") or "?"
-    samples = (data.get("data") or {}).get("samples", data.get("overall", {}).get("n", "?"))
+    samples = _dict(data.get("data")).get("samples", _dict(data.get("overall")).get("n", "?"))
     return (
-        f"`{report.name}`: {data.get('mode', 'output')} model `{checkpoint}`, {samples} samples, "
-        f"output accuracy {_pct(data['overall'].get('output'))}"
+        f"{plain(report.name)}: {plain(data.get('mode', 'output'), 40)} model {plain(checkpoint)}, "
+        f"{plain(samples, 20)} samples, output accuracy {_pct(_dict(data.get('overall')).get('output'))}"
     )
 
 
@@ -103,34 +119,39 @@ def eval_rows(reports: list[Report]) -> list[list[str]]:
             overall = data["overall"]
             keys = ("output", "hard", "soft") if is_trace(data) else ("output",)
             scores = ", ".join(f"{k} {_pct(overall.get(k))}" for k in keys)
-            what = f"{data.get('mode', 'output')}, {len(data.get('levels') or {})} levels"
-            rows.append([report.name, "TinyPy", what, str(overall.get("n", "")), scores])
+            what = f"{_text(data.get('mode', 'output'), 40)}, {len(_dict(data.get('levels')))} levels"
+            rows.append([report.name, "TinyPy", what, _text(overall.get("n", "")), scores])
         elif report.kind == "pass@k":
             overall = data["overall"]
-            settings = data.get("settings") or {}
-            what = ", ".join(f"{k} {settings[k]}" for k in ("n", "temperature") if k in settings)
-            n = f"{overall.get('problems', '?')} problems × {overall.get('samples', '?')}"
-            rows.append([report.name, "pass@k", what, n, _pass_at_k(overall.get("pass_at_k") or {})])
+            settings = _dict(data.get("settings"))
+            what = ", ".join(f"{k} {_text(settings[k], 20)}" for k in ("n", "temperature") if k in settings)
+            n = f"{_text(overall.get('problems', '?'), 20)} problems × {_text(overall.get('samples', '?'), 20)}"
+            rows.append([report.name, "pass@k", what, n, _pass_at_k(_dict(overall.get("pass_at_k")))])
         else:
-            for i, r in enumerate(data["rounds"]):
+            for i, r in enumerate(data["rounds"][:MAX_ROWS]):
                 if not isinstance(r, dict):
                     continue
                 scores = [
-                    f"{split} {k} {_pct(v)}"
+                    f"{_text(split, 20)} {_text(k, 20)} {_pct(v)}"
                     for split, values in r.items()
                     if isinstance(values, dict) and not split.endswith(tuple(f"_by_{g}" for g in ("family", "level")))
                     for k, v in values.items()
                     if str(k).startswith("pass@")
                 ]
-                kept = f"{r['kept']} kept" if "kept" in r else ""
-                rows.append([report.name, "improve", f"round {r.get('step', i)}", kept, ", ".join(scores)])
+                kept = f"{_text(r['kept'], 20)} kept" if "kept" in r else ""
+                rows.append([report.name, "improve", f"round {_text(r.get('step', i), 20)}", kept, ", ".join(scores)])
     return rows
 
 
 def _pass_at_k(values: dict) -> str:
-    pairs = sorted(values.items(), key=lambda kv: int(kv[0]) if str(kv[0]).isdigit() else 0)
-    return ", ".join(f"pass@{k} {_pct(v)}" for k, v in pairs)
+    pairs = sorted(values.items(), key=lambda kv: int(kv[0]) if str(kv[0]).isdigit() and len(str(kv[0])) < 10 else 0)
+    return ", ".join(f"pass@{_text(k, 10)} {_pct(v)}" for k, v in pairs[:10])
 
 
 def _pct(value) -> str:
-    return f"{100 * value:.1f}%" if isinstance(value, int | float) else ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    try:
+        return f"{100 * float(value):.1f}%"
+    except OverflowError:  # an int past any float
+        return ""

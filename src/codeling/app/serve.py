@@ -4,8 +4,9 @@ model, TinyPy with a TinyPy model, Fix my code and Ask Pygame with the helper's 
 runs folder.
 
 Offline by construction: analytics off and system fonts only (no Google Fonts link), set before
-Gradio is imported. Every handler turns a CodelingError into one sentence on the page. User code runs
-only in codeling's sandbox.
+Gradio is imported. Every handler checks each value it is sent (inputs.py) and fails only with one
+sentence on the page (guard.py). User code runs only in codeling's sandbox; TinyPy programs run in
+the bounded interpreter (tinypy/bounded.py); request bodies are capped (bodylimit.py).
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
 
-from codeling.app import reports  # noqa: E402
-from codeling.app.models import AppLimits, ServedModel, check_input  # noqa: E402
-from codeling.app.runs import find_runs, loss_figure, read_run, signature, table  # noqa: E402
+from codeling.app.bodylimit import BodyLimit  # noqa: E402
+from codeling.app.guard import RAW, guarded  # noqa: E402
+from codeling.app.inputs import check_input, number  # noqa: E402
+from codeling.app.markup import plain  # noqa: E402
+from codeling.app.models import AppLimits, ServedModel  # noqa: E402
+from codeling.app.runs_tab import runs_tab, tinypy_report_part  # noqa: E402
 from codeling.app.streaming import stream_completion  # noqa: E402
 from codeling.app.tinypy_view import LEVELS, compare, random_program  # noqa: E402
 from codeling.errors import CodelingError  # noqa: E402
@@ -47,6 +52,9 @@ class AppSettings:
     refresh_s: float = 3.0  # how often the Runs tab rereads a run's logs
     tabs: tuple[str, ...] | None = None  # the tabs to offer (write, tinypy, fix, ask, runs); None: all there are
 
+    def __post_init__(self) -> None:
+        SandboxConfig(mode=self.sandbox)  # an unknown mode is refused now, not at every Run
+
     def offers(self, tab: str) -> bool:
         return self.tabs is None or tab in self.tabs
 
@@ -58,6 +66,14 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse an address Gradio cannot serve, before anything is loaded."""
+    if not 0 <= port <= 65535:
+        raise CodelingError(f"Port {port} does not exist; pass a --port from 1 to 65535 (0: any free one).")
+    if ":" in host:  # Gradio writes its own URL as http://HOST:PORT, which an IPv6 address breaks
+        raise CodelingError(f"The page cannot be served on the IPv6 address {host}; use --host 127.0.0.1.")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -75,8 +91,11 @@ def pygame_available() -> bool:
     return find_spec("pygame") is not None
 
 
-def say(error: Exception) -> str:
-    return f"⚠️ {error}"
+def pick(models: dict[str, ServedModel], name) -> ServedModel:
+    """The served model called `name` (a client may send any value)."""
+    if not isinstance(name, str) or name not in models:
+        raise CodelingError("There is no such model here; pick one from the list.")
+    return models[name]
 
 
 def available_tabs(settings: AppSettings) -> list[str]:
@@ -111,7 +130,7 @@ def build_app(settings: AppSettings) -> gr.Blocks:
                     ask_tab(settings)
             if "runs" in shown:
                 with gr.Tab("Runs", id="runs"):
-                    runs_tab(settings, demo)
+                    runs_tab(settings.runs, settings.refresh_s, demo)
         if not shown:
             gr.Markdown("Nothing to show: pass --model CHECKPOINT or --runs DIR.")
     demo.queue(default_concurrency_limit=settings.limits.concurrency, max_size=settings.limits.queue_size)
@@ -142,26 +161,31 @@ def write_code_tab(settings: AppSettings) -> None:
     status = gr.Markdown(elem_id="write-status")
     output = gr.Textbox(label="Program output", lines=6, elem_id="write-output", interactive=False)
 
-    def generate(name, text, temp, k, p, tokens, stops):
-        try:
-            loaded = settings.models[name].get()
-            sampling = Sampling(
-                int(tokens), float(temp), int(k) or None, None if p >= 1 else float(p), 0, _stops(stops)
-            )
-            for chunk in stream_completion(loaded, text, sampling, settings.limits):
-                yield chunk.text, _speed(chunk)
-        except CodelingError as e:
-            yield "", say(e)
+    limits = settings.limits
 
+    @guarded(lambda message: ("", plain(message, 600)))
+    def generate(name, text, temp, k, p, tokens, stops):
+        loaded = pick(settings.models, name).get()
+        # The widgets' own ranges: the HTTP API accepts any value, NaN and 1e30 included.
+        top_p = number(p, "Top-p", 0.05, 1)
+        sampling = Sampling(
+            number(tokens, "Max tokens", 1, limits.max_new_tokens, whole=True),
+            number(temp, "Temperature", 0, 2),
+            number(k, "Top-k", 0, 200, whole=True) or None,
+            None if top_p >= 1 else top_p,
+            0,
+            _stops(check_input(stops, limits, "stop strings")),
+        )
+        for chunk in stream_completion(loaded, check_input(text, limits, "prompt"), sampling, limits):
+            yield chunk.text, _speed(chunk)
+
+    @guarded(lambda message: message)
     def execute(text, done):
-        try:
-            return _run_text(text + done, settings)
-        except CodelingError as e:
-            return say(e)
+        return _run_text(check_input(text, limits, "prompt") + check_input(done, limits, "completion"), settings)
 
     inputs = [model, prompt, temperature, top_k, top_p, max_tokens, stop]
-    go.click(generate, inputs, [completion, status], concurrency_id="model")
-    run.click(execute, [prompt, completion], output, concurrency_id="sandbox")
+    go.click(generate, inputs, [completion, status], concurrency_id="model", api_name="generate", **RAW)
+    run.click(execute, [prompt, completion], output, concurrency_id="sandbox", api_name="run", **RAW)
 
 
 def _speed(chunk) -> str:
@@ -199,53 +223,26 @@ def tinypy_tab(settings: AppSettings, demo: gr.Blocks) -> None:
     lines = gr.Dataframe(headers=headers, elem_id="tinypy-lines", interactive=False, wrap=True)
     raw = gr.Textbox(label="The model's raw continuation", lines=4, elem_id="tinypy-raw", interactive=False)
 
-    def drawn(lvl, number):
-        try:
-            return random_program(lvl, int(number or 0)), int(number or 0) + 1
-        except CodelingError as e:
-            return say(e), number
+    @guarded(lambda message: (message, gr.update()))
+    def drawn(lvl, seed):
+        if lvl not in LEVELS:
+            raise CodelingError(f"Choose a level from the list ({', '.join(LEVELS)}).")
+        seed = number(seed if seed is not None else 0, "Seed", 0, 2**63 - 1, whole=True)
+        return random_program(lvl, seed), seed + 1
 
+    @guarded(lambda message: (plain(message, 600), None, ""))
     def check(name, text):
-        try:
-            result = compare(settings.models[name].get(), text, settings.limits)
-        except CodelingError as e:
-            return say(e), None, ""
+        result = compare(pick(settings.models, name).get(), text, settings.limits)
         wrong = sum(row[3] != "ok" for row in result.rows)
         words = "✓ The model's output is right." if result.correct else f"✗ {wrong} line(s) differ."
         if result.predicted is None:
             words = "✗ The model wrote no `# output` block, so every line differs."
         return words, result.rows, result.generated
 
-    draw.click(drawn, [level, seed], [program, seed])
-    go.click(check, [model, program], [verdict, lines, raw], concurrency_id="model")
+    draw.click(drawn, [level, seed], [program, seed], api_name="tinypy_draw", **RAW)
+    go.click(check, [model, program], [verdict, lines, raw], concurrency_id="model", api_name="tinypy_check", **RAW)
     if settings.runs is not None:
         tinypy_report_part(settings.runs, demo)
-
-
-def tinypy_report_part(root: Path, demo: gr.Blocks) -> None:
-    """The newest TinyPy evaluation report of a run under --runs, per level."""
-    gr.Markdown("### The last evaluation report of a run")
-    with gr.Row():
-        run = gr.Dropdown(label="Run", elem_id="tinypy-report-run", scale=3)
-        reload = gr.Button("Look for new reports", elem_id="tinypy-report-reload", scale=1)
-    caption = gr.Markdown(elem_id="tinypy-report-caption")
-    levels = gr.Dataframe(label="Per level", elem_id="tinypy-report", visible=False, interactive=False)
-
-    def runs_with_reports(name=None):
-        found = [r for r in _run_names(root) if reports.latest_tinypy(root / r) is not None]
-        keep = name if name in found else (found[0] if found else None)
-        return gr.update(choices=found, value=keep)
-
-    def show(name):
-        report = reports.latest_tinypy(root / name) if name in _run_names(root) else None
-        if report is None:
-            return f"No TinyPy evaluation report under {root} yet.", gr.update(visible=False)
-        headers, rows = reports.tinypy_levels(report.data)
-        return reports.tinypy_caption(report), gr.update(value={"headers": headers, "data": rows}, visible=True)
-
-    run.change(show, run, [caption, levels], show_progress="hidden")
-    reload.click(runs_with_reports, run, run).then(show, run, [caption, levels], show_progress="hidden")
-    demo.load(runs_with_reports, None, run).then(show, run, [caption, levels], show_progress="hidden")
 
 
 def fix_tab(settings: AppSettings) -> None:
@@ -257,15 +254,14 @@ def fix_tab(settings: AppSettings) -> None:
     explanation = gr.Textbox(label="What went wrong", lines=6, elem_id="fix-explanation", interactive=False)
     diff = gr.Textbox(label="The fix (a diff, checked in the sandbox)", lines=8, elem_id="fix-diff", interactive=False)
 
+    @guarded(lambda message: (message, ""))
     def fix(text, expected):
-        try:
-            check_input(text, settings.limits, "program")
-            found = fix_program(text, Check(expect=expected or None), mode=settings.sandbox)
-        except CodelingError as e:
-            return say(e), ""
+        check_input(text, settings.limits, "program")
+        expected = check_input(expected or "", settings.limits, "expected output")
+        found = fix_program(text, Check(expect=expected or None), mode=settings.sandbox)
         return render(found.explanation), f"{found.note}\n\n{found.diff}".rstrip()
 
-    go.click(fix, [program, expect], [explanation, diff], concurrency_id="sandbox")
+    go.click(fix, [program, expect], [explanation, diff], concurrency_id="sandbox", api_name="fix", **RAW)
 
 
 def ask_tab(settings: AppSettings) -> None:
@@ -275,21 +271,18 @@ def ask_tab(settings: AppSettings) -> None:
     go = gr.Button("Ask", variant="primary", elem_id="ask-go")
     answer = gr.Markdown(elem_id="ask-answer")
 
+    @guarded(lambda message: plain(message, 600))
     def answer_it(text):
-        try:
-            check_input(text, settings.limits, "question")
-            hits = ask(text, k=3)
-        except CodelingError as e:
-            return say(e)
+        hits = ask(check_input(text, settings.limits, "question"), k=3)
         if not hits:
             return "I found nothing about that in pygame's documents. Try other words."
         return "\n\n".join(
-            f"**{rank}. pygame/{h.path}**, lines {h.start_line}-{h.end_line} ({h.title})\n"
+            f"**{rank}. pygame/{plain(h.path)}**, lines {h.start_line}-{h.end_line} ({plain(h.title)})\n"
             f"```{'python' if h.path.endswith('.py') else 'text'}\n{_cut(h.text)}\n```"
             for rank, h in enumerate(hits, 1)
         )
 
-    go.click(answer_it, question, answer)
+    go.click(answer_it, question, answer, api_name="ask", **RAW)
 
 
 def _cut(text: str, lines: int = 30) -> str:
@@ -297,80 +290,21 @@ def _cut(text: str, lines: int = 30) -> str:
     return "\n".join(kept[:lines] + ([f"# ... {len(kept) - lines} more lines"] if len(kept) > lines else []))
 
 
-def runs_tab(settings: AppSettings, demo: gr.Blocks) -> None:
-    root = settings.runs
-    names = _run_names(root)
-    with gr.Row():
-        run = gr.Dropdown(names, value=names[0] if names else None, label="Run", elem_id="runs-run", scale=2)
-        other = gr.Dropdown(["(none)", *names], value="(none)", label="Compare with", elem_id="runs-other", scale=2)
-        reload = gr.Button("Look for new runs", elem_id="runs-reload", scale=1)
-    summary = gr.Markdown(elem_id="runs-summary")
-    plot = gr.Plot(label="Loss (refreshes while the run trains)", elem_id="runs-plot")
-    with gr.Accordion("Config", open=False):
-        config = gr.Code(language="yaml", label="config.yaml", elem_id="runs-config", interactive=False)
-    lineage = gr.Dataframe(label="Population lineage", elem_id="runs-lineage", visible=False, interactive=False)
-    rounds = gr.Dataframe(label="Self-improvement rounds", elem_id="runs-rounds", visible=False, interactive=False)
-    evals = gr.Dataframe(label="Evaluation results", elem_id="runs-evals", visible=False, interactive=False)
-    timer = gr.Timer(settings.refresh_s)
-    drawn = gr.State(None)  # the logs' signature when last drawn, so an idle run is not redrawn
-
-    def show(name, versus):
-        hidden = gr.update(visible=False)
-        if not name:
-            return f"No runs under {root} yet.", None, "", hidden, hidden, hidden, None
-        try:
-            view = read_run(root, name)
-            views = [view] + ([read_run(root, versus)] if versus not in (None, "(none)", name) else [])
-        except CodelingError as e:
-            return say(e), None, "", hidden, hidden, hidden, None
-        text = "\n\n".join(v.summary() for v in views)
-        figure = loss_figure(views)
-        found = reports.eval_rows(reports.find_reports(root / name))
-        results = gr.update(value={"headers": reports.EVAL_HEADERS, "data": found}, visible=True) if found else hidden
-        frames = _frame(view.lineage), _frame(view.rounds), results
-        return text, figure, view.config, *frames, signature(root, [name, versus])
-
-    def tick(name, versus, last):
-        if last is not None and signature(root, [name, versus]) == last:
-            return (gr.skip(),) * 7
-        return show(name, versus)
-
-    def rescan(name):
-        found = _run_names(root)
-        keep = name if name in found else (found[0] if found else None)
-        return gr.update(choices=found, value=keep), gr.update(choices=["(none)", *found])
-
-    outputs = [summary, plot, config, lineage, rounds, evals, drawn]
-    for event in (run.change, other.change):
-        event(show, [run, other], outputs, show_progress="hidden")
-    timer.tick(tick, [run, other, drawn], outputs, show_progress="hidden")
-    reload.click(rescan, run, [run, other])
-    demo.load(show, [run, other], outputs)
-
-
-def _run_names(root: Path | None) -> list[str]:
-    try:
-        return find_runs(root) if root is not None else []
-    except CodelingError:
-        return []
-
-
-def _frame(rows: list[dict]):
-    if not rows:
-        return gr.update(visible=False)
-    columns, data = table(rows)
-    return gr.update(value={"headers": columns, "data": data}, visible=True)
-
-
 def launch(settings: AppSettings, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> gr.Blocks:
     """Serve the page on host:port; returns the running app when block is False."""
+    check_address(host, port)
     demo = build_app(settings)
     theme = gr.themes.Default(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+    # A request carries a few inputs of at most max_input_chars each (4 bytes a character in UTF-8,
+    # twice that escaped in JSON): anything much larger is refused before Gradio reads it.
+    body_limit = 64 * 1024 + 8 * 8 * settings.limits.max_input_chars
     try:
         demo.launch(
             server_name=host,
             server_port=port,
             share=False,
+            max_file_size=1024,  # the page has no file input; Gradio's upload route stays open anyway
+            app_kwargs={"middleware": [Middleware(BodyLimit, limit=body_limit)]},
             prevent_thread_lock=not block,
             quiet=True,
             ssr_mode=False,

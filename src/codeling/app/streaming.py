@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from codeling.app.models import AppLimits, check_input
+from codeling.app.inputs import check_input
+from codeling.app.models import AppLimits
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_text
 from codeling.train.checkpoint import Loaded
@@ -38,8 +39,10 @@ def check_sampling(sampling: Sampling, prompt: str, limits: AppLimits) -> None:
     check_input(prompt, limits, "prompt")
     if not 1 <= sampling.max_new_tokens <= limits.max_new_tokens:
         raise CodelingError(f"Max tokens must be between 1 and {limits.max_new_tokens}; lower it.")
-    if sampling.temperature < 0 or (sampling.top_p is not None and not 0 < sampling.top_p <= 1):
-        raise CodelingError("Temperature must be 0 or more and top-p in (0, 1].")
+    top_p = 1.0 if sampling.top_p is None else sampling.top_p
+    # Written so that NaN fails too: every comparison with NaN is false.
+    if not (0 <= sampling.temperature <= 100 and 0 < top_p <= 1 and (sampling.top_k or 0) >= 0):
+        raise CodelingError("Temperature must be from 0 to 100, top-k 0 or more and top-p in (0, 1].")
 
 
 def stream_completion(loaded: Loaded, prompt: str, sampling: Sampling, limits: AppLimits) -> Iterator[Chunk]:

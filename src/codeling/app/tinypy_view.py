@@ -6,14 +6,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from codeling.app.models import AppLimits, check_input
+from codeling.app.inputs import check_input
+from codeling.app.models import AppLimits
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_ids
+from codeling.tinypy.bounded import output_of, run_bounded
 from codeling.tinypy.builder import LEVELS, Knobs
 from codeling.tinypy.dataset import predicted_output, prompt_text
 from codeling.tinypy.generator import draw_program, resolve_levels
-from codeling.tinypy.interpreter import RunError, run
-from codeling.tinypy.parser import ParseError, parse
+from codeling.tinypy.interpreter import RunError
 from codeling.train.checkpoint import Loaded
 
 __all__ = ["LEVELS", "Comparison", "compare", "random_program", "true_output"]
@@ -26,7 +27,7 @@ def random_program(level: str, seed: int) -> str:
     for _ in range(100):
         program = draw_program(rng, level, Knobs())
         try:
-            run(program)
+            run_bounded(program)
         except RunError:
             continue
         return program.text
@@ -34,13 +35,9 @@ def random_program(level: str, seed: int) -> str:
 
 
 def true_output(program: str) -> list[str]:
-    """What the program prints, by codeling's TinyPy interpreter; CodelingError if it is not TinyPy."""
-    try:
-        return run(parse(program))
-    except ParseError as e:
-        raise CodelingError(f"This is not a TinyPy program: {e} (line {e.line}).") from None
-    except RunError as e:
-        raise CodelingError(f"The program fails when it runs: {e}.") from None
+    """What the program prints, by codeling's TinyPy interpreter under the bounds every typed program
+    runs under (tinypy/bounded.py); CodelingError if it is not TinyPy, fails or passes a bound."""
+    return output_of(program)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from codeling.errors import CodelingError
 from codeling.helper import ask
 
 SHOWN_LINES = 30  # of each hit on the terminal; --json has all of it
+MAX_QUESTION = 2_000  # characters: a question, not a document
 
 
 def ask_cmd(
@@ -27,6 +28,10 @@ def ask_cmd(
         raise CodelingError(
             "--code writes a program with a code model, so pass --model CHECKPOINT "
             "(e.g. a run of `codeling train --preset tiny` on the code corpus)."
+        )
+    if len(question) > MAX_QUESTION:
+        raise CodelingError(
+            f"The question is {len(question):,} characters long; ask in at most {MAX_QUESTION:,}, in a few words."
         )
     hits = ask(question, k=k)
     if not hits:

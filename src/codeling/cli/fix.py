@@ -1,21 +1,21 @@
 """`codeling fix FILE.py`: explain the mistake and show the smallest fix that was verified in the
 sandbox, as a unified diff. The file changes only with --write: atomically, the original kept as
-FILE.py.orig beside it. With --model, a fixer model's lines join the rules' candidates; they too are
+FILE.py.orig beside it, its mode kept, through a symlink (helper/rewrite.py).
+With --model, a fixer model's lines join the rules' candidates; they too are
 shown only when verified. When no rule fixes it, a search over small edits does (helper/search.py),
 its repairs of equal size ordered by a code model given with --rank."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import typer
 
-from codeling import atomic
 from codeling.cli import options
 from codeling.cli.explain import write_json
 from codeling.errors import CodelingError
 from codeling.helper import Check, fix_program, read_text, render
+from codeling.helper.rewrite import rewrite
 
 
 def fix_cmd(
@@ -59,12 +59,6 @@ def fix_cmd(
     if fix.diff:
         typer.echo(fix.diff, nl=False)
     if write and fix.fixed is not None:
-        backup = file.with_name(file.name + ".orig")
-        for n in range(1, 1000):  # never overwrite an earlier original
-            if not backup.exists():
-                break
-            backup = file.with_name(f"{file.name}.orig.{n}")
-        shutil.copy2(file, backup)
-        atomic.write_text(file, fix.fixed)
+        backup = rewrite(file, fix.fixed)
         typer.echo(f"wrote {file} (the original is in {backup})")
     write_json(json_out, fix.to_dict())

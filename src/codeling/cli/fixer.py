@@ -33,7 +33,9 @@ def train_cmd(
     from codeling.helper.fixer import load_fixer_settings, train_fixer
 
     # --steps and --seed are shorthands for --set, so they are validated with the rest.
-    shorthands = [f"seed={seed}"] + ([f"train.max_steps={steps}", f"checkpoint.every_steps={steps}"] if steps else [])
+    shorthands = [f"seed={seed}"] + (
+        [f"train.max_steps={steps}", f"checkpoint.every_steps={steps}"] if steps is not None else []
+    )
     settings = load_fixer_settings(preset, config, [*shorthands, *set_])
     console.print("building the examples (a minute for the cpu preset)")
     with Bars() as bars:

@@ -29,8 +29,12 @@ def serve_cmd(
     """Serve a local web page to play with your models and watch your runs train."""
     from codeling.app.models import AppLimits, load_models, run_checkpoints
     from codeling.app.runs import find_runs
-    from codeling.app.serve import AppSettings, free_port, is_loopback, launch
+    from codeling.app.serve import AppSettings, check_address, free_port, is_loopback, launch
+    from codeling.sandbox import SandboxConfig
 
+    # Every flag is checked before a model is loaded: a bad one costs no waiting.
+    check_address(host, port)
+    SandboxConfig(mode=sandbox)
     limits = AppLimits(max_input, max_tokens, timeout, concurrency)
     if not model and runs is not None:  # `codeling serve --runs runs` after the demo: serve its models
         model = run_checkpoints(runs, find_runs(runs))

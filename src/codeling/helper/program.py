@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeling import files
 from codeling.errors import CodelingError
 from codeling.sandbox import Limits, RunResult, SandboxConfig, SandboxJob, run_batch, run_program
 
@@ -29,14 +30,8 @@ _USES_PYGAME = re.compile(r"^\s*(import|from)\s+pygame\b", re.MULTILINE)
 
 def read_text(path: Path, what: str = "program") -> str:
     """A UTF-8 text file, or one clear CodelingError: missing, binary, not UTF-8, empty or huge."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise CodelingError(f"cannot read the {what} file {path} ({e.strerror}); check the path.") from e
-    if len(data) > MAX_BYTES:
-        raise CodelingError(
-            f"the {what} file {path} is {len(data):,} bytes, more than the {MAX_BYTES:,} a learner's file can be."
-        )
+    # files.read_bytes checks type and size before reading: /dev/zero never ends, a FIFO never opens.
+    data = files.read_bytes(path, MAX_BYTES, f"{what} file")
     if b"\0" in data:
         raise CodelingError(f"the {what} file {path} is binary, not text; pass a .py file.")
     try:

@@ -176,7 +176,8 @@ def question_words(question: str) -> list[str]:
     words = [w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", question.lower()) if w not in _STOP]
     parts = list(dict.fromkeys(p for w in words for p in w.split("_") if p and p not in _STOP))
     if not parts:
-        raise CodelingError(f"the question {question!r} has no words to search for; ask e.g. 'how do I draw a circle'.")
+        shown = question if len(question) <= 60 else question[:57] + "..."  # never echo a whole long input
+        raise CodelingError(f"the question {shown!r} has no words to search for; ask e.g. 'how do I draw a circle'.")
     return parts
 
 

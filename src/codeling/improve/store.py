@@ -18,6 +18,7 @@ store as of its last commit, never half a version.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -91,16 +92,48 @@ class KeptSample:
     score: float
 
 
+RUN_LOG = "rounds.jsonl"  # what a run writes beside its store once the store exists
+
+
+def _check_openable(path: Path) -> bool:
+    """Whether the store must be created; CodelingError when it can be neither created nor opened
+    for writing. Checked before SQLite sees the path, whose own errors name no cause."""
+    if path.is_symlink() or path.exists():
+        if not path.is_file():
+            raise CodelingError(f"{path} is not a file (a directory or device is in its place); move it away.")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise CodelingError(
+                f"{path} cannot be written (read-only or immutable: chattr -i); make it writable and resume."
+            )
+        fresh = False
+    elif (path.parent / RUN_LOG).exists():
+        # The run got as far as its log, so it had a store: an empty new one would go on as if
+        # the samples of every round so far had never been drawn.
+        raise CodelingError(
+            f"{path} is missing although its run has started; restore it from a backup, "
+            "or start a new run in another --out."
+        )
+    else:
+        fresh = True
+    # WAL mode keeps two files beside the store, so the folder must be writable too.
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise CodelingError(f"The folder {path.parent} is read-only, and the dataset in it must be written; fix that.")
+    return fresh
+
+
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        fresh = not self.path.exists()
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
+        fresh = _check_openable(self.path)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)  # transactions are explicit
+        except sqlite3.Error as e:
+            raise CodelingError(f"{self.path} cannot be opened ({e}); check the file and its folder.") from None
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._create() if fresh else self._check()
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, ValueError) as e:
             self.db.close()
             raise CodelingError(
                 f"{self.path} is not a readable codeling dataset ({e}); restore it or start a new run."
@@ -112,6 +145,10 @@ class Store:
         self.db.executescript(f"BEGIN; {SCHEMA} {meta} COMMIT;")
 
     def _check(self) -> None:
+        # Damage in the middle of the file would otherwise surface later, mid-round, as a traceback.
+        problems = [r[0] for r in self.db.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError(f"damaged: {problems[0][:120]}")
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None or int(row[0]) > SCHEMA_VERSION:
             found = "no schema version" if row is None else f"schema version {row[0]}"

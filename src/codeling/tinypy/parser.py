@@ -18,6 +18,9 @@ _ARITH = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv:
 _REL = {ast.Lt: "<", ast.Gt: ">", ast.LtE: "<=", ast.GtE: ">=", ast.NotEq: "!=", ast.Eq: "=="}
 _NAME = re.compile(r"[a-z]\Z")
 _ELSE_LINE = re.compile(r"[ \t]*else[ \t]*:[ \t]*\Z")
+# Expressions nest at most this deep: converting and evaluating them recurses once a level, and a
+# typed `1 + 1 + ... + 1` of 1,500 terms would otherwise end in a RecursionError.
+MAX_DEPTH = 100
 
 
 class ParseError(ValueError):
@@ -26,6 +29,15 @@ class ParseError(ValueError):
     def __init__(self, message: str, line: int = 0):
         super().__init__(message)
         self.line = line
+
+
+def _show(node: ast.AST) -> str:
+    """The first line of `node`'s source, cut short: a message never quotes a whole typed program."""
+    try:
+        text = ast.unparse(node).split("\n")[0]
+    except RecursionError:  # a chain such as a.a.a... nested thousands deep
+        return "a deeply nested construct"
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _fail(node: ast.AST, what: str):
@@ -38,30 +50,35 @@ def _name(node: ast.AST) -> str:
     return node.id
 
 
-def _expr(node: ast.AST):
+def _expr(node: ast.AST, depth: int = 0):
+    depth += 1
+    if depth > MAX_DEPTH:
+        _fail(node, f"an expression nested more than {MAX_DEPTH} deep")
     if isinstance(node, ast.Constant):
         if type(node.value) is not int:
-            _fail(node, f"the literal {node.value!r}")
+            _fail(node, f"the literal {_show(node)}")
         return node.value
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        operand = _expr(node.operand)
+        operand = _expr(node.operand, depth)
         # `-5` is the literal -5, as CPython's compiler folds it; `-x` negates at run time.
         return -operand if type(operand) is int else ("neg", operand)
     if isinstance(node, ast.Name):
         return _name(node)
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
-        return (_ARITH[type(node.op)], _expr(node.left), _expr(node.right))
+        return (_ARITH[type(node.op)], _expr(node.left, depth), _expr(node.right, depth))
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _REL:
-        return (_REL[type(node.ops[0])], _expr(node.left), _expr(node.comparators[0]))
+        return (_REL[type(node.ops[0])], _expr(node.left, depth), _expr(node.comparators[0], depth))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return ("not", _expr(node.operand))
+        return ("not", _expr(node.operand, depth))
     if isinstance(node, ast.BoolOp):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        tree = _expr(node.values[0])
+        if depth + len(node.values) > MAX_DEPTH:  # the chain becomes that many nested pairs
+            _fail(node, f"an expression nested more than {MAX_DEPTH} deep")
+        tree = _expr(node.values[0], depth)
         for value in node.values[1:]:  # `a and b and c` is evaluated left to right, as ((a and b) and c)
-            tree = (op, tree, _expr(value))
+            tree = (op, tree, _expr(value, depth))
         return tree
-    _fail(node, f"the expression {ast.unparse(node)!r}")
+    _fail(node, f"the expression {_show(node)}")
 
 
 def _block(nodes: list[ast.stmt], lines_used: set[int]) -> tuple:
@@ -102,7 +119,7 @@ def _stmt(node: ast.stmt, lines_used: set[int]):
         return ("for", line, _name(node.target), tuple(_expr(a) for a in call.args), _block(node.body, lines_used))
     if isinstance(node, ast.While) and not node.orelse:
         return ("while", line, _expr(node.test), _block(node.body, lines_used))
-    _fail(node, f"the statement {ast.unparse(node).splitlines()[0]!r}")
+    _fail(node, f"the statement {_show(node)}")
 
 
 def parse(text: str) -> ParsedProgram:
@@ -112,6 +129,10 @@ def parse(text: str) -> ParsedProgram:
         tree = ast.parse(text)
     except SyntaxError as e:
         raise ParseError(f"syntax error: {e.msg}", e.lineno or 0) from None
+    except UnicodeEncodeError:
+        raise ParseError("it holds a lone surrogate, which is not text") from None
+    except (ValueError, RecursionError, MemoryError) as e:  # null bytes, nesting too deep for the parser
+        raise ParseError(f"Python's parser cannot read it ({type(e).__name__})") from None
     if not tree.body:
         raise ParseError("the program is empty", 1)
     lines_used: set[int] = set()

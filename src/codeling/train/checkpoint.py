@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_model, save_model
 
+from codeling import files
 from codeling.config import Config, validate
 from codeling.errors import CodelingError
 from codeling.model import GPT
@@ -86,8 +87,9 @@ def resolve(path: str | Path) -> Path:
         raise CodelingError(f"{path} does not exist; pass a checkpoint directory or a run directory.")
     if (path / WEIGHTS).is_file():
         return path
+    # A pointer whose checkpoint is damaged is passed over for the newest one that is whole.
     for name in (rundir.BEST, rundir.LATEST):
-        if (path / name / WEIGHTS).is_file():
+        if (path / name / WEIGHTS).is_file() and rundir.verify(path / name) is None:
             return (path / name).resolve()
     found, _ = latest_valid(path)
     if found is None:
@@ -104,17 +106,38 @@ class Loaded:
     trainer_state: dict | None
 
 
+REQUIRED = (rundir.CONFIG_JSON, WEIGHTS, rundir.TOKENIZER)  # what a checkpoint's manifest must list
+
+
 def load_checkpoint(path: str | Path, device: str | torch.device = "cpu", with_state: bool = False) -> Loaded:
     path = resolve(path)
-    problem = rundir.verify(path)
+    problem = rundir.verify(path) or _unlisted(path)
     if problem is not None:
         raise CodelingError(f"Checkpoint {path} is damaged ({problem}); use an earlier checkpoint.")
-    config = validate(json.loads((path / rundir.CONFIG_JSON).read_text()))
-    tokenizer = load_tokenizer(path / rundir.TOKENIZER)
-    model = GPT(config.model)
-    load_model(model, str(path / WEIGHTS), device=str(device))
-    model.to(device)
-    state = None
-    if with_state and (path / STATE).is_file():
-        state = torch.load(path / STATE, map_location="cpu", weights_only=True)
+    config = validate(
+        files.read_json(path / rundir.CONFIG_JSON, files.MB, "checkpoint config"), what="checkpoint config.json"
+    )
+    # The manifest proves the files are the ones written, not that they fit together: weights cut
+    # short, random bytes or a config.json edited since all fail here, in torch or safetensors.
+    try:
+        tokenizer = load_tokenizer(path / rundir.TOKENIZER)
+        model = GPT(config.model)
+        load_model(model, str(path / WEIGHTS), device=str(device))
+        model.to(device)
+        state = None
+        if with_state and (path / STATE).is_file():
+            state = torch.load(path / STATE, map_location="cpu", weights_only=True)
+    except CodelingError:
+        raise
+    except Exception as e:
+        reason = (str(e).splitlines() or [type(e).__name__])[0][:160]
+        raise CodelingError(
+            f"Checkpoint {path} cannot be loaded: its files do not fit together ({reason}); use an earlier checkpoint."
+        ) from None
     return Loaded(path, model, config, tokenizer, state)
+
+
+def _unlisted(path: Path) -> str | None:
+    listed = rundir.read_manifest(path)
+    missing = [name for name in REQUIRED if name not in listed]
+    return f"its manifest does not list {', '.join(missing)}" if missing else None

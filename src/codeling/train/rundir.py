@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, files
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 
@@ -42,6 +42,8 @@ LOSS_PLOT = "loss.png"
 MANIFEST = "manifest.json"
 CONFIG_JSON = "config.json"
 TOKENIZER = "tokenizer.json"
+MANIFEST_VERSION = 1  # what checked_directory writes; a newer one is refused, not guessed at
+MANIFEST_BYTES = files.MB
 
 
 def refuse_occupied(out: Path, holds: str = "files", overwrite: bool | None = None) -> None:
@@ -66,20 +68,44 @@ def checked_directory(target: Path, kind: str) -> Iterator[Path]:
     with atomic.atomic_directory(target, overwrite=True) as tmp:
         yield tmp
         names = sorted(p.name for p in tmp.iterdir() if p.is_file() and p.name != MANIFEST)
-        manifest = {"format": kind, "version": 1, "sha256": {n: sha256_file(tmp / n) for n in names}}
+        manifest = {"format": kind, "version": MANIFEST_VERSION, "sha256": {n: sha256_file(tmp / n) for n in names}}
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def read_manifest(path: Path) -> dict[str, str]:
+    """The file names and sha256s a checked directory's manifest lists, each checked: the manifest a
+    JSON object of a version this codeling reads, each name a plain file inside the directory (an
+    entry `../../etc/shadow` is refused, never opened), each digest 64 hex digits. CodelingError
+    saying what is wrong otherwise."""
+    manifest = files.read_json(Path(path) / MANIFEST, MANIFEST_BYTES, "manifest")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MANIFEST_VERSION:
+        raise CodelingError(
+            f"{path / MANIFEST} has version {str(version)[:20]!r}; this codeling reads version {MANIFEST_VERSION}, "
+            "so upgrade codeling or use a checkpoint it wrote."
+        )
+    digests = manifest.get("sha256")
+    if not isinstance(digests, dict):
+        raise CodelingError(f"{path / MANIFEST} lists no sha256 table; the directory is damaged.")
+    for name, digest in digests.items():
+        # Flat names only; inside() also refuses an entry that is a symlink out of the directory.
+        if "/" in name or name in ("", ".", ".."):
+            raise CodelingError(f"{path / MANIFEST} names {name[:80]!r}, which is not a file in its directory.")
+        files.inside(path, name, f"{path / MANIFEST} entry")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise CodelingError(f"{path / MANIFEST} gives {name[:80]!r} no sha256; the directory is damaged.")
+    return digests
 
 
 def verify(path: Path) -> str | None:
     """None if the directory's files match its manifest, else what is wrong."""
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
+    if not (path / MANIFEST).is_file():
         return f"no {MANIFEST}"
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError:
-        return f"{MANIFEST} is not valid JSON"
-    for name, digest in manifest.get("sha256", {}).items():
+        digests = read_manifest(path)
+    except CodelingError as e:
+        return str(e).rstrip(".")
+    for name, digest in digests.items():
         if not (path / name).is_file():
             return f"{name} is missing"
         if sha256_file(path / name) != digest:
@@ -128,8 +154,12 @@ def prune(folder: Path, keep_last: int, run_dir: Path | None = None) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+LOG_BYTES = 256 * files.MB
+
+
 def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """The rows of a JSON-lines log; a line cut by a crash, or damaged, is skipped (files.json_lines)."""
+    return files.json_lines(path, LOG_BYTES, "JSON-lines log")
 
 
 class JsonlLog:
@@ -140,7 +170,8 @@ class JsonlLog:
         self.path = Path(path)
         kept = []
         if resume_step is not None and self.path.exists():
-            kept = [row for row in read_jsonl(self.path) if row["step"] <= resume_step]
+            steps = [(row, row.get("step")) for row in read_jsonl(self.path)]
+            kept = [row for row, step in steps if isinstance(step, int | float) and step <= resume_step]
         atomic.write_text(self.path, "".join(json.dumps(row) + "\n" for row in kept))
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
 
