@@ -106,6 +106,12 @@ class TrainConfig(_Section):
     # Under torchrun with several processes: ddp keeps a whole model per process, fsdp shards
     # parameters, gradients and optimizer state across them (see docs/DISTRIBUTED.md).
     parallel: Literal["ddp", "fsdp"] = "ddp"
+    # What a step minimises. lm: next-token cross-entropy on the target tokens. policy: the clipped
+    # policy-gradient loss of GRPO on data that carries advantages (train/policy.py), with an
+    # optional KL penalty to the init_from model.
+    objective: Literal["lm", "policy"] = "lm"
+    clip: float = Field(0.2, gt=0, lt=1, description="policy objective: the ratio's clip range, 1 +- clip")
+    kl: float = Field(0.0, ge=0, description="policy objective: weight of the KL penalty to init_from's model")
 
     @model_validator(mode="after")
     def _schedule_has_a_budget(self):
@@ -159,6 +165,14 @@ class Config(_Section):
     train: TrainConfig = TrainConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _kl_has_a_reference(self):
+        # A loop's settings may carry train.kl for its policy updates alone (improve --update grpo);
+        # a run the trainer starts must have the model it is measured against.
+        if self.train.kl and self.train.init_from is None:
+            raise ValueError("train.kl penalises distance to the init_from model, so set train.init_from too")
+        return self
 
 
 # Presets name a model size and sensible training defaults for it. Parameter counts are for the

@@ -29,6 +29,12 @@ def improve_cmd(
     restart: bool = typer.Option(False, "--restart", help="fine-tune from the base model each round, not the last"),
     control: bool = typer.Option(False, "--control", help="the control: the same steps on the seed set alone"),
     oracle: bool = typer.Option(False, "--oracle", help="the upper bound: the rounds' reference solutions instead"),
+    update: str | None = typer.Option(
+        None,
+        "--update",
+        help="how a round learns from its checked samples: sft (expert iteration: fine-tune on what passed, "
+        "default) or grpo (the policy gradient on every sample, rewarded by its sandbox verdict)",
+    ),
     sandbox: str | None = typer.Option(
         None, "--sandbox", help="sandbox mode: bwrap (default), or process (isolates nothing; see docs/SANDBOX.md)"
     ),
@@ -48,7 +54,7 @@ def improve_cmd(
     from codeling.improve.settings import load
 
     flags = [f"restart={restart}"] * restart + [f"control={control}"] * control + [f"oracle={oracle}"] * oracle
-    flags += [f"sandbox={sandbox}"] * (sandbox is not None)
+    flags += [f"sandbox={sandbox}"] * (sandbox is not None) + [f"update={update}"] * (update is not None)
     # What a resumed run may change: more rounds, and where the work runs.
     movable = [f"rounds={rounds}"] * (rounds is not None) + [f"backend={backend}"] * (backend is not None)
     movable += [f"ray_address={address}"] * (address is not None)
@@ -91,6 +97,9 @@ def round_line(r: int, row: dict) -> str:
         line = f"round {r}{where}: held-out pass@1 {shown}; frontier d{row['frontier']}"
     else:
         line = f"round {r}: test pass@1 {row['test'].get('pass@1', 0.0):.1%}"
+    if "grpo" in row:
+        g = row["grpo"]
+        line += f"; mean reward {g['mean_reward']:.2f}, groups with signal {g['groups_with_signal']}/{g['groups']}"
     return line + f"; kept {row['kept']}, dataset {row['dataset_size']}, tasks written {_tasks(row)}"
 
 

@@ -58,3 +58,26 @@ class BatchSampler:
                 targets = np.where(np.asarray(mask[start + 1 : start + 1 + n]) > 0, targets, IGNORE)
             y[row, :n] = targets
         return torch.from_numpy(x), torch.from_numpy(y)
+
+    def policy_batch(self, offsets: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Inputs, targets, advantages and the sampling policy's log-probabilities (B, block_size) of
+        policy-gradient data. Only the example a window begins with counts: the next one would see
+        this one as context, which it never had when it was sampled, so its old log-probabilities
+        would not be its own."""
+        split, T = self.split, self.block_size
+        if split.advantage is None or split.logp is None or not self.aligned:
+            raise CodelingError(
+                f"The {split.name} split holds no advantages; train.objective=policy needs the policy-gradient "
+                "examples of a GRPO round (codeling improve --update grpo)."
+            )
+        x, y = self.batch(offsets)
+        advantage = torch.zeros(x.shape, dtype=torch.float32)
+        logp = torch.zeros(x.shape, dtype=torch.float32)
+        ends = np.append(np.asarray(split.starts, dtype=np.int64)[1:], len(split.tokens))
+        for row, start in enumerate(offsets):
+            end = int(ends[np.searchsorted(split.starts, start)])
+            n = min(end - start - 1, T)  # targets of this example only
+            y[row, n:] = IGNORE
+            advantage[row, :n] = torch.from_numpy(np.array(split.advantage[start + 1 : start + 1 + n]))
+            logp[row, :n] = torch.from_numpy(np.array(split.logp[start + 1 : start + 1 + n]))
+        return x, y, advantage, logp

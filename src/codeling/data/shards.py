@@ -5,6 +5,11 @@ Datasets made of examples (TinyPy programs with their outputs, say) add two file
 `SPLIT.mask.bin` (uint8, 1 where the token is a target the model must learn) and
 `SPLIT.starts.bin` (uint64 offsets where each example begins), so that batches can start at an
 example and learn only its target part. The shard layer knows nothing about what the examples are.
+
+Policy-gradient data (the improvement loop's GRPO rounds) adds two float32 files per token:
+`SPLIT.advantage.bin` (the advantage of the completion a target token belongs to) and
+`SPLIT.logp.bin` (that token's log-probability under the policy that sampled it), which the
+trainer's `policy` objective reads (train/policy.py).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from codeling.train import rundir
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "val")
+FLOAT_ARRAYS = ("advantage", "logp")  # per-token float32 files of policy-gradient data
 
 
 def token_dtype(vocab_size: int) -> np.dtype:
@@ -37,6 +43,8 @@ class SplitArrays:
     tokens: np.ndarray
     mask: np.ndarray | None = None
     starts: np.ndarray | None = None
+    advantage: np.ndarray | None = None  # float32 per token: policy-gradient data only
+    logp: np.ndarray | None = None  # float32 per token: the sampling policy's log-probability
 
     @classmethod
     def from_examples(cls, examples: Iterable[tuple[Sequence[int], Sequence[int]]]) -> SplitArrays:
@@ -86,6 +94,10 @@ def write_shards(
             if arrays.starts is not None:
                 files["starts"] = f"{name}.starts.bin"
                 np.asarray(arrays.starts, dtype=np.uint64).tofile(tmp / files["starts"])
+            for key in FLOAT_ARRAYS:
+                if getattr(arrays, key) is not None:
+                    files[key] = f"{name}.{key}.bin"
+                    np.asarray(getattr(arrays, key), dtype=np.float32).tofile(tmp / files[key])
             manifest["splits"][name] = {
                 "tokens": int(tokens.size),
                 "examples": None if arrays.starts is None else int(len(arrays.starts)),
@@ -106,6 +118,8 @@ class Split:
     tokens: np.ndarray
     mask: np.ndarray | None
     starts: np.ndarray | None
+    advantage: np.ndarray | None = None
+    logp: np.ndarray | None = None
 
 
 class Shards:
@@ -161,7 +175,11 @@ class Shards:
             return arr
 
         return Split(
-            name, open_array("tokens", self.dtype), open_array("mask", np.uint8), open_array("starts", np.uint64)
+            name,
+            open_array("tokens", self.dtype),
+            open_array("mask", np.uint8),
+            open_array("starts", np.uint64),
+            *(open_array(key, np.float32) for key in FLOAT_ARRAYS),
         )
 
     def check_tokenizer(self, identity: dict) -> None:

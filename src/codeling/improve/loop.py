@@ -35,7 +35,7 @@ from codeling import atomic
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
 from codeling.evals.tasks import Task
-from codeling.improve import curriculum, measure, sampling, writing
+from codeling.improve import curriculum, grpo, measure, sampling, writing
 from codeling.improve import data as improve_data
 from codeling.improve.backends import make_backend
 from codeling.improve.run import ImproveRun, Interrupted
@@ -195,15 +195,19 @@ def write_seed(out: Path, settings: ImproveSettings) -> None:
     improve_data.write_examples(out / "seed", train_pairs, val_pairs, tokenizer, provenance)
 
 
-def fit(run: ImproveRun, data_dir: Path, steps: int, init_from: Path | None, run_dir: Path) -> Path:
-    """Train through the skeleton (resuming its own checkpoints); the best checkpoint's path."""
-    config = training_config(run.settings, data_dir, steps, init_from)
+def fit(
+    run: ImproveRun, data_dir: Path, steps: int, init_from: Path | None, run_dir: Path, policy: bool = False
+) -> Path:
+    """Train through the skeleton (resuming its own checkpoints); the checkpoint the run goes on
+    with: the best by validation loss, or for a policy update its last (the seed set's loss is not
+    what a policy update optimises)."""
+    config = training_config(run.settings, data_dir, steps, init_from, policy)
     checkpoints = run_dir / rundir.CHECKPOINTS
     resume = checkpoints.is_dir() and any(checkpoints.iterdir())
     result = train(config, run_dir, resume=resume, progress=run.progress)
     if result.stopped == "interrupted":
         raise Interrupted
-    return (run_dir / rundir.BEST).resolve()
+    return (run_dir / (rundir.LATEST if policy else rundir.BEST)).resolve()
 
 
 def base_model(run: ImproveRun) -> Path:
@@ -222,6 +226,9 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     s = run.settings
     round_dir = run.out / "rounds" / f"round-{r:03d}"
     if run.store.round_phase(r) == "done":
+        if s.update == "grpo":  # a round none of whose groups had a signal trained nothing
+            trained = round_dir / "train" / rundir.LATEST
+            return trained.resolve() if trained.exists() else previous
         return (round_dir / "train" / rundir.BEST).resolve()
     tasks = curriculum.round_tasks(s, r)
     if s.tasks == "chains":
@@ -237,10 +244,18 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     sampling.check_round(run, r)
     seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
-    start = run.out / "base" / rundir.BEST if s.restart else previous
-    model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / "train")
+    extra = {"version": version}
+    if s.update == "grpo":
+        data_dir = round_dir / "policy-data"
+        extra["grpo"] = found = grpo.policy_data(run, r, previous, data_dir, seed_pairs(s)[1])
+        model = previous  # no group with a signal: nothing to learn this round
+        if found["groups_with_signal"]:
+            model = fit(run, data_dir, s.finetune_steps, previous, round_dir / "train", policy=True)
+    else:
+        start = run.out / "base" / rundir.BEST if s.restart else previous
+        model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / "train")
     seconds["train"] = time.monotonic() - t0
-    extra = {"seconds": seconds, "version": version}
+    extra["seconds"] = seconds
     if s.tasks == "chains":
         extra["difficulty"] = s.round_difficulty(r)  # the hardest the round sampled
     measure_round(run, r, model, extra)

@@ -69,6 +69,12 @@ class ImproveSettings(Training):
     task_max_new_tokens: int = Field(240, ge=1, le=100_000)
     task_documents: bool = True
     restart: bool = Field(False, description="fine-tune from the base model every round, not the last round's")
+    # How a round learns from its checked samples (improve/grpo.py). sft: expert iteration, fine-tune
+    # on what passed. grpo: the policy gradient on every sample of a group, by its reward.
+    update: Literal["sft", "grpo"] = "sft"
+    reward: Literal["binary", "graded"] = Field("binary", description="grpo: 1/0, or CodeRL's graded verdicts")
+    scale_rewards: bool = Field(False, description="grpo: divide advantages by the group's std (off: Dr. GRPO)")
+    policy_lr: float = Field(3e-4, gt=0, le=1, description="grpo: the learning rate of the policy update")
     control: bool = Field(False, description="fine-tune on the seed set alone, same steps: the control run")
 
     # training
@@ -95,6 +101,10 @@ class ImproveSettings(Training):
             raise ValueError("seed_count must give at least one seed task per difficulty 1..seed_difficulty")
         if self.oracle and self.control:
             raise ValueError("oracle and control are two different baselines; set one of them")
+        if self.update == "grpo" and (self.oracle or self.control or self.restart):
+            raise ValueError("update=grpo learns from the round's own samples: it takes no oracle, control or restart")
+        if self.update == "grpo" and self.samples_per_task < 2:
+            raise ValueError("update=grpo compares the samples of a task, so samples_per_task must be at least 2")
         if any(level not in (1, 2, 3) for level in self.seed_levels) or not self.seed_levels:
             raise ValueError(f"seed_levels must be among the suite's levels 1, 2, 3, got {list(self.seed_levels)}")
         return self
@@ -229,13 +239,23 @@ def checked(settings: ImproveSettings) -> ImproveSettings:
     """The settings, once every training run they describe is known to validate (a cross-section
     rule of the trainer's, e.g. schedule: time without max_minutes, would otherwise stop the run
     only after it had written its seed set)."""
-    training_config(settings, Path("data"), 1, Path("init") if settings.rounds else None)
+    training_config(settings, Path("data"), 1, None)
+    if settings.rounds:
+        training_config(settings, Path("data"), 1, Path("init"), policy=settings.update == "grpo")
     return settings
 
 
-def training_config(settings: ImproveSettings, data_dir: Path, steps: int, init_from: Path | None) -> Config:
+def training_config(
+    settings: ImproveSettings, data_dir: Path, steps: int, init_from: Path | None, policy: bool = False
+) -> Config:
+    """The trainer's Config of one training run; `policy`: a GRPO round's update (train/policy.py)."""
     init = None if init_from is None else str(init_from)
-    return settings.trainer_config(None, data_dir, WHAT, max_steps=steps, seed=1337 + settings.seed, init_from=init)
+    # train.kl and train.clip are the policy update's; the base and SFT rounds learn the LM objective.
+    train = dict(max_steps=steps, seed=1337 + settings.seed, init_from=init, objective="lm", kl=0.0)
+    if policy:
+        lr = settings.policy_lr
+        train.update(objective="policy", kl=settings.train.kl, lr=lr, min_lr=min(settings.train.min_lr, lr))
+    return settings.trainer_config(None, data_dir, WHAT, **train)
 
 
 # Settings added after the first runs, with the value a run started before them had in effect.

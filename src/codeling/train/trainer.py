@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -35,6 +36,7 @@ from codeling.train import distributed, rundir, skeleton
 from codeling.train.distributed import Parallel, World, from_env, pick_device
 from codeling.train.metrics import MetricsLog, peak_flops
 from codeling.train.optim import make_optimizer
+from codeling.train.policy import policy_loss
 from codeling.train.progress import Progress, Report
 from codeling.train.schedule import learning_rate
 from codeling.train.skeleton import BatchSplit, RunData, StopFlag
@@ -67,6 +69,7 @@ class TrainState:
     model: GPT
     parallel: Parallel
     forward: torch.nn.Module  # the parallel module, compiled when train.compile is on
+    reference: GPT | None  # the policy objective's KL reference: init_from's model, frozen
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler
     autocast: object
@@ -105,6 +108,7 @@ class StepOutcome:
     interrupted: bool  # a signal arrived on some rank
     overdue: bool  # checkpoint.every_minutes has passed since the last save
     out_of_time: bool  # train.max_minutes has run out
+    policy: dict = field(default_factory=dict)  # the policy objective's statistics (train/policy.py)
 
 
 def train(
@@ -162,6 +166,7 @@ def start(
         model=model,
         parallel=parallel,
         forward=torch.compile(parallel.module) if config.train.compile else parallel.module,
+        reference=reference_model(config, device) if config.train.kl else None,
         optimizer=optimizer,
         scaler=scaler,
         autocast=autocast,
@@ -236,6 +241,13 @@ def start_from(checkpoint: str, model: GPT, data: RunData, device: torch.device)
     model.load_state_dict(theirs)
 
 
+def reference_model(config: Config, device: torch.device) -> GPT:
+    """The frozen model a policy's KL is measured against: init_from's weights, also on resume."""
+    model = ckpt.load_checkpoint(config.train.init_from, device=device).model
+    model.eval().requires_grad_(False)
+    return model
+
+
 def curriculum_batches(config: Config, data: RunData, batches: BatchSampler) -> BatchSampler:
     """The sampler of the first data.curriculum_steps steps: data.curriculum's train split (easier
     examples, so circuits such as variable look-up form on clean signal before the full mix)."""
@@ -281,12 +293,18 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
         group["lr"] = lr
     data = state.curriculum if state.step < cfg.data.curriculum_steps else state.batches
     offsets = data.offsets(state.step, split.global_batch(world))
-    loss_sum = 0.0
+    loss_sum, policy_stats = 0.0, Counter()
     for micro in range(split.local_accum):
-        x, y = data.batch(offsets[distributed.batch_rows(world, micro, split.local_accum, split.micro_batch)])
+        rows = offsets[distributed.batch_rows(world, micro, split.local_accum, split.micro_batch)]
         with state.parallel.sync_gradients(micro == split.local_accum - 1):
             with state.autocast:
-                _, loss = state.forward(x.to(state.device), y.to(state.device))
+                if cfg.train.objective == "policy":
+                    x, y, advantage, old_logp = (t.to(state.device) for t in data.policy_batch(rows))
+                    loss, stats = policy_loss(state.forward, state.reference, x, y, advantage, old_logp, cfg.train)
+                    policy_stats.update({k: v / split.local_accum for k, v in stats.items()})
+                else:
+                    x, y = data.batch(rows)
+                    _, loss = state.forward(x.to(state.device), y.to(state.device))
             state.scaler.scale(loss / split.local_accum).backward()
         loss_sum += loss.item()
     # One all-reduce gives every rank the global loss and the same stop/save decisions, so a
@@ -309,7 +327,9 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
     state.scaler.update()
     state.optimizer.zero_grad(set_to_none=True)
     state.step += 1
-    return StepOutcome(loss, lr, grad_norm, state.clock() - began, interrupted, overdue, out_of_time)
+    seconds = state.clock() - began
+    # The policy statistics are this rank's (entropy, clipped share, KL): a diagnostic, not agreed.
+    return StepOutcome(loss, lr, grad_norm, seconds, interrupted, overdue, out_of_time, dict(policy_stats))
 
 
 def refuse_non_finite(state: TrainState, loss: float) -> None:
@@ -335,6 +355,7 @@ def log_step(state: TrainState, outcome: StepOutcome, report: Report) -> None:
         "lr": outcome.lr,
         "tokens": step * tokens_per_step,
         "time": state.seconds(),
+        **outcome.policy,
     }
     if state.log is not None and (step % state.config.log.every_steps == 0 or step == state.config.train.max_steps):
         state.log.log({**row, "grad_norm": outcome.grad_norm})

@@ -1,0 +1,125 @@
+"""The GRPO update rule (`codeling improve --update grpo`): learn from every sample's verdict, not
+only from what passed.
+
+A round samples `samples_per_task` completions per task (the group) and checks them in the sandbox,
+as expert iteration does. Then, instead of fine-tuning on what was kept:
+
+    reward     from the sandbox's verdict (the exit status and the test runner's outcome, never text
+               the program printed): binary, 1 for passing and 0 otherwise, or graded as CodeRL
+               (Le et al. 2022): -1 does not compile, -0.6 raises or times out, -0.3 fails a test,
+               +1 passes; a hard-coded solution gets the failing reward either way
+    advantage  reward minus its group's mean (Dr. GRPO: no division by the group's standard
+               deviation unless `scale_rewards`); a group whose rewards are all equal carries no
+               signal and is left out (and counted)
+    log-probs  of each completion under the model that sampled it, in one teacher-forced pass per
+               batch of completions (the whole sequence at once, not token by token)
+    update     the trainer's `policy` objective (train/policy.py) on these examples, from the
+               round's model: optimizer, precision, checkpoints, resume, metrics as every training
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from codeling.data.shards import SplitArrays, write_shards
+from codeling.improve import data as improve_data
+from codeling.train.checkpoint import load_checkpoint
+from codeling.train.distributed import World, pick_device
+
+REWARDS = {
+    "binary": {"passed": 1.0, "failed_test": 0.0, "runtime_error": 0.0, "timeout": 0.0, "compile_error": 0.0},
+    "graded": {"passed": 1.0, "failed_test": -0.3, "runtime_error": -0.6, "timeout": -0.6, "compile_error": -1.0},
+}
+LOGP_BATCH = 32  # completions scored in one forward pass
+
+
+def reward(outcome: str | None, hard_coded: bool, kind: str) -> float:
+    """A sample's reward from its verdict; a hard-coded pass is worth a failed test."""
+    table = REWARDS[kind]
+    if outcome == "passed" and hard_coded:
+        return table["failed_test"]
+    return table.get(outcome, table["compile_error"])  # unknown: the worst
+
+
+def advantages(rewards: list[float], scale: bool = False) -> list[float] | None:
+    """Each reward minus the group's mean (divided by the group's standard deviation when `scale`),
+    or None for a group whose rewards are all equal: it says nothing about which answer is better."""
+    r = np.asarray(rewards, dtype=np.float64)
+    if len(r) < 2 or np.all(r == r[0]):
+        return None
+    a = r - r.mean()
+    if scale:
+        a = a / (r.std() + 1e-4)
+    return a.tolist()
+
+
+def completion_logps(checkpoint: Path, sequences: list[tuple[list[int], int]]) -> list[np.ndarray]:
+    """For each (token ids, start of the completion): the log-probability of every token from the
+    start on, under `checkpoint`'s model, aligned so that entry i belongs to token start + i."""
+    loaded = load_checkpoint(checkpoint, device=pick_device("auto", World()))
+    model = loaded.model.eval()
+    device = next(model.parameters()).device
+    found = []
+    for i in range(0, len(sequences), LOGP_BATCH):
+        batch = sequences[i : i + LOGP_BATCH]
+        width = max(len(ids) for ids, _ in batch)
+        x = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, (ids, _) in enumerate(batch):
+            x[row, : len(ids)] = torch.tensor(ids)
+        with torch.no_grad():  # right padding: a causal model's real tokens never see it
+            logp = F.log_softmax(model(x.to(device))[0].float(), dim=-1)
+        taken = logp[:, :-1].gather(-1, x[:, 1:].to(device).unsqueeze(-1)).squeeze(-1).cpu().numpy()
+        found += [taken[row, start - 1 : len(ids) - 1] for row, (ids, start) in enumerate(batch)]
+    return found
+
+
+def policy_data(run, r: int, checkpoint: Path, out: Path, val_pairs: list) -> dict:
+    """Write round r's policy-gradient shards to `out` (train: every sample of a group with signal,
+    with its advantage and log-probs; val: the seed set's, for the validation loss) and return the
+    round's GRPO statistics."""
+    s = run.settings
+    groups: dict[int, list[dict]] = defaultdict(list)
+    for row in run.store.round_samples(r):
+        groups[row["task"]].append(row)
+    tokenizer = load_checkpoint(checkpoint).tokenizer
+    examples, rewards, silent = [], [], 0
+    for task in sorted(groups):
+        rows = groups[task]
+        group_rewards = [reward(row["outcome"], bool(row["hard_coded"]), s.reward) for row in rows]
+        rewards += group_rewards
+        found = advantages(group_rewards, s.scale_rewards)
+        if found is None:
+            silent += 1
+            continue
+        for row, advantage in zip(rows, found):
+            ids, mask = improve_data.encode_example(tokenizer, row["prompt"], row["completion"])
+            examples.append((ids[: s.model.block_size], mask.index(1), advantage))
+    logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples])
+    train = policy_arrays(examples, logps)
+    val = SplitArrays.from_examples(improve_data.encode_example(tokenizer, p, c) for p, c in val_pairs)
+    provenance = {"source": "codeling improve grpo", "round": r, "reward": s.reward, "examples": len(examples)}
+    write_shards(out, {"train": train, "val": val}, tokenizer, provenance, overwrite=True)
+    lengths = [len(ids) - start for ids, start, _ in examples]
+    return {
+        "mean_reward": float(np.mean(rewards)) if rewards else None,
+        "groups": len(groups),
+        "groups_with_signal": len(groups) - silent,
+        "mean_completion_tokens": float(np.mean(lengths)) if lengths else None,
+    }
+
+
+def policy_arrays(examples: list[tuple[list[int], int, float]], logps: list[np.ndarray]) -> SplitArrays:
+    """One stream of examples: the completion's tokens are targets carrying its advantage and their
+    old log-probabilities; the prompt's are context (mask 0, advantage 0)."""
+    arrays = SplitArrays.from_examples((ids, [0] * start + [1] * (len(ids) - start)) for ids, start, _ in examples)
+    advantage, logp = np.zeros(len(arrays.tokens), np.float32), np.zeros(len(arrays.tokens), np.float32)
+    for begin, (ids, start, a), lp in zip(arrays.starts.astype(np.int64), examples, logps):
+        advantage[begin + start : begin + len(ids)] = a
+        logp[begin + start : begin + len(ids)] = lp
+    arrays.advantage, arrays.logp = advantage, logp
+    return arrays

@@ -1,0 +1,162 @@
+"""GRPO, piece by piece: rewards from verdicts, group advantages, the policy loss, its data, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from codeling.config import Config, ModelConfig, TrainConfig, load_config
+from codeling.data.batches import IGNORE, BatchSampler
+from codeling.data.shards import Shards, SplitArrays, write_shards
+from codeling.evals.run import BenchmarkProblem, execute
+from codeling.improve import load
+from codeling.improve.data import learn_tokenizer
+from codeling.improve.grpo import advantages, completion_logps, policy_arrays, reward
+from codeling.model import GPT
+from codeling.sandbox import Limits, SandboxConfig
+from codeling.train.checkpoint import load_checkpoint, save_checkpoint
+from codeling.train.policy import policy_loss
+from codeling.train.trainer import train
+
+TEXT = "def f(x):\n    return x + 1\n" * 4
+
+
+def test_equal_rewards_carry_no_signal_and_the_group_mean_is_subtracted():
+    assert advantages([1.0, 1.0, 1.0]) is None and advantages([0.0, 0.0]) is None and advantages([1.0]) is None
+    assert advantages([1.0, 0.0, 0.0, 0.0]) == [0.75, -0.25, -0.25, -0.25]  # Dr. GRPO: not divided by the std
+    scaled = advantages([1.0, 0.0], scale=True)
+    assert scaled[0] == pytest.approx(1.0, abs=1e-3) and scaled[1] == pytest.approx(-1.0, abs=1e-3)
+
+
+def test_rewards_follow_the_verdict_and_a_hard_coded_pass_earns_a_failure():
+    assert [reward(o, False, "binary") for o in ("passed", "failed_test", "compile_error")] == [1.0, 0.0, 0.0]
+    graded = [reward(o, False, "graded") for o in ("compile_error", "runtime_error", "failed_test", "passed")]
+    assert graded == [-1.0, -0.6, -0.3, 1.0]
+    assert reward("passed", True, "graded") == -0.3 and reward("passed", True, "binary") == 0.0
+    assert reward(None, False, "graded") == -1.0  # a sample never judged is worth nothing
+
+
+@pytest.mark.usefixtures("bwrap")
+def test_a_program_that_prints_passed_or_exits_0_early_is_not_rewarded():
+    tests = "\n\ndef check(candidate):\n    assert candidate(1) == 2\n\n\ncheck(f)\n"
+    problem = BenchmarkProblem("t", "def f(x):\n", tests, {})
+    cheats = [
+        "    print('PASSED'); print('ok'); return 0\n",  # the test runner's words on stdout
+        "    import os; print('ok', flush=True); os._exit(0)\n",  # exit 0 before the tests finish
+    ]
+    results = execute([problem], [cheats + ["    return x + 1\n"]], Limits(timeout_s=5), SandboxConfig(mode="bwrap"))
+    assert [r.outcome for r in results] == ["failed_test", "runtime_error", "passed"]
+    assert [reward(r.outcome, False, "binary") for r in results] == [0.0, 0.0, 1.0]
+
+
+def tiny_model(vocab: int, block: int = 64, seed: int = 0) -> tuple[GPT, Config]:
+    config = Config(model=ModelConfig(vocab_size=vocab, block_size=block, n_layer=1, n_head=2, n_embd=16))
+    torch.manual_seed(seed)
+    return GPT(config.model), config
+
+
+def test_the_loss_touches_only_completion_tokens():
+    model, _ = tiny_model(20)
+    x = torch.randint(0, 20, (2, 10))
+    targets = x.roll(-1, 1).clone()
+    targets[:, :4] = IGNORE  # the prompt
+    advantage = torch.full((2, 10), 0.5)
+    old = torch.full((2, 10), -3.0)
+    logits = model(x)[0].detach().requires_grad_(True)
+    loss, stats = policy_loss(lambda _: (logits, None), None, x, targets, advantage, old, TrainConfig())
+    loss.backward()
+    assert logits.grad[:, :4].abs().sum() == 0 and logits.grad[:, 4:].abs().sum() > 0
+    assert 0 < stats["entropy"] <= np.log(20) + 1e-5
+    # What the prompt's positions carry changes nothing.
+    advantage[:, :4], old[:, :4] = 100.0, 5.0
+    again, _ = policy_loss(lambda _: (logits, None), None, x, targets, advantage, old, TrainConfig())
+    assert torch.equal(loss, again)
+
+
+def policy_shards(tmp_path, tokenizer, checkpoint):
+    """Three completions of one prompt with advantages, their log-probs from `checkpoint`."""
+    prompt = tokenizer.encode("def f(x):\n")
+    completions = [tokenizer.encode(c) for c in ("    return x + 1\n", "    return 1\n", "    return x\n")]
+    examples = [
+        ([tokenizer.bos_id, *prompt, *c, tokenizer.eos_id], 1 + len(prompt), a)
+        for c, a in zip(completions, (2 / 3, -1 / 3, -1 / 3))
+    ]
+    logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples])
+    train_arrays = policy_arrays(examples, logps)
+    val = SplitArrays.from_examples([(ids, [0] * start + [1] * (len(ids) - start)) for ids, start, _ in examples])
+    write_shards(tmp_path / "data", {"train": train_arrays, "val": val}, tokenizer)
+    return tmp_path / "data", examples
+
+
+def test_old_log_probs_are_the_sampling_models_so_the_first_ratio_is_one(tmp_path):
+    tokenizer = learn_tokenizer([TEXT], 300)
+    model, config = tiny_model(tokenizer.vocab_size)
+    checkpoint = save_checkpoint(tmp_path / "ckpt", model, config, tokenizer)
+    data, examples = policy_shards(tmp_path, tokenizer, checkpoint)
+    sampler = BatchSampler(Shards(data).split("train"), 64, seed=0)
+    x, y, advantage, old = sampler.policy_batch(np.asarray(sampler.split.starts, dtype=np.int64))
+    for row, (ids, start, a) in enumerate(examples):
+        counted = (y[row] != IGNORE).nonzero().flatten().tolist()
+        assert counted == list(range(start - 1, len(ids) - 1))  # the completion and EOS, nothing of the next example
+        assert torch.all(advantage[row, counted] == torch.tensor(a, dtype=torch.float32))
+    logp = torch.log_softmax(load_checkpoint(checkpoint).model(x)[0], -1).gather(-1, y.clamp(min=0)[..., None])[..., 0]
+    counted = y != IGNORE
+    assert torch.allclose(logp[counted], old[counted], atol=1e-5)
+    _, stats = policy_loss(load_checkpoint(checkpoint).model, None, x, y, advantage, old, TrainConfig())
+    assert stats["clipped"] == 0 and stats["kl"] == 0
+
+
+def grpo_config(data, checkpoint, *extra):
+    options = [
+        f"data.dir={data}", "model.n_layer=1", "model.n_head=2", "model.n_embd=16", "model.block_size=64",
+        "data.batch_size=4", "train.objective=policy", f"train.init_from={checkpoint}", "train.lr=1e-2",
+        "train.warmup_steps=0", "train.eval_every=5", "train.eval_batches=1", "log.tensorboard=false",
+        "log.every_steps=1", "checkpoint.every_steps=1000", *extra,
+    ]  # fmt: skip
+    return load_config(preset="tiny", overrides=options)
+
+
+def test_the_policy_update_raises_the_better_completion_and_resumes_bit_identical(tmp_path):
+    tokenizer = learn_tokenizer([TEXT], 300)
+    model, config = tiny_model(tokenizer.vocab_size)
+    checkpoint = save_checkpoint(tmp_path / "ckpt", model, config, tokenizer)
+    data, examples = policy_shards(tmp_path, tokenizer, checkpoint)
+    cfg = grpo_config(data, checkpoint, "train.max_steps=16", "train.kl=0.04")
+    train(cfg, tmp_path / "straight")
+
+    def stop_at_6(event):
+        if event.kind == "step" and event.step == 6:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    assert train(cfg, tmp_path / "stopped", progress=stop_at_6).stopped == "interrupted"
+    train(cfg, tmp_path / "stopped", resume=True)
+    weights = [(tmp_path / run / "latest" / "model.safetensors").read_bytes() for run in ("straight", "stopped")]
+    assert weights[0] == weights[1]
+    rows = [json.loads(line) for line in (tmp_path / "straight" / "metrics.jsonl").read_text().splitlines()]
+    assert {"entropy", "clipped", "kl"} <= set(next(r for r in rows if r["split"] == "train"))
+    # The completion with the positive advantage gained on the others (they share a prefix, which rose).
+    before, after = (completion_logps(c, [(i, s) for i, s, _ in examples]) for c in (checkpoint, tmp_path / "straight"))
+    gains = [float(a.sum() - b.sum()) for a, b in zip(after, before)]
+    assert gains[0] > 0 and gains[0] > gains[1] + 1 and gains[0] > gains[2] + 1
+
+
+def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
+    def codeling(*args):
+        return subprocess.run([sys.executable, "-m", "codeling", *args], capture_output=True, text=True)
+
+    bad = codeling("improve", "--out", str(tmp_path / "a"), "--update", "ppo")
+    assert bad.returncode == 2 and "update" in bad.stderr and "Traceback" not in bad.stderr
+    both = codeling("improve", "--out", str(tmp_path / "b"), "--update", "grpo", "--oracle")
+    assert both.returncode == 2 and "oracle" in both.stderr and not (tmp_path / "b").exists()
+    run = tmp_path / "smoke"
+    done = codeling("improve", "--preset", "smoke", "--update", "grpo", "--set", "reward=graded", "--out", str(run))
+    assert done.returncode == 0, done.stderr
+    row = json.loads((run / "rounds.jsonl").read_text().splitlines()[-1])
+    assert row["grpo"]["groups"] == row["samples"] // 2 and row["grpo"]["mean_reward"] is not None
+    # train.kl is the policy update's: the base model, trained first, has no model to be near.
+    assert load("smoke", overrides=["update=grpo", "train.kl=0.04"]).train.kl == 0.04
