@@ -70,6 +70,7 @@ def _print_result(result, out: Path) -> None:
     console.print(_members_table(result))
     if result.stopped == "interrupted":
         console.print(f"{result.stopped} at step {result.step}; resume with: codeling evolve --out {out} --resume")
+        options.exit_interrupted()
     else:
         console.print(
             f"best member {result.best_member}: val loss {result.best_val_loss:.4f}; saved as {result.best} "

@@ -70,6 +70,7 @@ def improve_cmd(
         console.print(difficulty_table(result.rounds))
     if result.stopped == "interrupted":
         console.print(f"interrupted; resume with: codeling improve --out {out} --resume (and the same options)")
+        options.exit_interrupted()
     else:
         console.print(
             f"report: {out / 'report.json'}; plot: codeling plot {out}; datasets: codeling dataset list {out}"

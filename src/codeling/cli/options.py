@@ -46,6 +46,16 @@ def json_out(what: str) -> Any:
     return typer.Option(None, "--json", help=f"also write {what} as JSON here")
 
 
+# The exit status of a loop stopped by Ctrl+C or SIGTERM (train, evolve, improve): it saved, and
+# --resume continues. 130 as for Ctrl+C anywhere else, so a script or scheduler can tell a stopped
+# run from a finished one (0) and from a refusal (2).
+INTERRUPTED = 130
+
+
+def exit_interrupted() -> None:
+    raise typer.Exit(INTERRUPTED)
+
+
 # One default everywhere: the GPU where there is one (train.device's `auto`, resolved by
 # train/distributed.py:pick_device like the trainer's), so no verb quietly decodes on the CPU.
 DEVICE = typer.Option("auto", "--device", help="auto (cuda where available, else cpu), cpu, cuda, cuda:1, ...")

@@ -39,3 +39,4 @@ def train_cmd(
     console.print(f"{result.stopped} at step {result.step}; best val loss {val}; checkpoint {result.checkpoint}")
     if result.stopped == "interrupted":
         console.print(f"resume with: codeling train --out {out} --resume")
+        options.exit_interrupted()
