@@ -91,9 +91,9 @@ def test_the_tinypy_tab_runs_typed_programs_under_bounds(server, program, says):
         ("generate", [["coder"], "x", 0.5, 0, 1, 5, ""], "no such model"),
         ("run", ["print(\ud800)", ""], "lone surrogate"),
         ("run", [None, ""], "must be text"),
-        ("tinypy_draw", ["1.1", 1e30], "Seed must be a number"),
-        ("tinypy_draw", ["1.1", "abc"], "Seed must be a number"),
-        ("tinypy_draw", ["9.9", 0], "Choose a level"),
+        ("tinypy_draw", ["tinypy", "1.1", 1e30], "Seed must be a number"),
+        ("tinypy_draw", ["tinypy", "1.1", "abc"], "Seed must be a number"),
+        ("tinypy_draw", ["tinypy", "9.9", 0], "Choose a level"),
         ("run_show", ["../..", "(none)"], "no such run"),
     ],
 )

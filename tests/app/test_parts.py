@@ -164,3 +164,19 @@ def _fetch(url: str, deadline: float) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.3)
+
+
+def test_tinypy_draws_programs_as_the_models_data_was_drawn(tmp_path):
+    """A model trained on literals 0-9 (the demo's) is shown programs with literals 0-9 only."""
+    from codeling.tokenizers import TinyPyTokenizer
+    from codeling.train.checkpoint import load_checkpoint
+
+    from .conftest import tiny_checkpoint
+
+    generator = {"levels": ["1.1"], "seed": 0, "knobs": {"literals": [0, 9], "depth": 1}}
+    task = {"name": "tinypy", "mode": "output", "generator": generator}
+    loaded = load_checkpoint(tiny_checkpoint(tmp_path / "m", TinyPyTokenizer(), task=task))
+    numbers = [int(n) for s in range(20) for n in re.findall(r"\d+", random_program("1.1", s, loaded))]
+    assert numbers and max(numbers) <= 9
+    unbounded = [int(n) for s in range(20) for n in re.findall(r"\d+", random_program("1.1", s))]
+    assert max(unbounded) > 9  # the generator's default range, for a model that recorded none

@@ -224,11 +224,11 @@ def tinypy_tab(settings: AppSettings, demo: gr.Blocks) -> None:
     raw = gr.Textbox(label="The model's raw continuation", lines=4, elem_id="tinypy-raw", interactive=False)
 
     @guarded(lambda message: (message, gr.update()))
-    def drawn(lvl, seed):
+    def drawn(name, lvl, seed):
         if lvl not in LEVELS:
             raise CodelingError(f"Choose a level from the list ({', '.join(LEVELS)}).")
         seed = number(seed if seed is not None else 0, "Seed", 0, 2**63 - 1, whole=True)
-        return random_program(lvl, seed), seed + 1
+        return random_program(lvl, seed, pick(settings.models, name).get()), seed + 1
 
     @guarded(lambda message: (plain(message, 600), None, ""))
     def check(name, text):
@@ -239,7 +239,7 @@ def tinypy_tab(settings: AppSettings, demo: gr.Blocks) -> None:
             words = "✗ The model wrote no `# output` block, so every line differs."
         return words, result.rows, result.generated
 
-    draw.click(drawn, [level, seed], [program, seed], api_name="tinypy_draw", **RAW)
+    draw.click(drawn, [model, level, seed], [program, seed], api_name="tinypy_draw", **RAW)
     go.click(check, [model, program], [verdict, lines, raw], concurrency_id="model", api_name="tinypy_check", **RAW)
     if settings.runs is not None:
         tinypy_report_part(settings.runs, demo)

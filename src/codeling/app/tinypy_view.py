@@ -3,6 +3,7 @@ it prints, and line the two outputs up so that every line that differs is marked
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
@@ -20,18 +21,34 @@ from codeling.train.checkpoint import Loaded
 __all__ = ["LEVELS", "Comparison", "compare", "random_program", "true_output"]
 
 
-def random_program(level: str, seed: int) -> str:
-    """A program of `level` that runs to the end (draws that fail at run time are drawn again)."""
+def random_program(level: str, seed: int, loaded: Loaded | None = None) -> str:
+    """A program of `level` that runs to the end (draws that fail at run time are drawn again),
+    drawn as the programs `loaded`'s model was trained on were (its literal range, loop lengths, ...),
+    so a model is not shown numbers it never saw; the generator's defaults without one."""
     (level,) = resolve_levels(level)
     rng = random.Random(seed)
+    knobs = trained_knobs(loaded)
     for _ in range(100):
-        program = draw_program(rng, level, Knobs())
+        program = draw_program(rng, level, knobs)
         try:
             run_bounded(program)
         except RunError:
             continue
         return program.text
     raise CodelingError(f"No runnable level {level} program came out of 100 draws; try another seed.")
+
+
+def trained_knobs(loaded: Loaded | None) -> Knobs:
+    """The generator's knobs recorded with the model's data (config.task.generator), or the defaults
+    where there are none (a model from before they were recorded, or of the code-tracing grammar)."""
+    recorded = ((loaded.config.task or {}).get("generator") or {}).get("knobs") if loaded is not None else None
+    if not isinstance(recorded, dict) or "grammar" in (loaded.config.task.get("generator") or {}):
+        return Knobs()
+    fields = {f.name for f in dataclasses.fields(Knobs)}
+    try:
+        return Knobs(**{k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items() if k in fields})
+    except TypeError:
+        return Knobs()
 
 
 def true_output(program: str) -> list[str]:

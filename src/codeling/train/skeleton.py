@@ -63,6 +63,11 @@ def prepare_data(config: Config) -> RunData:
     provenance = shards.manifest.get("provenance", {})
     if "task" in provenance:
         config.task = {"name": provenance["task"], "mode": provenance.get("mode")}
+        generator = (
+            (provenance.get("source") or {}).get("generator") if isinstance(provenance.get("source"), dict) else None
+        )
+        if isinstance(generator, dict):  # how its programs were drawn: the app draws new ones alike
+            config.task["generator"] = generator
     if config.model.vocab_size == 0:
         config.model.vocab_size = tokenizer.vocab_size
     elif config.model.vocab_size < tokenizer.vocab_size:
