@@ -325,7 +325,10 @@ def main() -> None:
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
-    import trl
+    try:
+        import trl
+    except ImportError:
+        sys.exit('TRL is not installed; it is the benchmark-only extra: pip install -c constraints.txt -e ".[bench]"')
 
     results = []
     for i, name in enumerate(args.recipes):
