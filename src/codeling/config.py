@@ -112,6 +112,9 @@ class TrainConfig(_Section):
     objective: Literal["lm", "policy"] = "lm"
     clip: float = Field(0.2, gt=0, lt=1, description="policy objective: the ratio's clip range, 1 +- clip")
     kl: float = Field(0.0, ge=0, description="policy objective: weight of the KL penalty to init_from's model")
+    temperature: float = Field(
+        1.0, gt=0, le=10, description="policy objective: the sampling temperature its old log-probabilities are at"
+    )
 
     @model_validator(mode="after")
     def _schedule_has_a_budget(self):

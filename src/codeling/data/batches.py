@@ -74,10 +74,14 @@ class BatchSampler:
         advantage = torch.zeros(x.shape, dtype=torch.float32)
         logp = torch.zeros(x.shape, dtype=torch.float32)
         ends = np.append(np.asarray(split.starts, dtype=np.int64)[1:], len(split.tokens))
+        width = 1
         for row, start in enumerate(offsets):
             end = int(ends[np.searchsorted(split.starts, start)])
             n = min(end - start - 1, T)  # targets of this example only
             y[row, n:] = IGNORE
             advantage[row, :n] = torch.from_numpy(np.array(split.advantage[start + 1 : start + 1 + n]))
             logp[row, :n] = torch.from_numpy(np.array(split.logp[start + 1 : start + 1 + n]))
-        return x, y, advantage, logp
+            width = max(width, n)
+        # Past the longest example nothing counts, and a causal model's earlier positions never see
+        # later ones: the rest of the window would be computed only to be thrown away.
+        return x[:, :width], y[:, :width], advantage[:, :width], logp[:, :width]

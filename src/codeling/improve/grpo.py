@@ -58,9 +58,12 @@ def advantages(rewards: list[float], scale: bool = False) -> list[float] | None:
     return a.tolist()
 
 
-def completion_logps(checkpoint: Path, sequences: list[tuple[list[int], int]]) -> list[np.ndarray]:
+def completion_logps(
+    checkpoint: Path, sequences: list[tuple[list[int], int]], temperature: float = 1.0
+) -> list[np.ndarray]:
     """For each (token ids, start of the completion): the log-probability of every token from the
-    start on, under `checkpoint`'s model, aligned so that entry i belongs to token start + i."""
+    start on, under `checkpoint`'s model at the sampling temperature, aligned so that entry i
+    belongs to token start + i."""
     loaded = load_checkpoint(checkpoint, device=pick_device("auto", World()))
     model = loaded.model.eval()
     device = next(model.parameters()).device
@@ -72,7 +75,7 @@ def completion_logps(checkpoint: Path, sequences: list[tuple[list[int], int]]) -
         for row, (ids, _) in enumerate(batch):
             x[row, : len(ids)] = torch.tensor(ids)
         with torch.no_grad():  # right padding: a causal model's real tokens never see it
-            logp = F.log_softmax(model(x.to(device))[0].float(), dim=-1)
+            logp = F.log_softmax(model(x.to(device))[0].float() / temperature, dim=-1)
         taken = logp[:, :-1].gather(-1, x[:, 1:].to(device).unsqueeze(-1)).squeeze(-1).cpu().numpy()
         found += [taken[row, start - 1 : len(ids) - 1] for row, (ids, start) in enumerate(batch)]
     return found
@@ -99,7 +102,8 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, val_pairs: list) -> di
         for row, advantage in zip(rows, found):
             ids, mask = improve_data.encode_example(tokenizer, row["prompt"], row["completion"])
             examples.append((ids[: s.model.block_size], mask.index(1), advantage))
-    logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples])
+    temperature = max(s.temperature, 1e-3)  # as training_config gives the policy update
+    logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples], temperature)
     train = policy_arrays(examples, logps)
     val = SplitArrays.from_examples(improve_data.encode_example(tokenizer, p, c) for p, c in val_pairs)
     provenance = {"source": "codeling improve grpo", "round": r, "reward": s.reward, "examples": len(examples)}

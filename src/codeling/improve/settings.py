@@ -255,6 +255,7 @@ def training_config(
     if policy:
         lr = settings.policy_lr
         train.update(objective="policy", kl=settings.train.kl, lr=lr, min_lr=min(settings.train.min_lr, lr))
+        train["temperature"] = max(settings.temperature, 1e-3)  # greedy rounds (0) score at a sharp policy
     return settings.trainer_config(None, data_dir, WHAT, **train)
 
 

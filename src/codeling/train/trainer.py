@@ -300,7 +300,9 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
             with state.autocast:
                 if cfg.train.objective == "policy":
                     x, y, advantage, old_logp = (t.to(state.device) for t in data.policy_batch(rows))
-                    loss, stats = policy_loss(state.forward, state.reference, x, y, advantage, old_logp, cfg.train)
+                    loss, stats = policy_loss(
+                        state.forward, state.reference, x, y, advantage, old_logp, cfg.train, data.block_size
+                    )
                     policy_stats.update({k: v / split.local_accum for k, v in stats.items()})
                 else:
                     x, y = data.batch(rows)
