@@ -209,3 +209,13 @@ def test_the_ray_backend_draws_and_checks_what_the_local_one_does(straight, tmp_
         ray.shutdown()
     assert result.stopped == "finished"
     assert samples(tmp_path / "ray") == samples(straight)
+
+
+def test_the_chains_baselines_draw_nothing_and_train_on_references_or_the_seed_set(tmp_path):
+    for baseline in ("oracle", "control"):
+        run = tmp_path / baseline
+        result = improve(load("smoke", overrides=[f"{baseline}=true", "write_tasks=0"]), run)
+        assert result.stopped == "finished" and result.rounds[1]["samples"] == 0
+        manifest = json.loads((run / "rounds" / "round-001" / "data" / "manifest.json").read_text())
+        references = len(curriculum.round_tasks(load("smoke"), 1))
+        assert manifest["provenance"]["kept_samples"] == (references if baseline == "oracle" else 0)

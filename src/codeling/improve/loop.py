@@ -235,14 +235,17 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
         run.store.add_tasks([task_row(t) for t in tasks], "chains", r)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    if s.write_tasks:
+    # The chains' baselines learn from the seed set or the references alone: they draw nothing.
+    draws = not (s.tasks == "chains" and (s.control or s.oracle))
+    if s.write_tasks and draws:
         writing.draft_round(run, r, previous)
         writing.judge_round(run, r)
         seconds["write"], t0 = time.monotonic() - t0, time.monotonic()
-    sampling.sample_round(run, r, previous, [t.task_id for t in tasks])
-    seconds["sample"], t0 = time.monotonic() - t0, time.monotonic()
-    sampling.check_round(run, r)
-    seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
+    if draws:
+        sampling.sample_round(run, r, previous, [t.task_id for t in tasks])
+        seconds["sample"], t0 = time.monotonic() - t0, time.monotonic()
+        sampling.check_round(run, r)
+        seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
     extra = {"version": version}
     if s.update == "grpo":
