@@ -19,7 +19,7 @@ def test_instances_are_distinct_pass_their_tests_and_have_d_steps(d):
     assert len({t.prompt for t in tasks}) == 40
     for task in tasks:
         assert check_reference(task) is None
-        assert task.level == d and task.reference.count("\n") == d + 1  # d steps and the return
+        assert task.level == d and task.reference.count("\n") == 2 * d + 1  # d steps, their comments, the return
         assert len({expected for _, expected in task.cases}) >= 4  # no constant passes
 
 
@@ -39,7 +39,7 @@ def test_a_skipped_step_or_a_swap_fails_the_tests_nearly_always():
     skips, skips_caught, swaps_caught = 0, 0, 0
     for task in chain_tasks(4, 50, "train"):
         lines = task.reference.splitlines(keepends=True)
-        steps, ret = lines[:-1], lines[-1]
+        steps, ret = [a + b for a, b in zip(lines[:-1:2], lines[1:-1:2])], lines[-1]  # a step: comment + line
         for i in range(len(steps)):
             skips += 1
             skips_caught += check_reference(_with(task, "".join(steps[:i] + steps[i + 1 :] + [ret]))) is not None

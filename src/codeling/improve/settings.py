@@ -169,6 +169,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "samples_per_task": 8,
         "temperature": 0.7,
         "write_tasks": 16,
+        "max_new_tokens": 192,  # a d8 body with its comments is about 120 tokens
         "eval_per_difficulty": 32,
         "eval_samples": 4,
         "eval_limit": 24,
@@ -185,7 +186,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "per_kind": 4,
         "task_limit": 6,
         "samples_per_task": 2,
-        "max_new_tokens": 48,
+        "max_new_tokens": 64,
         "write_tasks": 4,
         "task_max_new_tokens": 160,
         "base_steps": 20,

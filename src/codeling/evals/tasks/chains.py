@@ -6,10 +6,20 @@
         keep the smaller of it and 7
         square it
         Return x.\"\"\"
-        x = x + 3          <- the reference: one line a step, then the return
+        # add 3             <- the reference: each step's words as a comment, its line, then
+        x = x + 3              the return
+        # keep the smaller of it and 7
         x = min(x, 7)
+        # square it
         x = x * x
         return x
+
+The comments are a scratchpad for length generalisation: a model that copies the next step's
+words before it writes the step's line finds its place in the docstring by what it last copied,
+not by counting lines, and is never taught "a body has at most d0 lines". Measured on the CPU
+recipe's base (0.43M parameters, seed set d <= 4, held-out greedy pass@1): without comments d4 78%,
+d5 9%, d6 3%; with them d4 100%, d5 12%, d6 12% (docs/RESULTS.md). The tests and the task's id
+depend on the steps alone, so the held-out set is the same either way.
 
 The difficulty `d` is the number of steps. Every step is drawn from STEPS with a constant 2..9, so
 each `d` has tens of thousands of distinct instances and the self-improvement loop always has a next,
@@ -96,7 +106,7 @@ def build(steps: list[Step], inputs: list[int]) -> Task | None:
     codes = [step.code for step in steps]
     doc = "\n".join(f"    {step.words}" for step in steps)
     prompt = f'def chain(x: int) -> int:\n    """Start from x, then:\n{doc}\n    Return x."""\n'
-    reference = "".join(f"    {code}\n" for code in codes) + "    return x\n"
+    reference = "".join(f"    # {step.words}\n    {step.code}\n" for step in steps) + "    return x\n"
     answers = {x: _run(steps, x) for x in inputs}
     if any(abs(a) > MAX_ANSWER for a in answers.values()) or len(set(answers.values())) < MIN_DISTINCT:
         return None
