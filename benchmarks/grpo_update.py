@@ -180,7 +180,7 @@ class TRL:
             scale_rewards="none",
             beta=0.0,
             epsilon=tcfg.clip,
-            temperature=1.0,  # codeling's loss reads untempered logits
+            temperature=tcfg.temperature,  # the sampling temperature, as codeling's loss and old log-probs
             learning_rate=tcfg.lr,
             weight_decay=tcfg.weight_decay,
             adam_beta1=tcfg.beta1,
@@ -267,7 +267,7 @@ def bench_recipe(name: str, batch: int, steps: int, rounds: int, work: Path) -> 
     model = GPT(config.model)
     save_checkpoint(ckpt_dir, model, config, tokenizer)
     examples = synthetic_batch(tokenizer, batch, seed=0)
-    logps = completion_logps(ckpt_dir, [(ids, start) for ids, start, _ in examples])
+    logps = completion_logps(ckpt_dir, [(ids, start) for ids, start, _ in examples], config.train.temperature)
     val = SplitArrays.from_examples((ids, [0] * start + [1] * (len(ids) - start)) for ids, start, _ in examples)
     write_shards(data_dir, {"train": policy_arrays(examples, logps), "val": val}, tokenizer)
 

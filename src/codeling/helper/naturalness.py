@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from codeling.errors import CodelingError
-from codeling.helper.fixer import one_thread
+from codeling.generate import one_thread_if_small
 from codeling.train.checkpoint import load_checkpoint
 
 MAX_BATCH = 32  # windows scored in one forward pass
@@ -53,7 +53,7 @@ class Naturalness:
                     windows.append(piece)
                     owner.append(i)
         totals = [0.0] * len(sources)
-        with torch.no_grad(), one_thread():
+        with torch.no_grad(), one_thread_if_small(self.model):
             for start in range(0, len(windows), MAX_BATCH):
                 part = windows[start : start + MAX_BATCH]
                 for i, score in zip(owner[start : start + MAX_BATCH], self._score(part)):

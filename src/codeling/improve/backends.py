@@ -17,6 +17,7 @@ _LOADED: dict = {}  # checkpoint path -> Loaded, so a worker loads each model on
 def sample_chunk(checkpoint: str, problems, n: int, sampling, batch_rows: int) -> list[list[str]]:
     """n completions for each problem, from the model at `checkpoint`."""
     from codeling.evals.run import sample_completions
+    from codeling.generate import one_thread_if_small
     from codeling.train.checkpoint import load_checkpoint
     from codeling.train.distributed import World, pick_device
 
@@ -25,7 +26,8 @@ def sample_chunk(checkpoint: str, problems, n: int, sampling, batch_rows: int) -
         _LOADED[checkpoint] = load_checkpoint(checkpoint, device=pick_device("auto", World()))
         _LOADED[checkpoint].model.eval()
     loaded = _LOADED[checkpoint]
-    return sample_completions(loaded.model, loaded.tokenizer, problems, n, sampling, batch_rows=batch_rows)
+    with one_thread_if_small(loaded.model):
+        return sample_completions(loaded.model, loaded.tokenizer, problems, n, sampling, batch_rows=batch_rows)
 
 
 def check_chunk(problems, completions, timeout_s: float, mode: str):

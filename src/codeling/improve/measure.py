@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeling.evals.run import evaluate_pass_at_k
-from codeling.generate import Sampling
+from codeling.generate import Sampling, one_thread_if_small
 from codeling.improve import writing
 from codeling.improve.run import CHECK_TIMEOUT_S, ImproveRun
 from codeling.improve.store import Store
@@ -34,18 +34,19 @@ def held_out(run: ImproveRun, checkpoint: Path) -> dict:
         greedy = split == "chains"  # one answer a task: pass@1 is exact, and cheap enough for every d
         n, ks = (1, (1,)) if greedy else (s.eval_samples, (1, 10))
         sampling = Sampling(s.max_new_tokens, 0.0 if greedy else s.eval_temperature, top_p=s.top_p, seed=12345)
-        _, report = evaluate_pass_at_k(
-            loaded.model,
-            loaded.tokenizer,
-            [t.problem() for t in tasks],
-            n,
-            sampling,
-            Limits(timeout_s=CHECK_TIMEOUT_S),
-            SandboxConfig(mode=s.sandbox),
-            batch_rows=s.batch_rows,
-            ks=ks,
-            progress=prefixed(run.progress, f"measure {split}: "),
-        )
+        with one_thread_if_small(loaded.model):
+            _, report = evaluate_pass_at_k(
+                loaded.model,
+                loaded.tokenizer,
+                [t.problem() for t in tasks],
+                n,
+                sampling,
+                Limits(timeout_s=CHECK_TIMEOUT_S),
+                SandboxConfig(mode=s.sandbox),
+                batch_rows=s.batch_rows,
+                ks=ks,
+                progress=prefixed(run.progress, f"measure {split}: "),
+            )
         found[split] = {f"pass@{k}": v for k, v in report.overall.pass_at_k.items()}
         for group in ("family", "level"):
             found[f"{split}_by_{group}"] = {
