@@ -4,11 +4,13 @@ import sys
 
 import pytest
 
+from codeling.cli import main
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.reader import read_file
 from codeling.tinypy.selflabel import settings as selflabel_settings
+from codeling.tinypy.selflabel.loop import run_selflabel
 from codeling.tinypy.selflabel.mix import round_mix
 from codeling.tinypy.selflabel.programs import ProgramSets
 from codeling.tinypy.selflabel.vote import label, vote, well_formed
@@ -126,17 +128,42 @@ def test_one_round_end_to_end_through_the_command(tmp_path):
     assert len(held) == 5 * 8
     assert held.isdisjoint(trained_programs(out / "round-0" / "data"))
     assert held.isdisjoint(trained_programs(out / "round-1" / "data"))
-    # An occupied --out is refused, untouched.
-    again = codeling("tinypy", "selflabel", "--out", str(out), "--preset", "quick")
-    assert again.returncode == 2 and "already holds" in again.stderr
-    assert json.loads((out / "report.json").read_text()) == report
 
 
-def test_a_bad_setting_exits_2_with_one_sentence_and_writes_nothing(tmp_path):
+def run_main(*args) -> int:
+    """`codeling ARGS` in this process, as the entry point runs it: its exit status."""
+    try:
+        main(list(args))
+    except SystemExit as e:
+        return e.code
+    return 0
+
+
+def test_a_bad_setting_exits_2_with_one_sentence_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "run"
-    proc = codeling("tinypy", "selflabel", "--out", str(out), "--preset", "quick", "--set", "samples=0")
-    assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "samples" in proc.stderr and "Traceback" not in proc.stderr
-    assert not out.exists()
-    proc = codeling("tinypy", "selflabel", "--out", str(out), "--labels", "guess")
-    assert proc.returncode == 2 and "labels" in proc.stderr and not out.exists()
+    assert run_main("tinypy", "selflabel", "--out", str(out), "--preset", "quick", "--set", "samples=0") == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "samples" in err and "Traceback" not in err
+    assert run_main("tinypy", "selflabel", "--out", str(out), "--labels", "guess") == 2
+    assert "labels" in capsys.readouterr().err and not out.exists()
+    # An occupied --out is refused, and what it holds is left as it was.
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert run_main("tinypy", "selflabel", "--out", str(out), "--preset", "quick") == 2
+    assert "already holds" in capsys.readouterr().err and [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
+    settings = selflabel_settings.load("quick", ["rounds=2"])
+    whole = run_selflabel(tmp_path / "whole", settings)
+    cut = tmp_path / "cut"
+    run_selflabel(cut, settings)
+    # As if it stopped during round 2: its row never written, its directory half made.
+    rows = (cut / "rounds.jsonl").read_text().splitlines()
+    (cut / "rounds.jsonl").write_text("\n".join(rows[:2]) + "\n")
+    (cut / "report.json").unlink()
+    resumed = run_selflabel(cut, settings, resume=True)
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("seconds", "checkpoint")} for r in rows]  # noqa: E731
+    assert strip(resumed["rounds"]) == strip(whole["rounds"])
+    with pytest.raises(CodelingError, match="rounds"):
+        run_selflabel(cut, selflabel_settings.load("quick", ["rounds=3"]), resume=True)

@@ -38,6 +38,9 @@ def selflabel_cmd(
     ),
     seed: int | None = typer.Option(None, "--seed", help="programs, sampling and training seed (default 0)"),
     set_: list[str] = options.SET,
+    resume: bool = typer.Option(
+        False, "--resume", help="continue the interrupted run in --out (same settings) from its last finished round"
+    ),
 ):
     """Self-improvement without labels: label longer TinyPy programs by majority vote, fine-tune, repeat."""
     from codeling.tinypy.selflabel.loop import run_selflabel
@@ -59,6 +62,7 @@ def selflabel_cmd(
             train=lambda config, run_dir: train(config, run_dir, progress=bars),
             progress=bars,
             on_round=lambda row: bars.print(round_line(row)),
+            resume=resume,
         )
     table = Table(title=f"exact output accuracy on held-out programs, by {settings.axis.replace('_', ' ')}")
     table.add_column("round")

@@ -9,7 +9,7 @@ from pathlib import Path
 from codeling import atomic
 from codeling.digest import sha256_file
 from codeling.tinypy.evaluate import evaluate_tinypy
-from codeling.tinypy.sample import Sample, format_samples
+from codeling.tinypy.sample import format_samples
 from codeling.train.checkpoint import Loaded
 
 
@@ -31,9 +31,3 @@ def accuracy(loaded: Loaded, sets: dict[str, dict], device: str) -> dict[str, fl
             report = evaluate_tinypy(loaded.path, about["file"], device=device, trace=False, loaded=loaded)
             scores[key] = report.overall.output / report.overall.n
     return scores
-
-
-def label_accuracy(kept: list[Sample], truth: dict[str, list[str]]) -> int:
-    """How many kept labels equal the interpreter's output: measured for the report, never used
-    to choose a `vote` label."""
-    return sum(truth[s.program] == s.output for s in kept)
