@@ -53,6 +53,16 @@ def test_verified_drops_a_wrong_unanimous_label_that_vote_keeps():
     assert label("oracle", [None, None, None], ["6"], 0.6).label == ("6",)  # the interpreter, always
 
 
+def test_the_length_filter_drops_answers_that_stop_before_the_rounds_length():
+    answers = [("1", "2", "3"), ("1", "2", "3"), ("1", "2", "3", "4"), ("1", "2", "3", "4")]
+    assert label("vote", answers, [], 0.5).reason == "tie"
+    assert label("vote", answers, [], 0.5, least_lines=4).label == ("1", "2", "3", "4")
+    assert label("vote", answers[:2], [], 0.5, least_lines=4).reason == "too short"
+    assert label("oracle", answers[:2], ["9"] * 4, 0.5, least_lines=4).label == ("9",) * 4
+    with pytest.raises(CodelingError, match="length_filter"):
+        selflabel_settings.load("quick", ["length_filter=true", "levels=1.1"])
+
+
 def test_vote_never_reads_the_interpreter():
     answers = [("1", "2"), ("1", "2"), ("9",)]
     assert label("vote", answers, ["1", "2"], 0.6) == label("vote", answers, ["anything"], 0.6)

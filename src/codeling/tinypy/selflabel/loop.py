@@ -121,7 +121,8 @@ def one_round(out, settings: SelfLabel, r: int, programs: list[Sample], checkpoi
         settings.max_new_tokens,
         seed=settings.seed * 1000 + r,
     )
-    verdicts = [label(settings.labels, a, s.output, settings.min_share) for a, s in zip(answers, programs)]
+    least = settings.lengths[1] + r if settings.length_filter else None
+    verdicts = [label(settings.labels, a, s.output, settings.min_share, least) for a, s in zip(answers, programs)]
     kept = [Sample(s.program, list(v.label), s.level) for s, v in zip(programs, verdicts) if v.label is not None]
     seconds["label"] = time.monotonic() - t0
 

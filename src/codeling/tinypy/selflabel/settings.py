@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from codeling.config import PRESETS, Config, Training, deep_merge, load_settings, preset_tree
 from codeling.errors import CodelingError
@@ -28,26 +28,32 @@ class SelfLabel(Training):
     rounds: int = Field(3, ge=0, le=50)
     seed: int = 0
     trainer_preset: str = "tiny"
-    # The programs: loops whose body prints their variable (one or two variables), literals 0-99.
+    # The programs: a for or while loop that prints its own variable, literals 0-20 (why: docs/SELFLABEL.md).
     levels: str = "3.1,4.1"
-    knobs: Knobs = Knobs(literals=(0, 99), initialisations=(1, 2))
+    knobs: Knobs = Knobs(literals=(0, 20), initialisations=(1, 1))
     axis: Literal[AXES] = "loop_iterations"  # type: ignore[valid-type]
-    lengths: tuple[int, int] = (1, 3)  # the base model's training lengths on the axis
+    lengths: tuple[int, int] = (1, 5)  # the base model's training lengths on the axis
     programs: int = Field(20_000, ge=10, description="labelled programs the base model trains on")
     val_programs: int = Field(200, ge=1, description="of those, kept for the trainer's validation loss")
-    heldout: int = Field(200, ge=1, description="held-out programs per length")
+    heldout: int = Field(150, ge=1, description="held-out programs per length")
     beyond: int = Field(2, ge=0, description="lengths measured past the last one a round labels")
-    ood_programs: int = Field(200, ge=0, description="per out-of-distribution set (0: none)")
+    ood_programs: int = Field(100, ge=0, description="per out-of-distribution set (0: none)")
     # A round: label `per_round` programs one length step further, fine-tune on a mix.
     per_round: int = Field(2000, ge=1)
     samples: int = Field(5, ge=1, le=64, description="sampled answers per program")
     temperature: float = Field(0.7, gt=0)
     min_share: float = Field(0.6, gt=0, le=1, description="the top answer's least share of all samples")
+    length_filter: bool = Field(False, description="drop answers printing fewer lines than the round's length")
     max_new_tokens: int = Field(64, ge=1)
     mix: int = Field(6000, ge=2, description="examples a round trains on: half original, half self-labelled")
-    round_steps: int = Field(300, ge=1)
+    round_steps: int = Field(200, ge=1)
     round_lr: float = Field(1e-3, gt=0)
     base_from: str | None = Field(None, description="a selflabel run whose round 0 (base model) is reused")
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _level_as_text(cls, value):
+        return str(value) if isinstance(value, float) else value  # `--set levels=3.1` reads as a number
 
     @model_validator(mode="after")
     def _lengths_fit(self):
@@ -55,6 +61,11 @@ class SelfLabel(Training):
         least = 1 if self.axis == "initialisations" else 0
         if not least <= low <= high:
             raise ValueError(f"lengths must be a range low, high with {least} <= low <= high on {self.axis}")
+        loops_only = set(self.levels.replace(" ", "").split(",")) <= {"3.1", "3.2", "4.1"}
+        if self.length_filter and (self.axis != "loop_iterations" or not loops_only):
+            raise ValueError(
+                "length_filter counts a loop's printed lines, so it needs axis loop_iterations on levels 3.x/4.1"
+            )
         if self.val_programs >= self.programs:
             raise ValueError("val_programs must be fewer than programs")
         return self
@@ -89,17 +100,17 @@ class SelfLabel(Training):
 CPU_TREE = deep_merge(
     MODEL,
     {
-        "knobs": {"literals": [0, 99], "initialisations": [1, 2]},
+        "knobs": {"literals": [0, 20], "initialisations": [1, 1]},
         "data": {"batch_size": 32},
         "train": {
-            "max_steps": 700,
+            "max_steps": 500,
             "lr": 6e-3,
             "min_lr": 6e-4,
             "warmup_steps": 50,
-            "eval_every": 350,
+            "eval_every": 250,
             "eval_batches": 4,
         },
-        "checkpoint": {"every_steps": 700},
+        "checkpoint": {"every_steps": 500},
         "log": {"tensorboard": False},
     },
 )
@@ -107,6 +118,7 @@ QUICK_TREE = deep_merge(
     CPU_TREE,
     {
         "model": {"n_layer": 1, "n_head": 2, "n_embd": 32, "block_size": 96},
+        "lengths": [1, 3],
         "programs": 300,
         "val_programs": 20,
         "heldout": 8,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codeling.tinypy.dataset import predicted_output, target_text
 
@@ -26,7 +26,7 @@ PRINTED = re.compile(r"-?(?:\d+(?:\.\d+)?(?:e[-+]\d+)?|inf|nan)|True|False")
 @dataclass(frozen=True)
 class Verdict:
     label: tuple[str, ...] | None  # the output kept as the label; None when dropped
-    reason: str  # kept | malformed | tie | below share | wrong (verified) | oracle
+    reason: str  # kept | malformed | too short | tie | below share | wrong (verified) | oracle
     share: float  # samples agreeing with the top answer / all samples
     well_formed: int  # samples that were well formed
 
@@ -65,10 +65,30 @@ def verify(verdict: Verdict, truth: list[str]) -> Verdict:
     return Verdict(None, "wrong", verdict.share, verdict.well_formed)
 
 
-def label(source: str, answers: list[tuple[str, ...] | None], truth: list[str], min_share: float) -> Verdict:
+def length_filtered(answers: list[tuple[str, ...] | None], least_lines: int) -> list[tuple[str, ...] | None]:
+    """Lee et al.'s length filter: an answer printing fewer than `least_lines` lines (the round's
+    length, known from how its programs were drawn: a loop of L iterations that prints each one
+    prints L lines) counts as malformed. It reads no interpreter output, only the program's length."""
+    return [a if a is not None and len(a) >= least_lines else None for a in answers]
+
+
+def label(
+    source: str,
+    answers: list[tuple[str, ...] | None],
+    truth: list[str],
+    min_share: float,
+    least_lines: int | None = None,
+) -> Verdict:
     """The verdict of `source` on one program. `truth` (the interpreter's output) is read only by
-    `verified` and `oracle`; `vote` never looks at it."""
+    `verified` and `oracle`; `vote` never looks at it. `least_lines` turns on the length filter."""
+    short = False
+    if least_lines is not None:
+        filtered = length_filtered(answers, least_lines)
+        short = any(a is not None for a in answers) and all(a is None for a in filtered)
+        answers = filtered
     voted = vote(answers, min_share)
+    if short:
+        voted = replace(voted, reason="too short")  # well formed, but every answer stopped early
     if source == "vote":
         return voted
     if source == "verified":
