@@ -23,9 +23,11 @@ from codeling.train import rundir
 SETTINGS = "selflabel.json"
 ROUNDS = "rounds.jsonl"
 LABELS = "labels.txt"
-# The settings that decide the base model; a run may reuse another's base only if all of them agree.
+# The settings that decide the base model's weights; a run may reuse another's base only if all of
+# them agree. How often and where it is evaluated (train.eval_*, device) changes no weight.
 BASE_KEYS = ("seed", "trainer_preset", "levels", "knobs", "axis", "lengths", "programs", "val_programs")
 BASE_KEYS += ("model", "data", "train")
+NOT_WEIGHTS = ("eval_every", "eval_batches", "device", "compile")
 
 
 def round_dir(out: Path, r: int) -> Path:
@@ -84,6 +86,9 @@ def check_base_from(settings: SelfLabel) -> Path | None:
         raise CodelingError(f"base_from {run} holds no selflabel base model; pass the --out of a selflabel run.")
     theirs = json.loads((run / SETTINGS).read_text(encoding="utf-8"))
     ours = settings.model_dump(mode="json")
+    for tree in (theirs, ours):
+        for key in NOT_WEIGHTS:
+            tree.get("train", {}).pop(key, None)
     for key in BASE_KEYS:
         if theirs.get(key) != ours[key]:
             raise CodelingError(
