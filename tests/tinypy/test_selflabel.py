@@ -133,6 +133,7 @@ def test_one_round_end_to_end_through_the_command(tmp_path):
     assert labelled["programs"] == 24 and labelled["kept"] == labelled["kept_right"]  # verified: all right
     report = json.loads((out / "report.json").read_text())
     assert report["headline"]["length"] == 4 and len(report["rounds"]) == 2
+    assert (out / "rounds.png").stat().st_size > 0
     # No held-out program was trained on, in the base or in the round.
     held = {s.program for f in (out / "heldout").iterdir() for s in read_file(f).samples}
     assert len(held) == 5 * 8

@@ -26,6 +26,7 @@ from codeling import atomic
 from codeling.tinypy.sample import Sample, format_samples
 from codeling.tinypy.selflabel import measure, runs
 from codeling.tinypy.selflabel.mix import round_mix, write_examples
+from codeling.tinypy.selflabel.plot import plot_selflabel
 from codeling.tinypy.selflabel.programs import ProgramSets
 from codeling.tinypy.selflabel.sampling import sample_answers
 from codeling.tinypy.selflabel.settings import SelfLabel
@@ -105,6 +106,7 @@ def run_selflabel(
 
     report = runs.summarise(settings, rows, heldout_files, ood_files)
     atomic.write_text(out / rundir.REPORT, json.dumps(report, indent=2) + "\n")
+    plot_selflabel(out)
     return report
 
 
