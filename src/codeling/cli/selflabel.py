@@ -53,7 +53,7 @@ def selflabel_cmd(
     low, high = settings.lengths
     console.print(
         f"[bold]codeling tinypy selflabel[/]: train on {settings.axis.replace('_', ' ')} {low}-{high}, then "
-        f"{settings.rounds} rounds of {settings.labels} labels, one length step each"
+        f"{settings.rounds} round{'' if settings.rounds == 1 else 's'} of {settings.labels} labels, a length step each"
     )
     with Bars() as bars:
         report = run_selflabel(

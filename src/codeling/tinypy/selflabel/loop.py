@@ -34,7 +34,7 @@ from codeling.tinypy.selflabel.vote import label
 from codeling.train import rundir
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.distributed import pick_device
-from codeling.train.progress import Report
+from codeling.train.progress import Report, restaged
 
 
 def run_selflabel(
@@ -100,7 +100,8 @@ def run_selflabel(
     kept = runs.kept_labels(out, len(rows) - 1)
     for r in range(len(rows), settings.rounds + 1):
         checkpoint = Path(rows[-1]["checkpoint"])
-        row, new, seconds = one_round(out, settings, r, round_programs[r - 1], checkpoint, original, val, kept, train)
+        programs = round_programs[r - 1]
+        row, new, seconds = one_round(out, settings, r, programs, checkpoint, original, val, kept, train, progress)
         kept += new
         record(row, (runs.round_dir(out, r) / rundir.LATEST).resolve(), seconds)
 
@@ -110,7 +111,9 @@ def run_selflabel(
     return report
 
 
-def one_round(out, settings: SelfLabel, r: int, programs: list[Sample], checkpoint, original, val, kept_before, train):
+def one_round(
+    out, settings: SelfLabel, r: int, programs: list[Sample], checkpoint, original, val, kept_before, train, progress
+):
     """Label round r's programs with the last model, then fine-tune it: (row, kept labels, seconds)."""
     seconds = {}
     t0 = time.monotonic()
@@ -122,6 +125,7 @@ def one_round(out, settings: SelfLabel, r: int, programs: list[Sample], checkpoi
         settings.temperature,
         settings.max_new_tokens,
         seed=settings.seed * 1000 + r,
+        progress=restaged(progress, f"round {r}: sample"),
     )
     least = settings.lengths[1] + r if settings.length_filter else None
     verdicts = [label(settings.labels, a, s.output, settings.min_share, least) for a, s in zip(answers, programs)]
