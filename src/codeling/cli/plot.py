@@ -18,6 +18,11 @@ def plot_cmd(
 
     A training run gets loss.png (train/val loss, learning rate); a `codeling evolve` run every member
     and who copied whom; a `codeling improve` run held-out pass@k round by round (rounds.png)."""
+    if (run_dir / "selflabel.json").is_file():  # `codeling tinypy selflabel`: accuracy by length per round
+        from codeling.tinypy.selflabel.plot import plot_selflabel
+
+        console.print(f"wrote {plot_selflabel(run_dir, out)}")
+        return
     if (run_dir / "rounds.jsonl").is_file():
         from codeling.improve.plot import plot_rounds
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from codeling.cli import datahack, evals, options
+from codeling.cli import datahack, evals, options, selflabel
 from codeling.cli.progress import Bars, console
 
 app = typer.Typer(help="TinyPy: generate programs, build datasets, train models to execute code.", no_args_is_help=True)
@@ -168,3 +168,4 @@ def data(
 
 app.command("eval")(evals.tinypy)  # the same command as `codeling eval tinypy`
 app.command("datahack")(datahack.datahack_cmd)
+app.command("selflabel")(selflabel.selflabel_cmd)

@@ -1,0 +1,1 @@
+"""Self-improvement on TinyPy without labels: see loop.py."""
