@@ -121,7 +121,9 @@ class CausalSelfAttention(nn.Module):
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1, scale=self.scale)
         else:
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout, scale=self.scale)
-        y = y.to(x.dtype).transpose(1, 2).contiguous().view(B, T, C)
+        if cache is not None:  # a cache wider than the weights (fp32 beside bf16) attended in its dtype
+            y = y.to(x.dtype)
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
 
 
