@@ -160,3 +160,12 @@ def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
     assert row["grpo"]["groups"] == row["samples"] // 2 and row["grpo"]["mean_reward"] is not None
     # train.kl is the policy update's: the base model, trained first, has no model to be near.
     assert load("smoke", overrides=["update=grpo", "train.kl=0.04"]).train.kl == 0.04
+
+
+def test_a_grpo_run_may_reuse_a_base_model_trained_without_its_policy_settings():
+    from codeling.improve.loop import base_settings
+
+    plain = load("smoke")
+    policy = load("smoke", overrides=["update=grpo", "train.kl=0.04", "train.clip=0.1"])
+    assert base_settings(plain) == base_settings(policy)
+    assert base_settings(plain) != base_settings(load("smoke", overrides=["model.n_layer=2"]))

@@ -124,8 +124,7 @@ BASE_FIELDS = {
 def check_base_from(settings: ImproveSettings) -> None:
     """The run named by base_from trained the base model this run would train, and finished it."""
     source = Path(settings.base_from)
-    theirs = saved_settings(source).model_dump(mode="json", include=BASE_FIELDS)
-    ours = settings.model_dump(mode="json", include=BASE_FIELDS)
+    theirs, ours = (base_settings(s) for s in (saved_settings(source), settings))
     if theirs != ours:
         differ = ", ".join(sorted(k for k in theirs if theirs[k] != ours.get(k)))
         raise CodelingError(
@@ -134,6 +133,17 @@ def check_base_from(settings: ImproveSettings) -> None:
         )
     if not (source / "base" / rundir.BEST).is_dir():
         raise CodelingError(f"base_from={source} has not finished its base model yet; wait for its round 0.")
+
+
+# The trainer settings only a policy update reads: the base model never sees them.
+POLICY_ONLY = {"objective", "clip", "kl", "temperature"}
+
+
+def base_settings(settings: ImproveSettings) -> dict:
+    """What decides the base model's weights."""
+    found = settings.model_dump(mode="json", include=BASE_FIELDS)
+    found["train"] = {k: v for k, v in found["train"].items() if k not in POLICY_ONLY}
+    return found
 
 
 def _comparable(settings: ImproveSettings) -> dict:
