@@ -20,6 +20,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from codeling import atomic
@@ -55,17 +56,8 @@ def run_selflabel(
     base_run = runs.check_base_from(settings)
     rows = runs.open_run(out, settings, resume)
     device = pick_device(settings.train.device).type
-    low, high = settings.lengths
-
-    # Every program set, drawn before any training: base first, then what must never be trained on.
-    sets = ProgramSets(settings.levels, settings.knobs, settings.axis, settings.seed)
-    base = sets.base(settings.programs, low, high, progress)
-    heldout = sets.heldout(range(low, settings.longest() + 1), settings.heldout)
-    ood = sets.out_of_distribution(settings.ood_programs, low, high) if settings.ood_programs else {}
-    heldout_files = measure.write_sets(out / "heldout", heldout, lambda length, _: f"length-{length:02d}.txt")
-    ood_files = measure.write_sets(out / "ood", ood, lambda _, i: f"ood-{i}.txt")
-    val, original = base[: settings.val_programs], base[settings.val_programs :]
-    round_programs = [sets.round(r, settings.per_round, high + r) for r in range(1, settings.rounds + 1)]
+    drawn = draw_sets(out, settings, progress)
+    original, val, heldout_files, ood_files = drawn.original, drawn.val, drawn.heldout_files, drawn.ood_files
 
     def record(row: dict, checkpoint: Path, seconds: dict) -> None:
         t0 = time.monotonic()
@@ -83,24 +75,19 @@ def run_selflabel(
             on_round(row)
     if not rows:
         t0 = time.monotonic()
-        base_dir = runs.round_dir(out, 0)
-        if base_run is not None:
-            shutil.copytree(runs.round_dir(base_run, 0), base_dir, symlinks=True)
-        else:
-            write_examples(base_dir / rundir.DATA, {"train": original, "val": val}, {"selflabel": "base"})
-            train(settings.base_config(base_dir / rundir.DATA), base_dir)
+        checkpoint = train_base(out, settings, base_run, original, val, train)
         about = {
             "round": 0,
             "labels": settings.labels,
             "length": None,
             "base_from": str(base_run) if base_run else None,
         }
-        record(about, (base_dir / rundir.LATEST).resolve(), {"train": time.monotonic() - t0})
+        record(about, checkpoint, {"train": time.monotonic() - t0})
 
     kept = runs.kept_labels(out, len(rows) - 1)
     for r in range(len(rows), settings.rounds + 1):
         checkpoint = Path(rows[-1]["checkpoint"])
-        programs = round_programs[r - 1]
+        programs = drawn.round_programs[r - 1]
         row, new, seconds = one_round(out, settings, r, programs, checkpoint, original, val, kept, train, progress)
         kept += new
         record(row, (runs.round_dir(out, r) / rundir.LATEST).resolve(), seconds)
@@ -109,6 +96,40 @@ def run_selflabel(
     atomic.write_text(out / rundir.REPORT, json.dumps(report, indent=2) + "\n")
     plot_selflabel(out)
     return report
+
+
+@dataclass
+class Drawn:
+    original: list[Sample]  # the base's training programs
+    val: list[Sample]
+    heldout_files: dict  # scored every round, never trained on
+    ood_files: dict
+    round_programs: list[list[Sample]]  # round r's programs at index r - 1
+
+
+def draw_sets(out: Path, settings: SelfLabel, progress: Report | None) -> Drawn:
+    """Every program set, drawn before any training: base first, then what must never be trained
+    on (written to out/heldout and out/ood), then each round's."""
+    low, high = settings.lengths
+    sets = ProgramSets(settings.levels, settings.knobs, settings.axis, settings.seed)
+    base = sets.base(settings.programs, low, high, progress)
+    heldout = sets.heldout(range(low, settings.longest() + 1), settings.heldout)
+    ood = sets.out_of_distribution(settings.ood_programs, low, high) if settings.ood_programs else {}
+    heldout_files = measure.write_sets(out / "heldout", heldout, lambda length, _: f"length-{length:02d}.txt")
+    ood_files = measure.write_sets(out / "ood", ood, lambda _, i: f"ood-{i}.txt")
+    rounds = [sets.round(r, settings.per_round, high + r) for r in range(1, settings.rounds + 1)]
+    return Drawn(base[settings.val_programs :], base[: settings.val_programs], heldout_files, ood_files, rounds)
+
+
+def train_base(out: Path, settings: SelfLabel, base_run: Path | None, original, val, train: Callable) -> Path:
+    """Round 0's model: trained on the original programs, or copied from `base_run`."""
+    base_dir = runs.round_dir(out, 0)
+    if base_run is not None:
+        shutil.copytree(runs.round_dir(base_run, 0), base_dir, symlinks=True)
+    else:
+        write_examples(base_dir / rundir.DATA, {"train": original, "val": val}, {"selflabel": "base"})
+        train(settings.base_config(base_dir / rundir.DATA), base_dir)
+    return (base_dir / rundir.LATEST).resolve()
 
 
 def one_round(
