@@ -154,10 +154,14 @@ def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
     both = codeling("improve", "--out", str(tmp_path / "b"), "--update", "grpo", "--oracle")
     assert both.returncode == 2 and "oracle" in both.stderr and not (tmp_path / "b").exists()
     run = tmp_path / "smoke"
-    done = codeling("improve", "--preset", "smoke", "--update", "grpo", "--set", "reward=graded", "--out", str(run))
+    sets = ["--set", "reward=graded", "--set", "anchor=0.5"]
+    done = codeling("improve", "--preset", "smoke", "--update", "grpo", *sets, "--out", str(run))
     assert done.returncode == 0, done.stderr
     row = json.loads((run / "rounds.jsonl").read_text().splitlines()[-1])
-    assert row["grpo"]["groups"] == row["samples"] // 2 and row["grpo"]["mean_reward"] is not None
+    found = row["grpo"]
+    assert found["groups"] == row["samples"] // 2 and found["mean_reward"] is not None
+    # The anchor: one seed reference for every sampled example the update learns from.
+    assert found["anchor_examples"] == found["groups_with_signal"] * 2
     # train.kl is the policy update's: the base model, trained first, has no model to be near.
     assert load("smoke", overrides=["update=grpo", "train.kl=0.04"]).train.kl == 0.04
 

@@ -13,12 +13,19 @@ as expert iteration does. Then, instead of fine-tuning on what was kept:
                signal and is left out (and counted)
     log-probs  of each completion under the model that sampled it, in one teacher-forced pass per
                batch of completions (the whole sequence at once, not token by token)
+    anchor     optionally (`anchor` > 0) as many seed-set references as there are sampled examples,
+               each with that constant advantage: under the clipped surrogate a positive advantage
+               pulls a reference's probability back up whenever the update lowers it (ratio below
+               1 + eps) and stops pushing once it is above, so the seed set holds what it taught
+               (what expert iteration's 50/50 mix does; without it the update unlearnt the short
+               chains, docs/RESULTS.md)
     update     the trainer's `policy` objective (train/policy.py) on these examples, from the
                round's model: optimizer, precision, checkpoints, resume, metrics as every training
 """
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
 from pathlib import Path
 
@@ -81,10 +88,10 @@ def completion_logps(
     return found
 
 
-def policy_data(run, r: int, checkpoint: Path, out: Path, val_pairs: list) -> dict:
+def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list, list]) -> dict:
     """Write round r's policy-gradient shards to `out` (train: every sample of a group with signal,
-    with its advantage and log-probs; val: the seed set's, for the validation loss) and return the
-    round's GRPO statistics."""
+    with its advantage and log-probs, and the anchor's seed references; val: the seed set's, for the
+    validation loss) and return the round's GRPO statistics."""
     s = run.settings
     groups: dict[int, list[dict]] = defaultdict(list)
     for row in run.store.round_samples(r):
@@ -100,21 +107,37 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, val_pairs: list) -> di
             silent += 1
             continue
         for row, advantage in zip(rows, found):
-            ids, mask = improve_data.encode_example(tokenizer, row["prompt"], row["completion"])
-            examples.append((ids[: s.model.block_size], mask.index(1), advantage))
+            examples.append(policy_example(tokenizer, row["prompt"], row["completion"], advantage, s.model.block_size))
+    sampled = len(examples)
+    if s.anchor and sampled:
+        rng = random.Random(s.seed * 1000 + r)
+        for prompt, reference in draw(seed_pairs[0], sampled, rng):
+            examples.append(policy_example(tokenizer, prompt, reference, s.anchor, s.model.block_size))
     temperature = max(s.temperature, 1e-3)  # as training_config gives the policy update
     logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples], temperature)
     train = policy_arrays(examples, logps)
-    val = SplitArrays.from_examples(improve_data.encode_example(tokenizer, p, c) for p, c in val_pairs)
+    val = SplitArrays.from_examples(improve_data.encode_example(tokenizer, p, c) for p, c in seed_pairs[1])
     provenance = {"source": "codeling improve grpo", "round": r, "reward": s.reward, "examples": len(examples)}
     write_shards(out, {"train": train, "val": val}, tokenizer, provenance, overwrite=True)
-    lengths = [len(ids) - start for ids, start, _ in examples]
+    lengths = [len(ids) - start for ids, start, _ in examples[:sampled]]
     return {
         "mean_reward": float(np.mean(rewards)) if rewards else None,
         "groups": len(groups),
         "groups_with_signal": len(groups) - silent,
         "mean_completion_tokens": float(np.mean(lengths)) if lengths else None,
+        "anchor_examples": len(examples) - sampled,
     }
+
+
+def policy_example(tokenizer, prompt: str, completion: str, advantage: float, block: int) -> tuple:
+    """(token ids cut to the block, where the completion starts, its advantage)."""
+    ids, mask = improve_data.encode_example(tokenizer, prompt, completion)
+    return ids[:block], mask.index(1), advantage
+
+
+def draw(items: list, n: int, rng: random.Random) -> list:
+    """`n` of `items`, each once before any twice."""
+    return [x for _ in range(-(-n // len(items))) for x in rng.sample(items, len(items))][:n]
 
 
 def policy_arrays(examples: list[tuple[list[int], int, float]], logps: list[np.ndarray]) -> SplitArrays:

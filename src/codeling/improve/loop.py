@@ -260,7 +260,7 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     extra = {"version": version}
     if s.update == "grpo":
         data_dir = round_dir / "policy-data"
-        extra["grpo"] = found = grpo.policy_data(run, r, previous, data_dir, seed_pairs(s)[1])
+        extra["grpo"] = found = grpo.policy_data(run, r, previous, data_dir, seed_pairs(s))
         model = previous  # no group with a signal: nothing to learn this round
         if found["groups_with_signal"]:
             model = fit(run, data_dir, s.finetune_steps, previous, round_dir / "train", policy=True)

@@ -74,6 +74,9 @@ class ImproveSettings(Training):
     update: Literal["sft", "grpo"] = "sft"
     reward: Literal["binary", "graded"] = Field("binary", description="grpo: 1/0, or CodeRL's graded verdicts")
     scale_rewards: bool = Field(False, description="grpo: divide advantages by the group's std (off: Dr. GRPO)")
+    anchor: float = Field(
+        0.0, ge=0, le=10, description="grpo: the advantage of seed references mixed 1:1 into the update (0: none)"
+    )
     policy_lr: float = Field(3e-4, gt=0, le=1, description="grpo: the learning rate of the policy update")
     control: bool = Field(False, description="fine-tune on the seed set alone, same steps: the control run")
 
