@@ -1,4 +1,5 @@
-"""`codeling plot`: draw a run's loss.png, a population's members and lineage, or an improve run's rounds."""
+"""`codeling plot`: draw a run's loss.png, a population's members and lineage, an improve run's
+rounds, or several improve runs side by side."""
 
 from __future__ import annotations
 
@@ -11,13 +12,31 @@ from codeling.train import rundir
 
 
 def plot_cmd(
-    run_dir: Path = typer.Argument(..., help="run directory holding metrics.jsonl"),
-    out: Path | None = typer.Option(None, "--out", help="image path (default RUN_DIR/loss.png)"),
+    run_dirs: list[Path] = typer.Argument(
+        ..., help="a run directory; or two or more `codeling improve` run directories to compare"
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="image path (default: in the run directory, named for what it draws; FIRST_RUN/compare.png for several)",
+    ),
 ):
     """Draw a run: loss.png, a population's members and lineage, or an improve run's rounds.
 
     A training run gets loss.png (train/val loss, learning rate); a `codeling evolve` run every member
-    and who copied whom; a `codeling improve` run held-out pass@k round by round (rounds.png)."""
+    and who copied whom; a `codeling improve` run held-out pass@k round by round (rounds.png). Several
+    improve runs get one compare.png: held-out pass@1 at d0+1 and d0+3, and each round's mean reward,
+    against the sandboxed samples spent."""
+    if len(run_dirs) > 1:
+        from codeling.improve.compare_plot import plot_comparison
+
+        console.print(f"wrote {plot_comparison(run_dirs, out)}")
+        return
+    _plot_one(run_dirs[0], out)
+
+
+def _plot_one(run_dir: Path, out: Path | None) -> None:
+    """One run: what it draws depends on what kind of run the directory holds."""
     if (run_dir / "selflabel.json").is_file():  # `codeling tinypy selflabel`: accuracy by length per round
         from codeling.tinypy.selflabel.plot import plot_selflabel
 

@@ -10,16 +10,27 @@ from codeling.errors import CodelingError
 from codeling.train.rundir import read_jsonl
 
 
-def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def pyplot():
+    """matplotlib.pyplot drawing to files only: no display needed."""
     import matplotlib
 
-    matplotlib.use("Agg")  # files only: no display needed
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    run_dir = Path(run_dir)
+    return plt
+
+
+def read_rounds(run_dir: Path) -> list[dict]:
+    """An improve run's rounds.jsonl rows, one a round; a directory without one is a user mistake."""
     if not (run_dir / "rounds.jsonl").is_file():
         raise CodelingError(f"{run_dir} holds no rounds.jsonl; pass the --out directory of a `codeling improve` run.")
-    rows = read_jsonl(run_dir / "rounds.jsonl")
+    return read_jsonl(run_dir / "rounds.jsonl")
+
+
+def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    plt = pyplot()
+    run_dir = Path(run_dir)
+    rows = read_rounds(run_dir)
     rounds = [r["step"] for r in rows]
     chains = any("chains_by_level" in r for r in rows)
     fig = plt.figure(figsize=(8, 12 if chains else 8))
