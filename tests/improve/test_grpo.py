@@ -111,14 +111,17 @@ def test_old_log_probs_are_the_sampling_models_so_the_first_ratio_is_one(tmp_pat
     assert stats["clipped"] == 0 and stats["kl"] == 0
 
 
-def grpo_config(data, checkpoint, *extra):
-    options = [
+def grpo_options(data, checkpoint, *extra) -> list[str]:
+    return [
         f"data.dir={data}", "model.n_layer=1", "model.n_head=2", "model.n_embd=16", "model.block_size=64",
         "data.batch_size=4", "train.objective=policy", f"train.init_from={checkpoint}", "train.lr=1e-2",
         "train.warmup_steps=0", "train.eval_every=5", "train.eval_batches=1", "log.tensorboard=false",
         "log.every_steps=1", "checkpoint.every_steps=1000", *extra,
     ]  # fmt: skip
-    return load_config(preset="tiny", overrides=options)
+
+
+def grpo_config(data, checkpoint, *extra):
+    return load_config(preset="tiny", overrides=grpo_options(data, checkpoint, *extra))
 
 
 def test_the_policy_update_raises_the_better_completion_and_resumes_bit_identical(tmp_path):
@@ -143,6 +146,54 @@ def test_the_policy_update_raises_the_better_completion_and_resumes_bit_identica
     before, after = (completion_logps(c, [(i, s) for i, s, _ in examples]) for c in (checkpoint, tmp_path / "straight"))
     gains = [float(a.sum() - b.sum()) for a, b in zip(after, before)]
     assert gains[0] > 0 and gains[0] > gains[1] + 1 and gains[0] > gains[2] + 1
+
+
+def train_rows(run) -> list[dict]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [r for r in rows if r["split"] == "train"]
+
+
+@pytest.mark.slow  # starts torchrun: about 6 s a case on two cores (--durations)
+@pytest.mark.parametrize(
+    "split",
+    [["data.grad_accum=2", "data.batch_size=4"], ["data.grad_accum=1", "data.batch_size=8"]],
+    ids=["accumulation-shared", "micro-batch-split"],
+)
+def test_the_policy_update_under_torchrun_trains_like_one_process(tmp_path, split):
+    """Two DDP processes (gloo on loopback) log one process's losses and end with its weights, KL
+    reference included, whether they share out the accumulation steps or (grad_accum=1) split each
+    micro-batch. In the split, each rank trims its half to its own longest example where one process
+    trims the whole: they agree because the loss divides by the window, not the trimmed width."""
+    tokenizer = learn_tokenizer([TEXT], 300)
+    model, config = tiny_model(tokenizer.vocab_size)
+    checkpoint = save_checkpoint(tmp_path / "ckpt", model, config, tokenizer)
+    data, _ = policy_shards(tmp_path, tokenizer, checkpoint)
+    options = grpo_options(data, checkpoint, "train.max_steps=4", "train.kl=0.04", *split)
+    cfg = load_config(preset="tiny", overrides=options)
+    sampler = BatchSampler(Shards(data).split("train"), 64, seed=cfg.train.seed)
+    halves = (slice(0, 4), slice(4, 8))  # rank 0's rows of a step and rank 1's
+    widths = [[sampler.policy_batch(sampler.offsets(s, 8)[h])[0].shape[1] for h in halves] for s in range(4)]
+    assert any(a != b for a, b in widths)  # the ranks' batches do differ in width at some step
+    train(cfg, tmp_path / "single")
+
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    sets = [a for o in options for a in ("--set", o)]
+    args = ["train", "--preset", "tiny", "--data", str(data), "--out", str(tmp_path / "ddp"), *sets]
+    command = [*launcher, "-m", "codeling", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "GLOO_SOCKET_IFNAME": "lo"}  # gloo on loopback only
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    single, ddp = train_rows(tmp_path / "single"), train_rows(tmp_path / "ddp")
+    assert [r["step"] for r in ddp] == [r["step"] for r in single] == [1, 2, 3, 4]
+    for ours, theirs in zip(ddp, single):
+        assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-5), ours["step"]
+        assert {"entropy", "clipped", "kl"} <= set(ours)  # rank 0's own statistics: not compared
+    assert ddp[-1]["kl"] > 0  # the reference model was in the loss
+    ours, theirs = (load_checkpoint(tmp_path / run / "latest").model.state_dict() for run in ("ddp", "single"))
+    for name, weight in ours.items():
+        # DDP averages the ranks' gradients where one process sums its halves'; only rounding may differ.
+        assert torch.allclose(weight, theirs[name], rtol=1e-5, atol=1e-6), (name, (weight - theirs[name]).abs().max())
 
 
 def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
