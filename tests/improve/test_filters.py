@@ -72,3 +72,25 @@ def test_keep_takes_distinct_solutions_best_first_up_to_the_cap():
         checked(7, 12, "y", 1.0),
     ]
     assert filters.keep(round_samples, {12: {"z"}}, per_task=2) == {4, 2, 7}
+
+
+def test_a_chain_solution_that_leaves_out_a_step_is_off_its_plan_even_when_it_passes():
+    from codeling.evals.run import BenchmarkProblem, execute
+    from codeling.evals.tasks.chains import STEPS, Step, build
+
+    def step(i, k):
+        words, code, fn = STEPS[i]
+        return Step(words.format(k=k), code.format(k=k), lambda x, fn=fn, k=k: fn(x, k))
+
+    # abs, max 7, max 8, negate, // 5: leaving out `max 8` changes no answer (-7 // 5 == -8 // 5).
+    task = build([step(9, 0), step(5, 7), step(5, 8), step(8, 0), step(3, 5)], [-7, 0, 1, 4, 13, 20, 500])
+    lines = task.reference.splitlines(keepends=True)
+    short = "".join(lines[:4] + lines[6:])
+    problem = BenchmarkProblem(task.task_id, task.prompt, task.tests, {})
+    assert execute([problem], [[short]])[0].outcome == "passed"  # right, and of the wrong length
+    row = {"family": task.family, "prompt": task.prompt}
+    assert filters.off_plan({**row, "completion": short})
+    assert not filters.off_plan({**row, "completion": task.reference})
+    assert not filters.off_plan({"family": "strings", "prompt": PROMPT, "completion": "    return 1\n"})
+    passing = [filters.Checked(1, 5, "passed", 0.01, "a", 1.0, False, off_plan=True)]
+    assert filters.keep(passing, {}, per_task=2) == set()

@@ -101,7 +101,8 @@ def round_line(r: int, row: dict) -> str:
     if "grpo" in row:
         g = row["grpo"]
         line += f"; mean reward {g['mean_reward']:.2f}, groups with signal {g['groups_with_signal']}/{g['groups']}"
-    return line + f"; kept {row['kept']}, dataset {row['dataset_size']}, tasks written {_tasks(row)}"
+    dropped = f" ({row['off_plan']} passing off their plan dropped)" if row.get("off_plan") else ""
+    return line + f"; kept {row['kept']}{dropped}, dataset {row['dataset_size']}, tasks written {_tasks(row)}"
 
 
 def rounds_table(rounds: list[dict]) -> Table:

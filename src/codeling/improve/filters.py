@@ -11,6 +11,9 @@ quality score    among passing samples, smaller and faster is better:
                  between 0 and 2; a sample that fails or is hard-coded scores 0 and is never kept
 per task         at most `per_task` distinct solutions, best score first, so easy tasks do not
                  swamp the dataset
+off its plan     a chain's solution that does not restate its steps in order (chains.follows_steps)
+                 passes only where the steps it left out change nothing; kept, it would teach
+                 the model to write fewer steps than asked (`follow_plan`, on by default)
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import warnings
 from dataclasses import dataclass
 
 from codeling.digest import sha256_text
+from codeling.evals.tasks.chains import FAMILY as CHAINS
+from codeling.evals.tasks.chains import follows_steps
 
 
 def parse_model_text(source: str, compiled: bool = False) -> ast.Module | None:
@@ -109,10 +114,17 @@ class Checked:
     ast_sha256: str | None
     score: float
     hard_coded: bool
+    off_plan: bool = False
 
     @property
     def eligible(self) -> bool:
-        return self.outcome == "passed" and not self.hard_coded and self.ast_sha256 is not None
+        return self.outcome == "passed" and not self.hard_coded and not self.off_plan and self.ast_sha256 is not None
+
+
+def off_plan(sample: dict) -> bool:
+    """A stored sample (store.round_samples' row) of a chain that does not follow its docstring's
+    steps (see the module's notes)."""
+    return sample["family"] == CHAINS and not follows_steps(sample["prompt"], sample["completion"])
 
 
 def judge(sample: int, task: int, source: str, entry_point: str, outcome: str, runtime_s: float) -> Checked:

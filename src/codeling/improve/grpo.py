@@ -7,7 +7,8 @@ as expert iteration does. Then, instead of fine-tuning on what was kept:
     reward     from the sandbox's verdict (the exit status and the test runner's outcome, never text
                the program printed): binary, 1 for passing and 0 otherwise, or graded as CodeRL
                (Le et al. 2022): -1 does not compile, -0.6 raises or times out, -0.3 fails a test,
-               +1 passes; a hard-coded solution gets the failing reward either way
+               +1 passes; a hard-coded solution, or a chain's off its plan (filters.py), gets
+               the failing reward either way
     advantage  reward minus its group's mean (Dr. GRPO: no division by the group's standard
                deviation unless `scale_rewards`); a group whose rewards are all equal carries no
                signal and is left out (and counted)
@@ -35,6 +36,7 @@ import torch.nn.functional as F
 
 from codeling.data.shards import SplitArrays, write_shards
 from codeling.improve import data as improve_data
+from codeling.improve import filters
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.distributed import World, pick_device
 
@@ -45,10 +47,11 @@ REWARDS = {
 LOGP_BATCH = 32  # completions scored in one forward pass
 
 
-def reward(outcome: str | None, hard_coded: bool, kind: str) -> float:
-    """A sample's reward from its verdict; a hard-coded pass is worth a failed test."""
+def reward(outcome: str | None, rejected: bool, kind: str) -> float:
+    """A sample's reward from its verdict; a pass the filters reject (hard-coded, off its plan) is
+    worth a failed test."""
     table = REWARDS[kind]
-    if outcome == "passed" and hard_coded:
+    if outcome == "passed" and rejected:
         return table["failed_test"]
     return table.get(outcome, table["compile_error"])  # unknown: the worst
 
@@ -100,7 +103,8 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list
     examples, rewards, silent = [], [], 0
     for task in sorted(groups):
         rows = groups[task]
-        group_rewards = [reward(row["outcome"], bool(row["hard_coded"]), s.reward) for row in rows]
+        rejected = [bool(row["hard_coded"]) or (s.follow_plan and filters.off_plan(row)) for row in rows]
+        group_rewards = [reward(row["outcome"], no, s.reward) for row, no in zip(rows, rejected)]
         rewards += group_rewards
         found = advantages(group_rewards, s.scale_rewards)
         if found is None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codeling.evals.run import evaluate_pass_at_k
 from codeling.generate import Sampling, one_thread_if_small
-from codeling.improve import writing
+from codeling.improve import filters, writing
 from codeling.improve.run import CHECK_TIMEOUT_S, ImproveRun
 from codeling.improve.store import Store
 from codeling.sandbox import Limits, SandboxConfig
@@ -79,6 +79,7 @@ def round_statistics(store: Store, r: int) -> dict:
         "compile_rate": sum(row["outcome"] not in ("compile_error", None) for row in rows) / n if n else None,
         "pass_rate": len(passed) / n if n else None,
         "hard_coded": sum(bool(row["hard_coded"]) for row in passed),
+        "off_plan": sum(filters.off_plan(row) for row in passed),
         "distinct_passing": len({(row["task"], row["ast_sha256"]) for row in passed}),
         "tasks_solved": len({row["task"] for row in passed}),
         "kept": sum(bool(row["kept"]) for row in rows),

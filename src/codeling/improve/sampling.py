@@ -83,6 +83,9 @@ def check_round(run: ImproveRun, r: int) -> None:
 def keep_round(run: ImproveRun, r: int) -> int:
     """Decide what this round keeps and write the new dataset version; its number."""
     fields = ("sample", "task", "outcome", "runtime_s", "ast_sha256", "score", "hard_coded")
-    checked = [filters.Checked(*(row[f] for f in fields)) for row in run.store.round_samples(r)]
+    checked = [
+        filters.Checked(*(row[f] for f in fields), off_plan=run.settings.follow_plan and filters.off_plan(row))
+        for row in run.store.round_samples(r)
+    ]
     kept = filters.keep(checked, run.store.kept_hashes(), run.settings.per_task)
     return run.store.add_version(r, sorted(kept))

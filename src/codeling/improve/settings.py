@@ -64,6 +64,9 @@ class ImproveSettings(Training):
     temperature: float = Field(0.8, ge=0, le=10)
     top_p: float = Field(0.95, gt=0, le=1)
     max_new_tokens: int = Field(96, ge=1, le=100_000)
+    follow_plan: bool = Field(
+        True, description="chains: keep (and reward) only solutions restating the docstring's steps in order"
+    )
     per_task: int = Field(2, ge=1, le=1024, description="distinct solutions kept per task, over all rounds")
     write_tasks: int = Field(32, ge=0, le=100_000, description="tasks the model drafts each round")
     task_max_new_tokens: int = Field(240, ge=1, le=100_000)
@@ -264,7 +267,14 @@ def training_config(
 
 
 # Settings added after the first runs, with the value a run started before them had in effect.
-ADDED = {"write_tasks": 0, "task_max_new_tokens": 240, "task_documents": False, "seed_fraction": 1.0, "tasks": "suite"}
+ADDED = {
+    "follow_plan": False,
+    "write_tasks": 0,
+    "task_max_new_tokens": 240,
+    "task_documents": False,
+    "seed_fraction": 1.0,
+    "tasks": "suite",
+}
 
 
 def from_saved(values: dict) -> ImproveSettings:

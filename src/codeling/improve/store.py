@@ -334,11 +334,11 @@ class Store:
     def round_samples(self, round_: int) -> list[dict]:
         rows = self.db.execute(
             "SELECT s.id, t.id, s.outcome, s.runtime_s, s.ast_sha256, s.score, s.hard_coded, s.kept, t.prompt, "
-            "s.completion FROM samples s JOIN tasks t ON t.id = s.task WHERE s.round = ? ORDER BY s.id",
+            "s.completion, t.family FROM samples s JOIN tasks t ON t.id = s.task WHERE s.round = ? ORDER BY s.id",
             (round_,),
         )
         keys = ("sample", "task", "outcome", "runtime_s", "ast_sha256", "score", "hard_coded", "kept", "prompt")
-        keys += ("completion",)
+        keys += ("completion", "family")
         return [dict(zip(keys, row)) for row in rows]
 
     # Versions.
