@@ -153,7 +153,7 @@ def test_a_run_from_before_typed_settings_reads_its_trainer_overrides(tmp_path):
     out = tmp_path / "old"
     out.mkdir()
     values = {k: v for k, v in load("suite").model_dump(mode="json").items() if k not in ("model", "data", "train")}
-    for name in ("checkpoint", "log", "tasks", "seed_difficulty", "seed_count", "round_tasks", "oracle"):
+    for name in ("checkpoint", "log", "tasks", "seed_difficulty", "seed_count", "round_samples", "oracle"):
         values.pop(name)
     values["model"] = ["model.n_layer=3", "model.n_embd=96", "model.positions=rotary", "train.lr=3e-3"]
     (out / "improve.json").write_text(json.dumps(values))

@@ -3,9 +3,10 @@
 chains (the default): tasks with a difficulty d (evals/tasks/chains.py). The seed set is the
 references of `seed_count` train instances at d = 1..d0 (evenly spread), plus the suite's seed tasks,
 so the suite's splits measure whether climbing the chains costs anything elsewhere. Round r samples
-`round_tasks` fresh train instances at each of d0 + 1 .. d0 + r and keeps what passes; the
-references of those are used only by the oracle baseline. Held-out: test instances at every difficulty measured
-(benchmarks/heldout/chains_test.jsonl), whose split is fixed by their hash, so no round can draw one.
+`round_samples / samples_per_task` fresh train instances at each of d0 + 1 .. d0 + r and keeps what
+passes; the references of those are used only by the oracle baseline. Held-out: test instances at
+every difficulty measured (benchmarks/heldout/chains_test.jsonl), whose split is fixed by their
+hash, so no round can draw one.
 
 suite: the task suite's levels (the loop before chains): the seed set is `seed_fraction` of the seed
 levels' train tasks, every round samples the suite's other train tasks.
@@ -49,7 +50,7 @@ def round_tasks(settings: ImproveSettings, r: int) -> list[Task]:
         return [
             t
             for d in range(first, settings.round_difficulty(r) + 1)
-            for t in chain_tasks(d, settings.round_tasks, "train", settings.seed * 1000 + r)
+            for t in chain_tasks(d, settings.tasks_per_difficulty(), "train", settings.seed * 1000 + r)
         ]
     # The seed set's tasks already have their solutions; sampling them again only rewards re-writing
     # those (measured: docs/RESULTS.md), so rounds sample the train split's other tasks.

@@ -1,8 +1,8 @@
 """The GRPO update rule (`codeling improve --update grpo`): learn from every sample's verdict, not
 only from what passed.
 
-A round samples `samples_per_task` completions per task (the group) and checks them in the sandbox,
-as expert iteration does. Then, instead of fine-tuning on what was kept:
+A round samples `samples_per_task` completions per task (the group, 8 by default) and checks them
+in the sandbox, as expert iteration does. Then, instead of fine-tuning on what was kept:
 
     reward     from the sandbox's verdict (the exit status and the test runner's outcome, never text
                the program printed): binary, 1 for passing and 0 otherwise, or graded as CodeRL

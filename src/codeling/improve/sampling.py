@@ -28,14 +28,14 @@ def sample_round(run: ImproveRun, r: int, checkpoint: Path, task_ids: list[str])
     done = run.store.sampled_tasks(r)
     todo = [
         (i, chunk)
-        for i, chunk in chunks(tasks, max(1, s.batch_rows // s.samples_per_task))
+        for i, chunk in chunks(tasks, max(1, s.batch_rows // s.per_task_samples))
         if not {t.id for t in chunk} <= done  # a chunk is stored whole
     ]
     jobs = [
         (
             str(checkpoint),
             [problem(t) for t in chunk],
-            s.samples_per_task,
+            s.per_task_samples,
             run.chunk_sampling(r, i, s.max_new_tokens),
             s.batch_rows,
         )
@@ -46,9 +46,9 @@ def sample_round(run: ImproveRun, r: int, checkpoint: Path, task_ids: list[str])
     def store(n: int, completions: list[list[str]]) -> int:
         chunk = todo[n][1]
         run.store.add_samples(r, digest, {t.id: cs for t, cs in zip(chunk, completions)})
-        return len(chunk) * s.samples_per_task
+        return len(chunk) * s.per_task_samples
 
-    total = sum(len(chunk) for _, chunk in todo) * s.samples_per_task
+    total = sum(len(chunk) for _, chunk in todo) * s.per_task_samples
     map_chunks(run, sample_chunk, jobs, store, f"round {r}: sample", total)
 
 

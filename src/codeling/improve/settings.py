@@ -38,8 +38,11 @@ class ImproveSettings(Training):
     # chains
     seed_difficulty: int = Field(4, ge=1, le=50, description="d0: the seed set's hardest difficulty")
     seed_count: int = Field(4000, ge=1, le=1_000_000, description="seed instances, spread evenly over d = 1..d0")
-    round_tasks: int = Field(
-        192, ge=1, le=100_000, description="fresh train tasks sampled each round at each difficulty d0+1 .. d0+r"
+    round_samples: int = Field(
+        3200,
+        ge=1,
+        le=10_000_000,
+        description="samples a round draws at each difficulty d0+1 .. d0+r (tasks: this / samples_per_task)",
     )
     eval_per_difficulty: int = Field(48, ge=1, le=10_000, description="held-out tasks measured per difficulty")
     eval_extra_difficulties: int = Field(1, ge=0, le=50, description="measured past the last round's difficulty")
@@ -60,7 +63,10 @@ class ImproveSettings(Training):
     task_limit: int | None = Field(None, ge=1)
 
     # sampling and keeping
-    samples_per_task: int = Field(8, ge=1, le=1024)
+    # Expert iteration draws one sample a task: the samples of one task are nearly the same completion
+    # (entropy 0.01 nats at temperature 0.7), so 400 tasks x 8 samples kept 81 solutions where 3,200
+    # tasks x 1 kept 380 (docs/RESULTS.md). GRPO compares the samples of a task: its group is 8.
+    samples_per_task: int | None = Field(None, ge=1, le=1024, description="completions per task (default 1, grpo 8)")
     temperature: float = Field(0.8, ge=0, le=10)
     top_p: float = Field(0.95, gt=0, le=1)
     max_new_tokens: int = Field(96, ge=1, le=100_000)
@@ -109,11 +115,22 @@ class ImproveSettings(Training):
             raise ValueError("oracle and control are two different baselines; set one of them")
         if self.update == "grpo" and (self.oracle or self.control or self.restart):
             raise ValueError("update=grpo learns from the round's own samples: it takes no oracle, control or restart")
-        if self.update == "grpo" and self.samples_per_task < 2:
+        if self.update == "grpo" and self.per_task_samples < 2:
             raise ValueError("update=grpo compares the samples of a task, so samples_per_task must be at least 2")
         if any(level not in (1, 2, 3) for level in self.seed_levels) or not self.seed_levels:
             raise ValueError(f"seed_levels must be among the suite's levels 1, 2, 3, got {list(self.seed_levels)}")
         return self
+
+    @property
+    def per_task_samples(self) -> int:
+        """The completions drawn per task: samples_per_task, or the update rule's default."""
+        if self.samples_per_task is not None:
+            return self.samples_per_task
+        return 8 if self.update == "grpo" else 1
+
+    def tasks_per_difficulty(self) -> int:
+        """Fresh chains a round samples at each difficulty: the sample budget over the group."""
+        return max(1, self.round_samples // self.per_task_samples)
 
     def round_difficulty(self, r: int) -> int:
         """The difficulty round r samples (chains): one step past the round before."""
@@ -171,8 +188,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         **CPU_TRAINER,
         "base_steps": 1200,
         "finetune_steps": 200,
-        "round_tasks": 400,
-        "samples_per_task": 8,
+        "round_samples": 3200,
         "temperature": 0.7,
         "write_tasks": 16,
         "max_new_tokens": 192,  # a d8 body with its comments is about 120 tokens
@@ -186,7 +202,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "rounds": 1,
         "seed_difficulty": 2,
         "seed_count": 60,
-        "round_tasks": 6,
+        "round_samples": 12,
         "eval_per_difficulty": 2,
         "eval_extra_difficulties": 0,
         "per_kind": 4,
@@ -220,7 +236,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
         "rounds": 10,
         "seed_count": 20_000,
-        "round_tasks": 2000,
+        "round_samples": 16_000,
         "eval_per_difficulty": 200,
         "max_new_tokens": 192,
         "base_steps": 5000,
@@ -229,7 +245,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "vocab_size": 2048,
     },
     # The loop before chains: the suite's levels (docs/RESULTS.md, "second attempt").
-    "suite": {**CPU_TRAINER, "tasks": "suite"},
+    "suite": {**CPU_TRAINER, "tasks": "suite", "samples_per_task": 8},
 }
 
 
@@ -281,6 +297,8 @@ def from_saved(values: dict) -> ImproveSettings:
     """The settings a run's improve.json records; a run from before settings were typed kept its
     trainer settings as a list of overrides (`model`: ["model.n_layer=3", ...])."""
     values = {**ADDED, **values}
+    if "round_tasks" in values:  # before the sample budget: tasks a difficulty x samples a task
+        values["round_samples"] = values.pop("round_tasks") * (values.get("samples_per_task") or 8)
     if isinstance(values.get("model"), list):
         values = {**values, **_trainer_sections(values.pop("model"))}
     try:
