@@ -115,6 +115,10 @@ class TrainConfig(_Section):
     temperature: float = Field(
         1.0, gt=0, le=10, description="policy objective: the sampling temperature its old log-probabilities are at"
     )
+    # Stretched positions: each training row's positions are 0, s, 2s, ... with s drawn from
+    # [1, position_stretch], so a rotary model meets the longer distances of longer inputs than it
+    # trains on. Decoding keeps s = 1, one end of what it trained on.
+    position_stretch: float = Field(1.0, ge=1, le=16, description="lm objective, rotary: the largest stretch (1: off)")
 
     @model_validator(mode="after")
     def _schedule_has_a_budget(self):
@@ -168,6 +172,12 @@ class Config(_Section):
     train: TrainConfig = TrainConfig()
     checkpoint: CheckpointConfig = CheckpointConfig()
     log: LogConfig = LogConfig()
+
+    @model_validator(mode="after")
+    def _stretch_needs_rotary(self):
+        if self.train.position_stretch > 1 and self.model.positions != "rotary":
+            raise ValueError("train.position_stretch stretches rotary positions; set model.positions: rotary")
+        return self
 
     @model_validator(mode="after")
     def _kl_has_a_reference(self):

@@ -306,7 +306,8 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
                     policy_stats.update({k: v / split.local_accum for k, v in stats.items()})
                 else:
                     x, y = data.batch(rows)
-                    _, loss = state.forward(x.to(state.device), y.to(state.device))
+                    positions = stretched_positions(x.shape, cfg.train.position_stretch, state.device)
+                    _, loss = state.forward(x.to(state.device), y.to(state.device), positions=positions)
             state.scaler.scale(loss / split.local_accum).backward()
         loss_sum += loss.item()
     # One all-reduce gives every rank the global loss and the same stop/save decisions, so a
@@ -332,6 +333,16 @@ def train_step(state: TrainState, stop: StopFlag) -> StepOutcome:
     seconds = state.clock() - began
     # The policy statistics are this rank's (entropy, clipped share, KL): a diagnostic, not agreed.
     return StepOutcome(loss, lr, grad_norm, seconds, interrupted, overdue, out_of_time, dict(policy_stats))
+
+
+def stretched_positions(shape: torch.Size, stretch: float, device) -> torch.Tensor | None:
+    """Each row's positions 0, s, 2s, ... with s uniform in [1, stretch] (the torch RNG the checkpoint
+    saves, so a resumed run draws the same), or None (0 .. T - 1) when stretch is 1."""
+    if stretch <= 1:
+        return None
+    rows, length = shape
+    s = 1 + (stretch - 1) * torch.rand(rows, 1)
+    return (torch.arange(length).float() * s).to(device)
 
 
 def refuse_non_finite(state: TrainState, loss: float) -> None:
