@@ -49,9 +49,18 @@ def signal_at(step: int, signum=signal.SIGTERM):
     return on_event
 
 
-def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path):
+# Stretched positions draw from the same RNG as dropout: a resumed run must draw them again.
+@pytest.mark.parametrize(
+    "stretch", [[], ["model.positions=rotary", "train.position_stretch=2"]], ids=["plain", "stretched"]
+)
+def test_sigterm_then_resume_logs_identical_losses(text_data, tmp_path, stretch):
     cfg = config(
-        text_data, "train.max_steps=40", "model.dropout=0.1", "train.eval_every=10", "checkpoint.every_steps=1000"
+        text_data,
+        "train.max_steps=40",
+        "model.dropout=0.1",
+        "train.eval_every=10",
+        "checkpoint.every_steps=1000",
+        *stretch,
     )
     train(cfg, tmp_path / "straight")
     stopped = train(cfg, tmp_path / "stopped", progress=signal_at(12))
@@ -276,3 +285,16 @@ def test_init_from_starts_a_fresh_run_from_a_checkpoints_weights(text_data, tmp_
     wider = config(text_data, "train.max_steps=1", "model.n_embd=64", f"train.init_from={tmp_path / 'first'}")
     with pytest.raises(CodelingError, match="holds a model of another shape"):
         train(wider, tmp_path / "wider")
+
+
+def test_stretched_positions_start_at_zero_keep_their_order_and_stay_within_the_stretch():
+    from codeling.train.trainer import stretched_positions
+
+    assert stretched_positions(torch.Size([3, 10]), 1.0, "cpu") is None
+    positions = stretched_positions(torch.Size([64, 10]), 2.0, "cpu")
+    steps = positions.diff(dim=1)
+    assert torch.all(positions[:, 0] == 0) and torch.all(steps >= 1) and torch.all(steps <= 2)
+    assert torch.allclose(steps, steps[:, :1].expand_as(steps))  # one stretch a row
+    assert steps[:, 0].std() > 0.1  # and rows differ
+    with pytest.raises(CodelingError, match="rotary"):
+        load_config(preset="tiny", overrides=["train.position_stretch=2"])
