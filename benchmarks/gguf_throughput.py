@@ -32,7 +32,7 @@ from _common import alternate, save, timed
 from codeling.config import PRESETS, Config, ModelConfig
 from codeling.data.shards import Shards
 from codeling.export import export_gguf
-from codeling.export.llama_greedy import llama_greedy
+from codeling.export.llama_greedy import llama_greedy, load_llama
 from codeling.generate import Sampling, generate_ids
 from codeling.model import GPT
 from codeling.tinypy.recipes import MODEL
@@ -75,13 +75,11 @@ def prompt_for(loaded: Loaded, prompt_len: int) -> list[int]:
 
 def top1_agreement(loaded: Loaded, gguf_path: Path, windows: int = 16) -> float | None:
     """Teacher-forced: the fraction of val positions where llama.cpp's best token is codeling's."""
-    from llama_cpp import Llama
-
     data, block = loaded.config.data.dir, loaded.config.model.block_size
     if not data or not (Path(data) / "manifest.json").is_file():
         return None
     tokens = Shards(data).split("val").tokens
-    llm = Llama(model_path=str(gguf_path), n_ctx=block, n_threads=1, logits_all=True, verbose=False)
+    llm = load_llama(gguf_path, block, logits_all=True)
     same = total = 0
     for start in np.linspace(0, len(tokens) - block - 1, windows).astype(int):
         ids = [int(t) for t in tokens[start : start + block]]
@@ -95,8 +93,6 @@ def top1_agreement(loaded: Loaded, gguf_path: Path, windows: int = 16) -> float 
 
 
 def measure(name: str, args, scratch: Path) -> dict:
-    from llama_cpp import Llama
-
     loaded, prompt_len, new_tokens = (
         trained_model(args.checkpoint) if name == "checkpoint" else random_model(name, args.seed)
     )
@@ -104,13 +100,7 @@ def measure(name: str, args, scratch: Path) -> dict:
     sampling = Sampling(max_new_tokens=new_tokens, temperature=0)
     block = loaded.config.model.block_size
     llms = {
-        kind: Llama(
-            model_path=str(export_gguf(loaded, scratch / f"{name}-{kind}", kind)),
-            n_ctx=block,
-            n_threads=args.threads,
-            n_threads_batch=args.threads,
-            verbose=False,
-        )
+        kind: load_llama(export_gguf(loaded, scratch / f"{name}-{kind}", kind), block, n_threads=args.threads)
         for kind in ("f32", "q8_0")
     }
     contenders = {"codeling": lambda: generate_ids(loaded.model, [prompt], sampling)[0]}

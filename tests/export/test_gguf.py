@@ -6,7 +6,7 @@ import torch
 
 from codeling.errors import CodelingError
 from codeling.export import export_gguf
-from codeling.export.llama_greedy import llama_greedy
+from codeling.export.llama_greedy import llama_greedy, load_llama
 from codeling.generate import Sampling, generate_ids
 from codeling.tokenizers import BPETokenizer, CharTokenizer, TinyPyTokenizer
 from codeling.train.checkpoint import load_checkpoint
@@ -44,7 +44,8 @@ def llama_cpp():
 
 
 def llama(path, n_ctx, logits_all=False):
-    return llama_cpp().Llama(model_path=str(path), n_ctx=n_ctx, n_threads=1, logits_all=logits_all, verbose=False)
+    llama_cpp()
+    return load_llama(path, n_ctx, logits_all=logits_all)
 
 
 @pytest.mark.parametrize("options, arch", GGUF_CONFIGURATIONS, ids=IDS)
