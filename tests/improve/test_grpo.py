@@ -205,16 +205,28 @@ def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
     both = codeling("improve", "--out", str(tmp_path / "b"), "--update", "grpo", "--oracle")
     assert both.returncode == 2 and "oracle" in both.stderr and not (tmp_path / "b").exists()
     run = tmp_path / "smoke"
-    sets = ["--set", "reward=graded", "--set", "anchor=0.5"]
+    # Both rules in one run: a round of expert iteration, then a GRPO round from its model.
+    sets = ["--set", "reward=graded", "--set", "anchor=0.5", "--set", "rounds=2", "--set", "sft_rounds=1"]
     done = codeling("improve", "--preset", "smoke", "--update", "grpo", *sets, "--out", str(run))
     assert done.returncode == 0, done.stderr
-    row = json.loads((run / "rounds.jsonl").read_text().splitlines()[-1])
+    first, row = (json.loads(line) for line in (run / "rounds.jsonl").read_text().splitlines()[1:])
+    assert first["update"] == "sft" and "grpo" not in first and first["samples"] > 0
+    assert row["update"] == "grpo"
     found = row["grpo"]
     assert found["groups"] == row["samples"] // 2 and found["mean_reward"] is not None
     # The anchor: one seed reference for every sampled example the update learns from.
     assert found["anchor_examples"] == found["groups_with_signal"] * 2
+    alone = codeling("improve", "--out", str(tmp_path / "c"), "--set", "sft_rounds=1")
+    assert alone.returncode == 2 and "update=grpo" in alone.stderr and not (tmp_path / "c").exists()
     # train.kl is the policy update's: the base model, trained first, has no model to be near.
     assert load("smoke", overrides=["update=grpo", "train.kl=0.04"]).train.kl == 0.04
+
+
+def test_both_rules_draw_each_rounds_own_group_size():
+    both = load("cpu", overrides=["update=grpo", "sft_rounds=2"])
+    assert [both.update_in(r) for r in (1, 2, 3)] == ["sft", "sft", "grpo"]
+    # Equal samples a round: 3,200 tasks x 1 for expert iteration, 400 x 8 for GRPO.
+    assert [both.tasks_per_difficulty(r) for r in (2, 3)] == [3200, 400]
 
 
 def test_a_grpo_run_may_reuse_a_base_model_trained_without_its_policy_settings():

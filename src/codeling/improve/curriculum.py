@@ -50,7 +50,7 @@ def round_tasks(settings: ImproveSettings, r: int) -> list[Task]:
         return [
             t
             for d in range(first, settings.round_difficulty(r) + 1)
-            for t in chain_tasks(d, settings.tasks_per_difficulty(), "train", settings.seed * 1000 + r)
+            for t in chain_tasks(d, settings.tasks_per_difficulty(r), "train", settings.seed * 1000 + r)
         ]
     # The seed set's tasks already have their solutions; sampling them again only rewards re-writing
     # those (measured: docs/RESULTS.md), so rounds sample the train split's other tasks.

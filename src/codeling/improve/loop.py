@@ -236,7 +236,7 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     s = run.settings
     round_dir = run.out / "rounds" / f"round-{r:03d}"
     if run.store.round_phase(r) == "done":
-        if s.update == "grpo":  # a round none of whose groups had a signal trained nothing
+        if s.update_in(r) == "grpo":  # a round none of whose groups had a signal trained nothing
             trained = round_dir / "train" / rundir.LATEST
             return trained.resolve() if trained.exists() else previous
         return (round_dir / "train" / rundir.BEST).resolve()
@@ -257,8 +257,8 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
         sampling.check_round(run, r)
         seconds["check"], t0 = time.monotonic() - t0, time.monotonic()
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
-    extra = {"version": version}
-    if s.update == "grpo":
+    extra = {"version": version, "update": s.update_in(r)}
+    if s.update_in(r) == "grpo":
         data_dir = round_dir / "policy-data"
         extra["grpo"] = found = grpo.policy_data(run, r, previous, data_dir, seed_pairs(s))
         model = previous  # no group with a signal: nothing to learn this round

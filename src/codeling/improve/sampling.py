@@ -24,18 +24,19 @@ def sample_round(run: ImproveRun, r: int, checkpoint: Path, task_ids: list[str])
     """k completions for every task of the round (`task_ids`, then those the model wrote in earlier
     rounds) not yet sampled this round."""
     s = run.settings
+    per_task = s.samples_per_task_in(r)
     tasks = run.store.round_tasks(task_ids, r)
     done = run.store.sampled_tasks(r)
     todo = [
         (i, chunk)
-        for i, chunk in chunks(tasks, max(1, s.batch_rows // s.per_task_samples))
+        for i, chunk in chunks(tasks, max(1, s.batch_rows // per_task))
         if not {t.id for t in chunk} <= done  # a chunk is stored whole
     ]
     jobs = [
         (
             str(checkpoint),
             [problem(t) for t in chunk],
-            s.per_task_samples,
+            per_task,
             run.chunk_sampling(r, i, s.max_new_tokens),
             s.batch_rows,
         )
@@ -46,9 +47,9 @@ def sample_round(run: ImproveRun, r: int, checkpoint: Path, task_ids: list[str])
     def store(n: int, completions: list[list[str]]) -> int:
         chunk = todo[n][1]
         run.store.add_samples(r, digest, {t.id: cs for t, cs in zip(chunk, completions)})
-        return len(chunk) * s.per_task_samples
+        return len(chunk) * per_task
 
-    total = sum(len(chunk) for _, chunk in todo) * s.per_task_samples
+    total = sum(len(chunk) for _, chunk in todo) * per_task
     map_chunks(run, sample_chunk, jobs, store, f"round {r}: sample", total)
 
 

@@ -81,6 +81,9 @@ class ImproveSettings(Training):
     # How a round learns from its checked samples (improve/grpo.py). sft: expert iteration, fine-tune
     # on what passed. grpo: the policy gradient on every sample of a group, by its reward.
     update: Literal["sft", "grpo"] = "sft"
+    sft_rounds: int = Field(
+        0, ge=0, le=1000, description="grpo: rounds of expert iteration before the policy gradient (both rules)"
+    )
     reward: Literal["binary", "graded"] = Field("binary", description="grpo: 1/0, or CodeRL's graded verdicts")
     scale_rewards: bool = Field(False, description="grpo: divide advantages by the group's std (off: Dr. GRPO)")
     anchor: float = Field(
@@ -115,22 +118,27 @@ class ImproveSettings(Training):
             raise ValueError("oracle and control are two different baselines; set one of them")
         if self.update == "grpo" and (self.oracle or self.control or self.restart):
             raise ValueError("update=grpo learns from the round's own samples: it takes no oracle, control or restart")
-        if self.update == "grpo" and self.per_task_samples < 2:
+        if self.update == "grpo" and self.samples_per_task is not None and self.samples_per_task < 2:
             raise ValueError("update=grpo compares the samples of a task, so samples_per_task must be at least 2")
+        if self.sft_rounds and self.update != "grpo":
+            raise ValueError("sft_rounds runs expert iteration before GRPO's rounds; set update=grpo with it")
         if any(level not in (1, 2, 3) for level in self.seed_levels) or not self.seed_levels:
             raise ValueError(f"seed_levels must be among the suite's levels 1, 2, 3, got {list(self.seed_levels)}")
         return self
 
-    @property
-    def per_task_samples(self) -> int:
-        """The completions drawn per task: samples_per_task, or the update rule's default."""
+    def update_in(self, r: int) -> str:
+        """Round r's update rule: expert iteration for the first sft_rounds rounds, then `update`."""
+        return "sft" if r <= self.sft_rounds else self.update
+
+    def samples_per_task_in(self, r: int) -> int:
+        """The completions round r draws per task: samples_per_task, or its update rule's default."""
         if self.samples_per_task is not None:
             return self.samples_per_task
-        return 8 if self.update == "grpo" else 1
+        return 8 if self.update_in(r) == "grpo" else 1
 
-    def tasks_per_difficulty(self) -> int:
-        """Fresh chains a round samples at each difficulty: the sample budget over the group."""
-        return max(1, self.round_samples // self.per_task_samples)
+    def tasks_per_difficulty(self, r: int) -> int:
+        """Fresh chains round r samples at each difficulty: the sample budget over the group."""
+        return max(1, self.round_samples // self.samples_per_task_in(r))
 
     def round_difficulty(self, r: int) -> int:
         """The difficulty round r samples (chains): one step past the round before."""
