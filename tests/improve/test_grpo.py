@@ -29,6 +29,8 @@ TEXT = "def f(x):\n    return x + 1\n" * 4
 def test_equal_rewards_carry_no_signal_and_the_group_mean_is_subtracted():
     assert advantages([1.0, 1.0, 1.0]) is None and advantages([0.0, 0.0]) is None and advantages([1.0]) is None
     assert advantages([1.0, 0.0, 0.0, 0.0]) == [0.75, -0.25, -0.25, -0.25]  # Dr. GRPO: not divided by the std
+    # Without a baseline a group that all passed carries its rewards; one that all failed, nothing.
+    assert advantages([1.0, 1.0], baseline="none") == [1.0, 1.0] and advantages([0.0, 0.0], baseline="none") is None
     scaled = advantages([1.0, 0.0], scale=True)
     assert scaled[0] == pytest.approx(1.0, abs=1e-3) and scaled[1] == pytest.approx(-1.0, abs=1e-3)
 

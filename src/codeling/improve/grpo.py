@@ -56,10 +56,15 @@ def reward(outcome: str | None, rejected: bool, kind: str) -> float:
     return table.get(outcome, table["compile_error"])  # unknown: the worst
 
 
-def advantages(rewards: list[float], scale: bool = False) -> list[float] | None:
+def advantages(rewards: list[float], scale: bool = False, baseline: str = "group") -> list[float] | None:
     """Each reward minus the group's mean (divided by the group's standard deviation when `scale`),
-    or None for a group whose rewards are all equal: it says nothing about which answer is better."""
+    or None for a group whose rewards are all equal: it says nothing about which answer is better.
+    baseline "none": the rewards themselves (REINFORCE without a baseline), None only when all are
+    0; with binary rewards that is expert iteration's signal (every pass pulled up, failures
+    ignored) under the policy objective, the ablation that tells the baseline from the group size."""
     r = np.asarray(rewards, dtype=np.float64)
+    if baseline == "none":
+        return r.tolist() if np.any(r != 0) else None
     if len(r) < 2 or np.all(r == r[0]):
         return None
     a = r - r.mean()
@@ -106,7 +111,7 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list
         rejected = [bool(row["hard_coded"]) or (s.follow_plan and filters.off_plan(row)) for row in rows]
         group_rewards = [reward(row["outcome"], no, s.reward) for row, no in zip(rows, rejected)]
         rewards += group_rewards
-        found = advantages(group_rewards, s.scale_rewards)
+        found = advantages(group_rewards, s.scale_rewards, s.baseline)
         if found is None:
             silent += 1
             continue

@@ -86,6 +86,9 @@ class ImproveSettings(Training):
     )
     reward: Literal["binary", "graded"] = Field("binary", description="grpo: 1/0, or CodeRL's graded verdicts")
     scale_rewards: bool = Field(False, description="grpo: divide advantages by the group's std (off: Dr. GRPO)")
+    baseline: Literal["group", "none"] = Field(
+        "group", description="grpo: subtract the group's mean reward (GRPO), or none (REINFORCE: the ablation)"
+    )
     anchor: float = Field(
         0.0, ge=0, le=10, description="grpo: the advantage of seed references mixed 1:1 into the update (0: none)"
     )
