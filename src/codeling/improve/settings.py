@@ -89,8 +89,9 @@ class ImproveSettings(Training):
     baseline: Literal["group", "none"] = Field(
         "group", description="grpo: subtract the group's mean reward (GRPO), or none (REINFORCE: the ablation)"
     )
+    # On by default: without the seed references GRPO unlearns the short chains (docs/RESULTS.md).
     anchor: float = Field(
-        0.0, ge=0, le=10, description="grpo: the advantage of seed references mixed 1:1 into the update (0: none)"
+        1.0, ge=0, le=10, description="grpo: the advantage of seed references mixed 1:1 into the update (0: none)"
     )
     policy_lr: float = Field(3e-4, gt=0, le=1, description="grpo: the learning rate of the policy update")
     control: bool = Field(False, description="fine-tune on the seed set alone, same steps: the control run")
