@@ -117,7 +117,7 @@ class CausalSelfAttention(nn.Module):
     def heads(self, qkv: torch.Tensor, rope) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """q, k, v (B, H, T, D) from c_attn's output (B, T, 3C), q and k as attention compares them."""
         B, T, _ = qkv.shape
-        q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in qkv.chunk(3, dim=2))
+        q, k, v = qkv.view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
         q, k = project_qk(q, k, rope, self.config)
         return q, k, v
 
@@ -353,7 +353,7 @@ def as_function(linear: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def layer_norm_function(ln: nn.LayerNorm) -> Callable[[torch.Tensor], torch.Tensor]:
-    return lambda x: F.layer_norm(x, ln.normalized_shape, ln.weight, ln.bias, ln.eps)
+    return lambda x: torch.layer_norm(x, ln.normalized_shape, ln.weight, ln.bias, ln.eps)
 
 
 def one_token_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scale: float):
