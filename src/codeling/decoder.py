@@ -35,9 +35,10 @@ def _step(model: GPT, tokens, positions, attend, cache):
     return model.decode_step(tokens, positions, attend, cache)
 
 
-# One plan per model, dropped with the model. The plan holds copies of the weights, so it is keyed
-# on where every parameter lives and its version counter too: training steps and loading weights
-# in place bump the counter, .to() and assignment move the storage, and either rebuilds the plan.
+# One plan per model, dropped with the model. The plan may hold copies of the weights (fp32 on a
+# CPU), so it is keyed on where every parameter lives and its version counter too: training steps
+# and loading weights in place bump the counter, .to() and assignment move the storage, and either
+# rebuilds the plan.
 # (int8's packed weights are not parameters; they change only by quantising anew: a new model.)
 _plans: weakref.WeakKeyDictionary[GPT, tuple[tuple, DecodePlan]] = weakref.WeakKeyDictionary()
 
