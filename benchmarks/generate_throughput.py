@@ -9,8 +9,10 @@ with codeling fp32's tokens (codeling.bench.sampling says how).
         [--rounds 3] [--threads 1] [--compile] [--profile]
 
 Without --checkpoint, a randomly initialised model of --preset's shape with an 8,192-token
-vocabulary is used. --profile first prints where one generate call's time goes (matrix products vs
-the rest). Writes benchmarks/results/generate_throughput.json; prints the ratios last.
+vocabulary is used. --profile first prints where one generate call's time goes: matrix products,
+attention (SDPA in the prefill; in each step, the one-token path's batched products and softmax)
+and the rest. Writes benchmarks/results/generate_throughput.json (generate_throughput_PRESET.json
+for a random model of another preset than tiny); prints the ratios last.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from codeling.generate import Sampling, generate_ids
 from codeling.quantize import WEIGHTS, for_inference
 from codeling.train.checkpoint import load_checkpoint
 
-MATMULS = ("aten::addmm", "aten::mm", "aten::bmm", "quantized::linear_dynamic", "aten::_weight_int8pack_mm")
+MATMULS = ("aten::addmm", "aten::mm", "quantized::linear_dynamic", "aten::_weight_int8pack_mm")
+# The decode step's attention (model.one_token_attention); the prefill's is SDPA, counted by name.
+ATTENTION = ("aten::baddbmm", "aten::bmm", "aten::_softmax")
 
 
 def profile(model, batch: int, prompt_len: int, new_tokens: int) -> dict:
@@ -48,7 +52,7 @@ def profile(model, batch: int, prompt_len: int, new_tokens: int) -> dict:
     events = prof.key_averages()
     total = sum(e.self_cpu_time_total for e in events)
     matmul = sum(e.self_cpu_time_total for e in events if e.key in MATMULS)
-    attention = sum(e.self_cpu_time_total for e in events if "scaled_dot_product" in e.key)
+    attention = sum(e.self_cpu_time_total for e in events if e.key in ATTENTION or "scaled_dot_product" in e.key)
     return {
         "batch": batch,
         "ms_per_token_step": round(total / 1000 / new_tokens, 3),
@@ -136,7 +140,9 @@ def main() -> None:
         "results": results,
         "target_ratio": 1.5,
     }
-    path = save("generate_throughput", payload)
+    # A random model of another preset than tiny keeps its own file, beside tiny's.
+    own = args.checkpoint is None and args.preset != "tiny"
+    path = save(f"generate_throughput_{args.preset}" if own else "generate_throughput", payload)
     print(f"wrote {path}")
     for key, r in results.items():
         agree = r["agreement_with_codeling_fp32"]

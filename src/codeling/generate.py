@@ -41,8 +41,8 @@ class Sampling:
 
 def pick_next(logits: torch.Tensor, s: Sampling, generator: torch.Generator | None) -> torch.Tensor:
     """Next token per row from last-position logits (B, vocab)."""
-    if s.temperature == 0:
-        return logits.argmax(dim=-1)
+    if s.temperature == 0:  # max's indices: argmax's (the first of ties), and a little cheaper
+        return logits.max(dim=-1).indices
     logits = logits.float() / s.temperature
     if s.top_k is not None:
         kth = torch.topk(logits, min(s.top_k, logits.size(-1)), dim=-1).values[:, -1:]

@@ -17,6 +17,7 @@ GELU MLP, weight tying, scaled init) and adds what codeling's users ask for:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -88,6 +89,14 @@ def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch
     return rotated.type_as(x)
 
 
+def embed(idx: torch.Tensor, positions: torch.Tensor, wte: torch.Tensor, wpe: torch.Tensor | None, head_dim: int):
+    """Token (+ learned position) embeddings, and the rotary angles where positions are rotary."""
+    x = F.embedding(idx, wte)
+    if wpe is not None:
+        x = x + F.embedding(positions, wpe)
+    return x, rotary_angles(positions, head_dim) if wpe is None else None
+
+
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -105,17 +114,29 @@ class CausalSelfAttention(nn.Module):
             self.memory_k = nn.Parameter(torch.randn(config.n_head, config.n_memory, self.head_dim) * 0.02)
             self.memory_v = nn.Parameter(torch.randn(config.n_head, config.n_memory, self.head_dim) * 0.02)
 
+    def heads(self, qkv: torch.Tensor, rope) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """q, k, v (B, H, T, D) from c_attn's output (B, T, 3C), q and k as attention compares them."""
+        B, T, _ = qkv.shape
+        q, k, v = qkv.view(B, T, 3, self.n_head, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
+        q, k = project_qk(q, k, rope, self.config)
+        return q, k, v
+
+    def with_memory(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values with the memory slots in front (in the keys' dtype)."""
+        if not self.n_memory:
+            return k, v
+        B = k.shape[0]
+        k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
+        v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
+        return k, v
+
     def forward(self, x, rope, attn_mask, cache: KVCache | None, layer: int):
         B, T, C = x.shape
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q, k, v = (t.view(B, T, self.n_head, self.head_dim).transpose(1, 2) for t in (q, k, v))
-        q, k = project_qk(q, k, rope, self.config)
+        q, k, v = self.heads(self.c_attn(x), rope)
         if cache is not None:
             k, v = cache.store(layer, k, v)
             q = q.to(k.dtype)
-        if self.n_memory:
-            k = torch.cat((self.memory_k.expand(B, -1, -1, -1).to(k.dtype), k), dim=2)
-            v = torch.cat((self.memory_v.expand(B, -1, -1, -1).to(v.dtype), v), dim=2)
+        k, v = self.with_memory(k, v)
         dropout = self.dropout if self.training else 0.0
         if attn_mask is None:  # plain causal (a whole sequence) or one new token seeing every key: the fused fast path
             y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout, is_causal=T > 1, scale=self.scale)
@@ -231,11 +252,8 @@ class GPT(nn.Module):
         return torch.cat((memory, mask), dim=-1)
 
     def _embed(self, idx: torch.Tensor, positions: torch.Tensor):
-        """Token (+ learned position) embeddings, and the rotary angles where positions are rotary."""
-        x = self.wte(idx)
-        if self.wpe is not None:
-            x = x + self.wpe(positions)
-        rope = rotary_angles(positions, self.config.n_embd // self.config.n_head) if self.wpe is None else None
+        wpe = self.wpe.weight if self.wpe is not None else None
+        x, rope = embed(idx, positions, self.wte.weight, wpe, self.config.n_embd // self.config.n_head)
         return self.drop(x), rope
 
     def decode_step(
@@ -246,6 +264,7 @@ class GPT(nn.Module):
         Every shape is fixed whatever the position, so one compiled graph serves every step: the
         token's keys go to slot `cache.column`, and attention looks at the whole cache through
         `attend` (B, max_len), True for the slots a row may see (its real tokens, this one included).
+        Eager decoding runs DecodePlan instead: the same arithmetic, over the filled slots only.
         No checks that would need the values on the host: the caller (generate's Decoder) keeps
         positions inside the cache and the block.
         """
@@ -310,3 +329,95 @@ class GPT(nn.Module):
         # table is a lookup and does not.
         matmul_params = self.num_params() - (self.wpe.weight.numel() if self.wpe is not None else 0)
         return 6 * matmul_params + 12 * c.n_layer * c.n_embd * seq_len
+
+
+# The eager one-token step. A step of a small model is a few dozen small tensor ops, so on a CPU the
+# Python around them (nn.Module.__call__, the mask over the whole static cache, transposes) costs
+# as much as the arithmetic. The plan does the same arithmetic as decode_step in bare calls.
+
+
+def as_function(linear: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """x (N, in) -> (N, out) in one bare call. A float nn.Linear becomes mm / addmm on its weight
+    transposed; anything else (int8's dynamically quantised Linear) keeps its own forward, without
+    nn.Module.__call__. For a single row in fp32 on a CPU the product reads a contiguous transposed
+    copy, which MKL multiplies 15-30% faster than F.linear's transposed view (its sums round
+    differently in the last bits); at 8 rows the view is as fast and gives F.linear's very bits."""
+    if type(linear) is not nn.Linear:
+        return linear.forward
+    w = linear.weight.detach().t()
+    w_row = w.contiguous() if w.device.type == "cpu" and w.dtype == torch.float32 else w
+    if linear.bias is None:
+        return lambda x: torch.mm(x, w_row if x.shape[0] == 1 else w)
+    b = linear.bias.detach()
+    return lambda x: torch.addmm(b, x, w_row if x.shape[0] == 1 else w)
+
+
+def layer_norm_function(ln: nn.LayerNorm) -> Callable[[torch.Tensor], torch.Tensor]:
+    return lambda x: torch.layer_norm(x, ln.normalized_shape, ln.weight, ln.bias, ln.eps)
+
+
+def one_token_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor, scale: float):
+    """One query per row and head, q (B, H, 1, D), over the keys and values (B, H, L, D) there are:
+    softmax(q.k * scale + bias) @ v, with bias (B*H, 1, L) -inf where a row may not look. Reading
+    only the filled slots is the saving; as two batched products it is as fast as SDPA on them at
+    batch 1 and faster at batch 8 (measured at the tiny and era shapes)."""
+    B, H, L, D = k.shape
+    scores = torch.baddbmm(bias, q.reshape(B * H, 1, D), k.reshape(B * H, L, D).transpose(1, 2), alpha=scale)
+    return torch.bmm(scores.softmax(dim=-1), v.reshape(B * H, L, D)).view(B, H, 1, D)
+
+
+def block_function(block: Block, layer: int) -> Callable:
+    """Block `layer`'s one-token step as a plain function of x (B, C)."""
+    attn, mlp = block.attn, block.mlp
+    ln_1, ln_2 = layer_norm_function(block.ln_1), layer_norm_function(block.ln_2)
+    c_attn, attn_proj = as_function(attn.c_attn), as_function(attn.c_proj)
+    c_fc, mlp_proj = as_function(mlp.c_fc), as_function(mlp.c_proj)
+    scale = attn.scale or attn.head_dim**-0.5
+    approximate = mlp.gelu.approximate
+
+    def step(x: torch.Tensor, rope, bias: torch.Tensor, cache: KVCache, filled: int) -> torch.Tensor:
+        B, C = x.shape
+        q, k, v = attn.heads(c_attn(ln_1(x)).view(B, 1, 3 * C), rope)
+        k, v = cache.store(layer, k, v)
+        # Only the slots written so far, this token's included: the rest of the cache is empty.
+        k, v = attn.with_memory(k[:, :, :filled], v[:, :, :filled])
+        y = one_token_attention(q.to(k.dtype), k, v, bias, scale).to(x.dtype).view(B, C)
+        x = x + attn_proj(y)
+        return x + mlp_proj(F.gelu(c_fc(ln_2(x)), approximate=approximate))
+
+    return step
+
+
+class DecodePlan:
+    """GPT.decode_step for eager decoding, built once per set of weights (the decoder keeps one per
+    model and rebuilds it when the weights change): each block as a plain function, attention over
+    the cache's filled slots only. Its shapes grow with the position, so a compiled step (one graph
+    for every position) uses decode_step instead. Holds the model's tensors and blocks, never the
+    GPT itself, so that the decoder's cache of plans, keyed weakly on the model, lets it go."""
+
+    def __init__(self, model: GPT):
+        c = model.config
+        self.n_head, self.head_dim, self.n_memory = c.n_head, c.n_embd // c.n_head, c.n_memory
+        self.wte = model.wte.weight.detach()
+        self.wpe = model.wpe.weight.detach() if model.wpe is not None else None
+        self.blocks = [block_function(block, layer) for layer, block in enumerate(model.blocks)]
+        self.ln_f = layer_norm_function(model.ln_f)
+        self.lm_head = as_function(model.lm_head)
+
+    def attention_bias(self, attend: torch.Tensor, filled: int, dtype: torch.dtype) -> torch.Tensor:
+        """(B*H, 1, memory + filled): 0 where a row may look, -inf on its padding; made once a step."""
+        B = attend.shape[0]
+        bias = torch.zeros((B, self.n_memory + filled), dtype=dtype, device=attend.device)
+        bias[:, self.n_memory :].masked_fill_(~attend[:, :filled], float("-inf"))
+        return bias[:, None, None].expand(B, self.n_head, 1, -1).reshape(B * self.n_head, 1, -1)
+
+    def __call__(self, idx: torch.Tensor, positions: torch.Tensor, attend: torch.Tensor, cache: KVCache):
+        """As GPT.decode_step: logits (B, vocab) for one new token per row, written at cache.column,
+        which must be slot cache.length."""
+        x, rope = embed(idx, positions, self.wte, self.wpe, self.head_dim)
+        filled = cache.length + 1
+        bias = self.attention_bias(attend, filled, cache.keys[0].dtype)
+        x = x.view(idx.shape[0], -1)
+        for block in self.blocks:
+            x = block(x, rope, bias, cache, filled)
+        return self.lm_head(self.ln_f(x))

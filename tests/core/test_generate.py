@@ -1,6 +1,9 @@
+import gc
+
 import pytest
 import torch
 
+import codeling.decoder as decoder
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_ids, generate_text
@@ -91,3 +94,42 @@ def test_lighter_weights_are_copies_that_generate():
     assert generate_ids(for_inference(model, "bf16"), prompt, Sampling(5, temperature=0))[0][:2] == fp32[0][:2]
     with pytest.raises(CodelingError, match="Unknown weights"):
         for_inference(model, "fp8")
+
+
+def test_decode_plan_is_kept_per_model_and_rebuilt_when_the_weights_change():
+    model, tok = model_and_tokenizer(positions="rotary", n_memory=2)
+    prompts = [tok.encode("abc"), tok.encode("xyz hh a")]
+    before = generate_ids(model, prompts, Sampling(20, temperature=0))
+    plan = decoder.decode_plan(model)
+    assert decoder.decode_plan(model) is plan  # same weights: the same plan
+    with torch.no_grad():  # in place, as an optimiser step does: the plan's copies are stale
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.3)
+    assert decoder.decode_plan(model) is not plan
+    after = generate_ids(model, prompts, Sampling(20, temperature=0))
+    assert after != before and after == [greedy_without_cache(model, p, 20) for p in prompts]
+    # Loading other weights (here the first model's, into a fresh one) rebuilds it too.
+    twin, _ = model_and_tokenizer(positions="rotary", n_memory=2)
+    assert generate_ids(twin, prompts, Sampling(20, temperature=0)) == before
+    twin.load_state_dict(model.state_dict())
+    assert generate_ids(twin, prompts, Sampling(20, temperature=0)) == after
+    # The cache holds no model alive.
+    n = len(decoder._plans)
+    del model, twin
+    gc.collect()
+    assert len(decoder._plans) == n - 2
+
+
+def test_a_failing_compiled_step_falls_back_to_the_eager_plan(monkeypatch):
+    model, tok = model_and_tokenizer()
+    prompts = [tok.encode("abc"), tok.encode("h")]
+    eager = generate_ids(model, prompts, Sampling(12, temperature=0))
+
+    def broken(*args):
+        raise RuntimeError("no compiler here\nmore detail")
+
+    monkeypatch.setattr(decoder, "_compiled", {"default": broken})
+    monkeypatch.setattr(decoder, "compile_errors", {})
+    assert generate_ids(model, prompts, Sampling(12, temperature=0), compile=True) == eager
+    assert decoder.compile_errors == {"default": "RuntimeError: no compiler here"}
+    assert decoder.compiled_step(torch.device("cpu")) is None  # later calls go straight to eager

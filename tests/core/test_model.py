@@ -3,7 +3,7 @@ import torch
 
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
-from codeling.model import GPT
+from codeling.model import GPT, DecodePlan
 
 
 def small(**kw) -> GPT:
@@ -78,6 +78,37 @@ def test_static_decode_step_equals_full_forward(kw):
             logits = model.decode_step(idx[:, t : t + 1], torch.full((2, 1), t), attend, cache)
             assert torch.allclose(logits, full[:, t], atol=1e-5)
             cache.column += 1
+
+
+@pytest.mark.parametrize("kw", VARIANTS)
+@pytest.mark.parametrize("batch", [1, 3])
+def test_decode_plan_equals_the_static_decode_step(kw, batch):
+    # The eager plan (bare calls, attention over the filled slots only) against decode_step (the
+    # whole cache through a mask), step by step from one prefill, with a left-padded first row.
+    model = small(**kw)
+    idx = torch.randint(1, 50, (batch, 20))
+    key_mask = torch.ones(batch, 8, dtype=torch.bool)
+    key_mask[0, :3] = batch == 1  # a single row is not padded
+    positions = (key_mask.long().cumsum(1) - 1).clamp(min=0)
+    caches = [model.new_cache(batch, 24), model.new_cache(batch, 24)]
+    plan = DecodePlan(model)
+    with torch.no_grad():
+        for cache in caches:
+            model(idx[:, :8], positions=positions, key_mask=key_mask, cache=cache)
+            cache.column = torch.tensor([8])
+        attend = torch.zeros(batch, 24, dtype=torch.bool)
+        attend[:, :8] = key_mask
+        position = positions[:, -1:]
+        for t in range(8, 20):
+            attend[:, t] = True
+            position = position + 1
+            static = model.decode_step(idx[:, t : t + 1], position, attend, caches[0])
+            eager = plan(idx[:, t : t + 1], position, attend, caches[1])
+            assert torch.allclose(eager, static, atol=1e-5)
+            for cache in caches:
+                cache.column += 1
+                cache.length += 1
+    assert torch.allclose(caches[0].keys[1], caches[1].keys[1], atol=1e-6)
 
 
 def test_memory_tokens_are_used():
