@@ -208,7 +208,8 @@ def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
     assert both.returncode == 2 and "oracle" in both.stderr and not (tmp_path / "b").exists()
     run = tmp_path / "smoke"
     # Both rules in one run: a round of expert iteration, then a GRPO round from its model.
-    sets = ["--set", "reward=graded", "--set", "anchor=0.5", "--set", "rounds=2", "--set", "sft_rounds=1"]
+    sets = ["--set", "reward=graded", "--set", "anchor=0.5", "--set", "replay=0.5"]
+    sets += ["--set", "rounds=2", "--set", "sft_rounds=1"]
     done = codeling("improve", "--preset", "smoke", "--update", "grpo", *sets, "--out", str(run))
     assert done.returncode == 0, done.stderr
     first, row = (json.loads(line) for line in (run / "rounds.jsonl").read_text().splitlines()[1:])
@@ -218,6 +219,8 @@ def test_grpo_runs_from_the_entry_point_and_refuses_what_it_cannot_do(tmp_path):
     assert found["groups"] == row["samples"] // 2 and found["mean_reward"] is not None
     # The anchor: one seed reference for every sampled example the update learns from.
     assert found["anchor_examples"] == found["groups_with_signal"] * 2
+    # The replay: as many of round 1's kept solutions, when it kept any.
+    assert found["replay_examples"] == (found["anchor_examples"] if first["dataset_size"] else 0)
     alone = codeling("improve", "--out", str(tmp_path / "c"), "--set", "sft_rounds=1")
     assert alone.returncode == 2 and "update=grpo" in alone.stderr and not (tmp_path / "c").exists()
     # train.kl is the policy update's: the base model, trained first, has no model to be near.
@@ -238,3 +241,37 @@ def test_a_grpo_run_may_reuse_a_base_model_trained_without_its_policy_settings()
     policy = load("smoke", overrides=["update=grpo", "train.kl=0.04", "train.clip=0.1"])
     assert base_settings(plain) == base_settings(policy)
     assert base_settings(plain) != base_settings(load("smoke", overrides=["model.n_layer=2"]))
+
+
+def test_replay_mixes_earlier_rounds_kept_solutions_in_at_their_advantage(tmp_path):
+    from types import SimpleNamespace
+
+    from codeling.improve.grpo import policy_data
+    from codeling.improve.store import Store
+
+    tokenizer = learn_tokenizer([TEXT], 300)
+    model, config = tiny_model(tokenizer.vocab_size)
+    checkpoint = save_checkpoint(tmp_path / "ckpt", model, config, tokenizer)
+    store = Store(tmp_path / "dataset.sqlite")
+    store.add_tasks(
+        [{"task_id": "t", "entry_point": "f", "prompt": "def f(x):\n", "tests": "assert f(1) == 2"}], "x", 1
+    )
+    task = store.tasks()[0].id
+
+    def checked_round(r: int, verdicts: dict[str, str]) -> None:
+        store.add_samples(r, f"model-{r}", {task: list(verdicts)})
+        rows = store.round_samples(r)
+        store.record_checks(
+            [(row["sample"], verdicts[row["completion"]], 0.1, row["completion"], 1.0, False) for row in rows]
+        )
+        store.add_version(r, [row["sample"] for row in rows if verdicts[row["completion"]] == "passed"])
+
+    checked_round(1, {"    return x + 1\n": "passed"})
+    checked_round(2, {"    return 1 + x\n": "passed", "    return x\n": "failed_test"})
+    settings = load("smoke", overrides=["update=grpo", "anchor=0", "replay=2", "follow_plan=false"])
+    seed = ([("def f(x):\n", "    return x + 1\n")],) * 2
+    found = policy_data(SimpleNamespace(settings=settings, store=store), 2, checkpoint, tmp_path / "data", seed)
+    # Two sampled examples (one group with signal), as many replayed from round 1's version, no anchor.
+    assert (found["groups_with_signal"], found["replay_examples"], found["anchor_examples"]) == (1, 2, 0)
+    advantages_seen = Shards(tmp_path / "data").split("train").advantage
+    assert sorted(set(np.round(advantages_seen[advantages_seen != 0], 3))) == [-0.5, 0.5, 2.0]

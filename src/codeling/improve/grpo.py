@@ -20,6 +20,9 @@ in the sandbox, as expert iteration does. Then, instead of fine-tuning on what w
                1 + eps) and stops pushing once it is above, so the seed set holds what it taught
                (what expert iteration's 50/50 mix does; without it the update unlearnt the short
                chains, docs/RESULTS.md)
+    replay     optionally (`replay` > 0) as many of the earlier rounds' kept solutions, each with that
+               constant advantage, the same way: what expert iteration's growing dataset gives it and
+               an on-policy round alone does not see
     update     the trainer's `policy` objective (train/policy.py) on these examples, from the
                round's model: optimizer, precision, checkpoints, resume, metrics as every training
 """
@@ -118,10 +121,15 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list
         for row, advantage in zip(rows, found):
             examples.append(policy_example(tokenizer, row["prompt"], row["completion"], advantage, s.model.block_size))
     sampled = len(examples)
-    if s.anchor and sampled:
-        rng = random.Random(s.seed * 1000 + r)
-        for prompt, reference in draw(seed_pairs[0], sampled, rng):
-            examples.append(policy_example(tokenizer, prompt, reference, s.anchor, s.model.block_size))
+    # The constant-advantage examples: the seed set (anchor) and earlier rounds' kept solutions (replay).
+    earlier = [v["version"] for v in run.store.versions() if v["round"] < r]
+    kept = [(k.prompt, k.completion) for k in run.store.version_samples(max(earlier))] if earlier else []
+    mixes = {"anchor": (seed_pairs[0], s.anchor, 0), "replay": (kept, s.replay, 500)}
+    mixed_in = {}
+    for name, (pairs, advantage, salt) in mixes.items():
+        chosen = draw(pairs, sampled, random.Random(s.seed * 1000 + r + salt)) if advantage and pairs else []
+        examples += [policy_example(tokenizer, p, c, advantage, s.model.block_size) for p, c in chosen]
+        mixed_in[name] = len(chosen)
     temperature = max(s.temperature, 1e-3)  # as training_config gives the policy update
     logps = completion_logps(checkpoint, [(ids, start) for ids, start, _ in examples], temperature)
     train = policy_arrays(examples, logps)
@@ -134,7 +142,8 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list
         "groups": len(groups),
         "groups_with_signal": len(groups) - silent,
         "mean_completion_tokens": float(np.mean(lengths)) if lengths else None,
-        "anchor_examples": len(examples) - sampled,
+        "anchor_examples": mixed_in["anchor"],
+        "replay_examples": mixed_in["replay"],
     }
 
 

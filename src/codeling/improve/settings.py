@@ -93,6 +93,9 @@ class ImproveSettings(Training):
     anchor: float = Field(
         1.0, ge=0, le=10, description="grpo: the advantage of seed references mixed 1:1 into the update (0: none)"
     )
+    replay: float = Field(
+        0.0, ge=0, le=10, description="grpo: the advantage of earlier rounds' kept solutions mixed 1:1 into the update"
+    )
     policy_lr: float = Field(3e-4, gt=0, le=1, description="grpo: the learning rate of the policy update")
     control: bool = Field(False, description="fine-tune on the seed set alone, same steps: the control run")
 
