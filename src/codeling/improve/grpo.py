@@ -122,7 +122,7 @@ def policy_data(run, r: int, checkpoint: Path, out: Path, seed_pairs: tuple[list
             examples.append(policy_example(tokenizer, row["prompt"], row["completion"], advantage, s.model.block_size))
     sampled = len(examples)
     # The constant-advantage examples: the seed set (anchor) and earlier rounds' kept solutions (replay).
-    earlier = [v["version"] for v in run.store.versions() if v["round"] < r]
+    earlier = [v["version"] for v in run.store.versions() if v["round"] < r] if s.replay else []
     kept = [(k.prompt, k.completion) for k in run.store.version_samples(max(earlier))] if earlier else []
     mixes = {"anchor": (seed_pairs[0], s.anchor, 0), "replay": (kept, s.replay, 500)}
     mixed_in = {}
