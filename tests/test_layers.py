@@ -8,7 +8,7 @@ import codeling
 
 PACKAGE = Path(codeling.__file__).parent
 LAYERS = {
-    "base": ["errors", "atomic", "digest", "files"],
+    "base": ["errors", "atomic", "digest", "files", "rundir"],
     "exec": ["sandbox"],
     "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from codeling import rundir
 from codeling.digest import sha256_file
 from codeling.tokenizers import CharTokenizer
-from codeling.train import rundir
 
 from .conftest import codeling, tiny_checkpoint
 

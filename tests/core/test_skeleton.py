@@ -85,7 +85,7 @@ def test_split_batch_refuses_what_cannot_be_shared_evenly():
 
 
 def test_out_must_be_empty_or_absent_with_one_remedy(tmp_path):
-    from codeling.train import rundir
+    from codeling import rundir
 
     rundir.refuse_occupied(tmp_path / "absent")
     (tmp_path / "empty").mkdir()

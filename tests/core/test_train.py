@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import torch
 
+from codeling import rundir
 from codeling.config import load_config
 from codeling.data.text import text_to_shards
 from codeling.errors import CodelingError
 from codeling.train import checkpoint as ckpt
-from codeling.train import rundir
 from codeling.train.trainer import train
 
 from .conftest import TINY
@@ -79,7 +79,8 @@ from codeling import atomic
 from codeling.config import load_config
 from codeling.model import GPT
 from codeling.tokenizers import CharTokenizer
-from codeling.train import checkpoint as ckpt, rundir
+from codeling import rundir
+from codeling.train import checkpoint as ckpt
 
 point, run = sys.argv[1], Path(sys.argv[2])
 cfg = load_config(preset="tiny", overrides=["model.vocab_size=64", "model.n_embd=64", "model.n_layer=2"])

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
+from codeling import rundir
 from codeling.config import load_config
 from codeling.data.batches import BatchSampler
 from codeling.data.shards import Shards
 from codeling.train import checkpoint as ckpt
-from codeling.train import rundir
 from codeling.train.distributed import World, batch_rows
 from codeling.train.trainer import train
 

@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeling import rundir
 from codeling.errors import CodelingError
-from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint, resolve
 
 

@@ -12,10 +12,9 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeling import files
+from codeling import files, rundir
 from codeling.app.markup import plain
 from codeling.errors import CodelingError
-from codeling.train import rundir
 
 LOGS = (rundir.METRICS, "rounds.jsonl", rundir.LINEAGE, rundir.CONFIG_YAML)
 LOG_BYTES = 16 * files.MB  # a longer log is shown from its last 16 MB

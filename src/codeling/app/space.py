@@ -15,9 +15,8 @@ from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 import codeling
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.errors import CodelingError
-from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint, save_checkpoint
 
 APP = '''"""A codeling model's Write-code page. Run it with `python app.py`; it needs no network."""

@@ -125,9 +125,9 @@ def datahack(
 ) -> dict:
     """A short `codeling tinypy datahack` run: its accuracy, and minutes to 99% projected from the
     accuracy of its checkpoints (four, spread over the budget) against training time."""
+    from codeling.rundir import read_jsonl
     from codeling.tinypy.evaluate import evaluate_tinypy
     from codeling.tinypy.recipes import datahack_plan, run_recipe
-    from codeling.train.rundir import read_jsonl
 
     every = max(minutes / 4, 0.01)
     spread = (f"checkpoint.every_minutes={every}", "checkpoint.keep_last=5", "checkpoint.every_steps=1000000")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from codeling import rundir
 from codeling.cli.progress import console
-from codeling.train import rundir
 
 
 def plot_cmd(

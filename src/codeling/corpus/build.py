@@ -18,14 +18,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.corpus.dedup import Deduplicator
 from codeling.corpus.filters import Examined, FilterSettings, examine, examine_many
 from codeling.corpus.ingest import RawDocument, Source, count_documents, default_sources, iter_documents
 from codeling.corpus.reader import FORMAT
 from codeling.digest import sha256_stream, sha256_text
 from codeling.errors import CodelingError
-from codeling.train import rundir
 from codeling.train.progress import Progress, Report
 
 FORMAT_VERSION = 1

@@ -6,8 +6,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from codeling import rundir
 from codeling.errors import CodelingError
-from codeling.train import rundir
 
 FORMAT = "codeling-corpus"
 

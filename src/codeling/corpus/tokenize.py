@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
+from codeling import rundir
 from codeling.corpus.reader import iter_texts, read_manifest
 from codeling.data.shards import SplitArrays, token_dtype, write_shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer
-from codeling.train import rundir
 from codeling.train.progress import Progress, Report
 
 

@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer, load_tokenizer
-from codeling.train import rundir
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "val")

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeling import rundir
 from codeling.errors import CodelingError
-from codeling.train import rundir
 from codeling.train.progress import Progress, Report
 
 CHUNK_TOKENS = 1 << 20  # shard tokens decoded at a time where there is no end-of-text token

@@ -8,7 +8,7 @@
       tokenizer.json
       manifest.json        sha256 of each file
 
-Written through train/rundir.py like single-model checkpoints: a temporary directory renamed into
+Written through rundir.py like single-model checkpoints: a temporary directory renamed into
 place, and resume takes the newest one whose files match their manifest.
 """
 
@@ -20,11 +20,11 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from codeling import rundir
 from codeling.config import Config, validate
 from codeling.evolve.population import Population
 from codeling.tokenizers import Tokenizer
 from codeling.train import checkpoint as ckpt
-from codeling.train import rundir
 
 WEIGHTS = "population.safetensors"
 STATE = "state.pt"

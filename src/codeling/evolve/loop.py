@@ -24,20 +24,20 @@ from pathlib import Path
 import torch
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.config import PRESETS, Config, LogConfig, TrainConfig, load_settings
 from codeling.data.batches import BatchSampler
 from codeling.errors import CodelingError
 from codeling.evolve import checkpoint as pckpt
 from codeling.evolve.pbt import Hyper, Range, default_space, generation_rng, initial_hypers, ranking, select
 from codeling.evolve.population import Population
+from codeling.rundir import JsonlLog, read_jsonl
 from codeling.tokenizers import load_tokenizer
 from codeling.train import checkpoint as ckpt
-from codeling.train import rundir, skeleton
+from codeling.train import skeleton
 from codeling.train.distributed import World, pick_device
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report
-from codeling.train.rundir import JsonlLog, read_jsonl
 from codeling.train.schedule import learning_rate
 from codeling.train.skeleton import BatchSplit, RunData, StopFlag
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from codeling import rundir
 from codeling.errors import CodelingError
-from codeling.train import rundir
 from codeling.train.metrics import read_metrics
 
 

@@ -24,14 +24,14 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.config import Config, to_yaml, validate
 from codeling.errors import CodelingError
 from codeling.evolve import checkpoint as pckpt
 from codeling.evolve.loop import EvolveResult, EvolveSettings
 from codeling.evolve.pbt import Decision, Hyper, Range, default_space, initial_hypers, ranking
 from codeling.train import checkpoint as ckpt
-from codeling.train import rundir, skeleton
+from codeling.train import skeleton
 from codeling.train.progress import Progress, Report
 
 HYPERS = tuple(Hyper.__dataclass_fields__)

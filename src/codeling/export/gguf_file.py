@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.errors import CodelingError
 from codeling.export.card import Target, model_card, modelfile
 from codeling.export.gguf_vocab import write_vocab
@@ -28,7 +28,6 @@ from codeling.export.hf import loaded_checkpoint
 from codeling.export.mapping import gguf_mapping
 from codeling.export.neox import qkv_rows_for_half_rotary
 from codeling.model import GPT
-from codeling.train import rundir
 
 GGUF_TYPES = ("f32", "f16", "q8_0")
 ARCH = {"gpt2": "gpt2", "gpt_neox": "gptneox"}

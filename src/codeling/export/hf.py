@@ -11,12 +11,11 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.export import gpt2, neox, remote
 from codeling.export.card import Target, model_card
 from codeling.export.hf_tokenizer import write_tokenizer
 from codeling.export.mapping import hf_mapping
-from codeling.train import rundir
 from codeling.train.checkpoint import Loaded, load_checkpoint
 
 WRITERS = {"gpt2": gpt2, "gpt_neox": neox, "codeling": remote}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codeling import rundir
 from codeling.config import PRESETS as config_presets
 from codeling.config import Training, deep_merge, load_settings, validate
 from codeling.data.shards import SplitArrays, write_shards
@@ -26,7 +27,6 @@ from codeling.helper import fixdata, words
 from codeling.helper.explain import Problem
 from codeling.helper.rules import Candidate
 from codeling.tokenizers.bpe import BPETokenizer
-from codeling.train import rundir
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.progress import Report
 from codeling.train.trainer import train

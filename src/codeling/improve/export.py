@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.errors import CodelingError
 from codeling.improve import data as improve_data
 from codeling.improve.store import Store
 from codeling.tokenizers import load_tokenizer
-from codeling.train import rundir
 
 FORMATS = ("jsonl", "shards")
 

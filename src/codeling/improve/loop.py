@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
 from codeling.evals.tasks import Task
@@ -41,11 +41,10 @@ from codeling.improve.backends import make_backend
 from codeling.improve.run import ImproveRun, Interrupted
 from codeling.improve.settings import ImproveSettings, from_saved, to_json, training_config
 from codeling.improve.store import Store
+from codeling.rundir import JsonlLog
 from codeling.tokenizers import load_tokenizer
-from codeling.train import rundir
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report, ignore
-from codeling.train.rundir import JsonlLog
 from codeling.train.trainer import train
 
 MARKER = "improve.json"  # the run's settings; its presence makes a directory an improve run

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from codeling.errors import CodelingError
-from codeling.train.rundir import read_jsonl
+from codeling.rundir import read_jsonl
 
 
 def pyplot():

@@ -13,14 +13,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeling import rundir
 from codeling.evals.tasks import Task
 from codeling.generate import Sampling
 from codeling.improve.settings import ImproveSettings
 from codeling.improve.store import Store
-from codeling.train import rundir
+from codeling.rundir import JsonlLog
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report
-from codeling.train.rundir import JsonlLog
 from codeling.train.skeleton import StopFlag
 
 CHECK_TIMEOUT_S = 5.0  # a sample and its tests, in the sandbox

@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.data.shards import Shards, SplitArrays, write_shards
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
@@ -26,7 +26,6 @@ from codeling.tinypy.reader import SampleIssue, read_file
 from codeling.tinypy.sample import OUTPUT_HEADER, Sample, normalise_program
 from codeling.tinypy.trace import CODE_HEADER, output_from_trace, split_trace, trace_text
 from codeling.tokenizers.tinypy import TinyPyTokenizer
-from codeling.train import rundir
 from codeling.train.progress import Progress, Report
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.config import PRESETS, Config, Training, deep_merge, load_settings, preset_tree
 from codeling.errors import CodelingError
 from codeling.tinypy import grammars
@@ -35,7 +35,6 @@ from codeling.tinypy.evaluate import TinyPyReport, evaluate_tinypy
 from codeling.tinypy.generator import generate
 from codeling.tinypy.sample import format_samples
 from codeling.tokenizers.tinypy import TinyPyTokenizer
-from codeling.train import rundir
 from codeling.train.distributed import pick_device
 from codeling.train.plot import plot_run
 from codeling.train.progress import Report, restaged

@@ -23,12 +23,11 @@ import numpy as np
 import torch
 from safetensors.torch import load_model, save_model
 
-from codeling import files
+from codeling import files, rundir
 from codeling.config import Config, validate
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.tokenizers import Tokenizer, load_tokenizer
-from codeling.train import rundir
 
 WEIGHTS = "model.safetensors"
 STATE = "trainer_state.pt"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import torch
 
+from codeling import rundir
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
-from codeling.train import rundir
-from codeling.train.rundir import JsonlLog, read_jsonl
+from codeling.rundir import JsonlLog, read_jsonl
 
 # Dense bf16/fp16 tensor-core peaks in TFLOP/s, without sparsity, by a substring of the device name.
 PEAK_TFLOPS = {

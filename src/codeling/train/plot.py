@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeling.train import rundir
+from codeling import rundir
 from codeling.train.metrics import read_metrics
 
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import torch
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.config import Config, LogConfig, load_config, to_yaml
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.tokenizers import Tokenizer
-from codeling.train import distributed, rundir
+from codeling.train import distributed
 from codeling.train.distributed import World
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report, ignore

@@ -26,13 +26,14 @@ from pathlib import Path
 
 import torch
 
+from codeling import rundir
 from codeling.config import Config
 from codeling.data.batches import BatchSampler
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
 from codeling.model import GPT
 from codeling.train import checkpoint as ckpt
-from codeling.train import distributed, rundir, skeleton
+from codeling.train import distributed, skeleton
 from codeling.train.distributed import Parallel, World, from_env, pick_device
 from codeling.train.metrics import MetricsLog, peak_flops
 from codeling.train.optim import make_optimizer

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.tinypy.sample import Sample, format_samples
 from codeling.tinypy.selflabel import measure, runs
 from codeling.tinypy.selflabel.mix import round_mix, write_examples
@@ -32,7 +32,6 @@ from codeling.tinypy.selflabel.programs import ProgramSets
 from codeling.tinypy.selflabel.sampling import sample_answers
 from codeling.tinypy.selflabel.settings import SelfLabel
 from codeling.tinypy.selflabel.vote import label
-from codeling.train import rundir
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.distributed import pick_device
 from codeling.train.progress import Report, restaged

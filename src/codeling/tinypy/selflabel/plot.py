@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from codeling.errors import CodelingError
-from codeling.train.rundir import read_jsonl
+from codeling.rundir import read_jsonl
 
 
 def plot_selflabel(run_dir: str | Path, out: str | Path | None = None) -> Path:

@@ -13,12 +13,11 @@ import json
 import shutil
 from pathlib import Path
 
-from codeling import atomic
+from codeling import atomic, rundir
 from codeling.errors import CodelingError
 from codeling.tinypy.reader import read_file
 from codeling.tinypy.sample import Sample
 from codeling.tinypy.selflabel.settings import SelfLabel
-from codeling.train import rundir
 
 SETTINGS = "selflabel.json"
 ROUNDS = "rounds.jsonl"
