@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from codeling.rl import route
 from codeling.rl.car import Cars, CarSettings
+from codeling.rl.dqn import DQNSettings, select_actions
 from codeling.rl.maps import World
 from codeling.rl.train import CarPolicy, world_of
 
@@ -34,12 +36,14 @@ def greedy_rollout(
     steps: int = 1000,
     seed: int = 0,
     car: CarSettings | None = None,
+    tau: float | None = None,
 ) -> Rollout:
     """Drive `policy`'s greedy car (argmax Q) for `steps` steps on `world` (None: the map and
     targets it was trained on), starting on the last target facing a random direction (from
     `seed`) with goal A1, so it should visit A1, A2, A3, A1, ... `car` overrides the car's
-    settings (e.g. another boundary_signal); by default the ones it was trained with. Draw it
-    with rl/draw.py's rollout_frames."""
+    settings (e.g. another boundary_signal); by default the ones it was trained with. `tau`: drive
+    by sampling softmax(Q / tau) (seeded by `seed`) instead of greedily, as the course's car drives.
+    Draw it with rl/draw.py's rollout_frames."""
     world = world or world_of(policy.settings)
     cars = Cars(world, car or policy.settings.car, 1)
     rng = np.random.default_rng(seed)
@@ -47,7 +51,11 @@ def greedy_rollout(
     positions, angles, sensors, goals = [cars.pos[0].copy()], [cars.angle[0]], [cars.sensor_points()[0]], [0]
     on_road, wall, rewards, reached = [], [], [], []
     for t in range(steps):
-        r = cars.step(policy.act(obs))
+        if tau is None:
+            action = policy.act(obs)
+        else:
+            action, _ = select_actions(torch.from_numpy(policy.q(obs)), DQNSettings(tau=tau), rng)
+        r = cars.step(action)
         obs = r.obs
         positions.append(cars.pos[0].copy())
         angles.append(cars.angle[0])
@@ -90,8 +98,11 @@ def rollout_figures(rollout: Rollout, world: World, fields: np.ndarray, road_spe
     }
 
 
-def evaluate_car(policy: CarPolicy, world: World | None = None, steps: int = 1000, seeds: int = 3) -> dict:
-    """The greedy car on `world` (None: its own map), one rollout per seed 0..seeds-1: each seed's
+def evaluate_car(
+    policy: CarPolicy, world: World | None = None, steps: int = 1000, seeds: int = 3, tau: float | None = None
+) -> dict:
+    """The greedy car (or with `tau`, the softmax car) on `world` (None: its own map), one rollout
+    per seed 0..seeds-1: each seed's
     figures (rollout_figures) and their means. `in_order` is True when every seed reached the
     targets as A1, A2, A3, A1, ... (the goal only moves on in order, so this checks the bookkeeping)."""
     world = world or world_of(policy.settings)
@@ -99,7 +110,7 @@ def evaluate_car(policy: CarPolicy, world: World | None = None, steps: int = 100
     fields = route.road_fields(world, car.goal_distance)
     route.check_connected(world, fields)
     per_seed = [
-        rollout_figures(greedy_rollout(policy, world, steps, seed), world, fields, car.road_speed)
+        rollout_figures(greedy_rollout(policy, world, steps, seed, tau=tau), world, fields, car.road_speed)
         for seed in range(seeds)
     ]
     k = len(world.targets)

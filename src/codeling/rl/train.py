@@ -134,8 +134,11 @@ def _loop(settings, out, state: State, log, report, minutes, steps, stop, clock)
     last_save = start
     window = _Window()
     checkpoint = None
+    budget = budget_s if minutes is not None else None
     report(
-        Progress("start", state.step, {"cars": n, "budget_s": budget_s if minutes else None, "max_steps": steps or 0})
+        Progress(
+            "start", state.step, {"cars": n, "budget_s": budget, "max_steps": steps or 0, "seconds": state.seconds}
+        )
     )
     stopped = "done"
     while True:
