@@ -67,17 +67,20 @@ def train_cmd(
     resume: bool = options.RESUME,
 ):
     """Train the car's DQN; Ctrl+C saves, --resume continues."""
+    from codeling.rl.maps import load_world
     from codeling.rl.settings import load_drive_settings
-    from codeling.rl.train import run_settings, train_car
-    from codeling.train.skeleton import StopFlag
 
     if minutes <= 0:
         raise CodelingError("--minutes must be positive, e.g. --minutes 5.")
     overrides = [*set_, *_map_overrides(map_, targets), *([f"seed={seed}"] if seed is not None else [])]
+    if not resume:  # a bad map or target is refused here, before torch is even imported
+        settings = load_drive_settings(preset, config, overrides)
+        load_world(settings.map, settings.targets)
+    from codeling.rl.train import run_settings, train_car
+    from codeling.train.skeleton import StopFlag
+
     if resume:
         settings = run_settings(out, preset, config, overrides)
-    else:
-        settings = load_drive_settings(preset, config, overrides)
     with StopFlag() as flag, DriveBars() as bars:
         result = train_car(
             settings, out, minutes=minutes, resume=resume, progress=bars, stop=lambda: flag.signal is not None

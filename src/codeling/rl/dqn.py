@@ -10,33 +10,12 @@ the car *more* random (tau larger). Here softmax(Q / tau): tau -> 0 is greedy, t
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import torch
 import torch.nn.functional as F
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
-
-class DQNSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    hidden: list[int] = Field([30, 30], description="hidden layer widths: [30] the course's, [30, 30] one more layer")
-    policy: Literal["softmax", "epsilon"] = "softmax"
-    tau: float = Field(0.01, ge=0, le=1e6, description="softmax temperature (the course's T=100 is tau=0.01)")
-    epsilon_start: float = Field(1.0, ge=0, le=1)
-    epsilon_end: float = Field(0.05, ge=0, le=1)
-    epsilon_steps: int = Field(20_000, ge=1, description="car steps over which epsilon falls linearly")
-    gamma: float = Field(0.9, ge=0, lt=1)
-    lr: float = Field(1e-3, gt=0, le=1)
-    batch: int = Field(100, ge=1, le=100_000)
-    memory: int = Field(100_000, ge=1, le=100_000_000, description="replay transitions kept (oldest out)")
-    target_update: int = Field(
-        0, ge=0, description="learning steps between target-network copies; 0: no target network"
-    )
-    learning_starts: int = Field(1_000, ge=0, description="transitions stored before the first learning step")
-    updates_per_step: int = Field(1, ge=1, le=1000, description="learning steps per step of all cars")
+from codeling.rl.settings import DQNSettings
 
 
 class QNetwork(nn.Module):

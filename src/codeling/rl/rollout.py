@@ -10,8 +10,9 @@ import torch
 
 from codeling.rl import route
 from codeling.rl.car import Cars, CarSettings
-from codeling.rl.dqn import DQNSettings, select_actions
+from codeling.rl.dqn import select_actions
 from codeling.rl.maps import World
+from codeling.rl.settings import DQNSettings
 from codeling.rl.train import CarPolicy, world_of
 
 
