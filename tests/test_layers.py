@@ -12,7 +12,7 @@ LAYERS = {
     "exec": ["sandbox"],
     "core": ["config", "model", "decoder", "generate", "quantize", "export", "tokenizers", "data", "train"],
     "tasks": ["tinypy", "corpus", "evals"],
-    "loops": ["evolve", "improve", "helper", "bench"],
+    "loops": ["evolve", "improve", "helper", "bench", "rl"],
     "faces": ["cli", "app", "__main__"],
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS.values()) for name in names}

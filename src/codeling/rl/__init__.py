@@ -1,0 +1,1 @@
+"""Reinforcement learning: Gymnasium environments and the agents that learn them."""
