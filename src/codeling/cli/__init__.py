@@ -33,6 +33,7 @@ def _mount() -> None:
         corpus,
         data,
         demo,
+        drive,
         evals,
         evolve,
         explain,
@@ -61,6 +62,7 @@ def _mount() -> None:
     app.add_typer(tinypy.app, name="tinypy")
     app.command("demo")(demo.demo_cmd)
     app.command("evolve")(evolve.evolve_cmd)
+    app.add_typer(drive.app, name="drive")
     app.add_typer(evals.app, name="eval")
     app.command("export")(export.export_cmd)
     app.command("explain")(explain.explain_cmd)
