@@ -69,12 +69,13 @@ def _mount() -> None:
     app.command("fix")(fix.fix_cmd)
     app.add_typer(fixer.app, name="fixer")
     app.command("ask")(ask.ask_cmd)
-    from codeling.cli import dataset, improve, serve
+    from codeling.cli import dataset, gridworld, improve, serve
 
     app.command("improve")(improve.improve_cmd)
     app.command("serve")(serve.serve_cmd)
     app.add_typer(dataset.app, name="dataset")
     app.add_typer(bench.app, name="bench")
+    app.command("gridworld")(gridworld.gridworld_cmd)
 
 
 def _is_a(error: BaseException, name: str) -> bool:
