@@ -621,8 +621,8 @@ def build_rows(root: Path = RESULTS) -> list[Row]:
     for capability, reader, aim, command in CARD:
         try:
             figure, date, files = reader(root)
-        except Pending as missing:
-            name = str(missing).split(":")[0]
+        except (Pending, KeyError, IndexError, TypeError, ValueError) as missing:  # a file of another shape
+            name = str(missing.args[0] if missing.args else "").split(":")[0] if isinstance(missing, Pending) else ""
             file = name if name.endswith((".json", ".jsonl")) else "-"
             figure, date, files = f"pending: `{command}`", "-", file
         rows.append(Row(capability, figure, aim, date, files))
