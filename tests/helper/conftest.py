@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 
 @pytest.fixture(scope="session")
-def mode() -> str:
-    """bwrap. Without it a test that runs programs skips and says why: it never passes on the
-    unisolated `process` mode in silence."""
-    if shutil.which("bwrap") is None:
-        pytest.skip(
-            "bubblewrap is not installed, and these tests run programs only isolated "
-            "(apt-get install bubblewrap; `make test` installs it as root)"
-        )
-    return "bwrap"
+def mode(sandbox_mode) -> str:
+    """The sandbox mode (tests/conftest.py: bwrap, or the test skips saying why)."""
+    return sandbox_mode
 
 
 @pytest.fixture(scope="session")
