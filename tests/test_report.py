@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +26,10 @@ def committed_card() -> str:
 
 
 def test_the_committed_card_is_what_the_result_files_give():
+    git = ["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"]
+    shallow = subprocess.run(git, capture_output=True, text=True)
+    if shallow.stdout.strip() == "true":
+        pytest.skip("a shallow clone does not know the date each rows file was added (the card's date column)")
     assert committed_card() == report.card(), (
         "docs/RESULTS.md's card differs from benchmarks/results/: run `python benchmarks/report.py` "
         "(never edit the card by hand)"
