@@ -94,6 +94,7 @@ def main() -> None:
     levels = sorted({level for r in runs for level in r["levels"]})
     accuracy = spread([r["accuracy"] for r in runs])
     loads = [x for r in runs for key in ("load_before", "load_after") if r.get(key) for x in r[key][:1]]
+    loads += [r["load_peak_1min_seen"] for r in runs if r.get("load_peak_1min_seen")]  # a watcher's reading, if any
     payload = {
         "demo_command": "codeling demo" + "".join(f" --set {s}" for s in args.set),
         "runs": runs,
