@@ -105,7 +105,8 @@ def main() -> None:
         demo.close()
     report = {name: summarise(rows) for name, rows in runs.items()}
     ratio = report["browser"]["tokens_per_s"] / report["in_process"]["tokens_per_s"]
-    save("app_streaming", {"args": vars(args), "runs": runs, "median": report, "browser_over_in_process": ratio})
+    payload = {"args": vars(args), "runs": runs, "median": report, "browser_over_in_process": ratio}
+    save("app_streaming", payload, peers=("gradio", "playwright"))
     for name, figures in report.items():
         print(f"{name:>10}: first token {1000 * figures['first_s']:.0f} ms, {figures['tokens_per_s']:.1f} tokens/s")
     first_ms = 1000 * report["browser"]["first_s"]

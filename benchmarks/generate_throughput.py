@@ -142,7 +142,8 @@ def main() -> None:
     }
     # A random model of another preset than tiny keeps its own file, beside tiny's.
     own = args.checkpoint is None and args.preset != "tiny"
-    path = save(f"generate_throughput_{args.preset}" if own else "generate_throughput", payload)
+    name = f"generate_throughput_{args.preset}" if own else "generate_throughput"
+    path = save(name, payload, peers=("transformers",))
     print(f"wrote {path}")
     for key, r in results.items():
         agree = r["agreement_with_codeling_fp32"]

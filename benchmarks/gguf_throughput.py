@@ -154,7 +154,7 @@ def main() -> None:
         "load_average_1min": round(os.getloadavg()[0], 2),
         "results": results,
     }
-    print(f"wrote {save('gguf_throughput', payload)}")
+    print(f"wrote {save('gguf_throughput', payload, peers=('llama_cpp_python', 'gguf'))}")
     for name, r in results.items():
         ratios = ", ".join(f"{who} {x:.2f}x" for who, x in r["ratio_vs_codeling"].items())
         print(f"{name}: llama.cpp vs codeling generate, greedy tokens/s on CPU, batch 1: {ratios}")

@@ -346,6 +346,7 @@ def main() -> None:
             "transformers": transformers.__version__,
             "results": results,
         },
+        peers=("trl", "transformers"),
     )
     print(f"results in {path}")
     for r in results:

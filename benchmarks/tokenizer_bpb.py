@@ -89,7 +89,7 @@ def main() -> None:
         "train_seconds": {"code_bpe": round(code_seconds, 2), "plain_bpe": round(plain_seconds, 2)},
         "encode_mb_per_s_single_thread": {k: [round(x, 3) for x in v] for k, v in mb_per_s.items()},
     }
-    path = save("tokenizer_bpb", payload)
+    path = save("tokenizer_bpb", payload, peers=("tokenizers",))
     print(f"wrote {path}")
     print(
         f"val split: {len(val):,} files, {val_bytes:,} bytes; encode MB/s (per call, one text at a time): "

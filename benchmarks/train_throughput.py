@@ -95,7 +95,7 @@ def main() -> None:
     peak = peak_flops(device)
     if peak:
         payload["mfu"] = {name: m * ours.flops_per_token(args.seq) / peak for name, m in median.items()}
-    path = save("train_throughput", payload)
+    path = save("train_throughput", payload, peers=("transformers",))
     print(f"{ours.num_params() / 1e6:.2f}M params, batch {args.batch} x {args.seq}, {device}; results in {path}")
     for name, m in median.items():
         mfu = f", MFU {payload['mfu'][name] * 100:.1f}%" if peak else ""

@@ -110,14 +110,13 @@ def app_dirs(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def app_url(app_dirs) -> str:
+def app_url(app_dirs, sandbox_mode) -> str:
     from codeling.app.models import AppLimits, load_models
     from codeling.app.serve import AppSettings, launch
 
     models = load_models([app_dirs["coder"], app_dirs["tinypy"], app_dirs["broken"]])
     limits = AppLimits(max_input_chars=400, max_new_tokens=64, request_timeout_s=20)
-    mode = "bwrap" if shutil.which("bwrap") else "process"
-    settings = AppSettings(models, app_dirs["runs"], limits, sandbox=mode, refresh_s=1.0)
+    settings = AppSettings(models, app_dirs["runs"], limits, sandbox=sandbox_mode, refresh_s=1.0)
     for _ in range(5):  # another process may take the port between the probe and the bind
         port = free_port()
         try:

@@ -46,12 +46,12 @@ def hostile_runs(root: Path, outside: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(app_dirs, tmp_path_factory):
+def server(app_dirs, sandbox_mode, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
     runs = hostile_runs(tmp / "runs", tmp / "secret.txt")
     port = free_port()
     command = [str(Path(sys.executable).with_name("codeling")), "serve", "--port", str(port), "--runs", str(runs)]
-    command += ["--model", str(app_dirs["coder"]), "--model", str(app_dirs["tinypy"]), "--sandbox", "process"]
+    command += ["--model", str(app_dirs["coder"]), "--model", str(app_dirs["tinypy"]), "--sandbox", sandbox_mode]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -14,6 +14,7 @@ from codeling.app.inputs import check_input, number
 from codeling.app.markup import plain
 from codeling.app.models import AppLimits
 from codeling.app.runs import loss_figure, read_run, table
+from codeling.app.runs import number as runs_number
 from codeling.errors import CodelingError
 from codeling.tinypy.bounded import Bounds, output_of
 
@@ -46,7 +47,22 @@ def test_any_log_rows_are_shown_without_failing(tmp_path, metrics, lineage, roun
 @given(metrics=st.lists(ROW, max_size=6))
 def test_any_log_rows_are_drawn_without_failing(tmp_path, metrics):
     (tmp_path / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics))
-    loss_figure([read_run(tmp_path, ".")])
+    view = read_run(tmp_path, ".")
+    figure = loss_figure([view])
+    # Every row with a numeric step and loss on the train or val split is one plotted point, and
+    # only those: a row of any other shape is passed over, never drawn and never an exception.
+    drawable = [
+        r
+        for r in view.metrics
+        if runs_number(r.get("step")) is not None
+        and runs_number(r.get("loss")) is not None
+        and r.get("split") in ("train", "val")
+    ]
+    (ax,) = figure.axes
+    assert sum(len(line.get_xdata()) for line in ax.lines) == len(drawable)
+    assert {line.get_label().split()[1] for line in ax.lines} == {r["split"] for r in drawable}
+    if not drawable:
+        assert ax.get_title() == "no loss logged yet"
 
 
 @SOME

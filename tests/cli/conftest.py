@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import torch
 
 from codeling.config import Config, ModelConfig
@@ -35,9 +33,3 @@ def tiny_checkpoint(path: Path, tokenizer, seed: int = 0) -> Path:
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.2)  # far from init, so greedy output depends on every weight
     return save_checkpoint(path, model, config, tokenizer)
-
-
-@pytest.fixture(scope="session")
-def sandbox_mode() -> str:
-    """bwrap where it is installed (CI installs it), else the unisolated process mode."""
-    return "bwrap" if shutil.which("bwrap") else "process"

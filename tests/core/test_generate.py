@@ -133,3 +133,38 @@ def test_a_failing_compiled_step_falls_back_to_the_eager_plan(monkeypatch):
     assert generate_ids(model, prompts, Sampling(12, temperature=0), compile=True) == eager
     assert decoder.compile_errors == {"default": "RuntimeError: no compiler here"}
     assert decoder.compiled_step(torch.device("cpu")) is None  # later calls go straight to eager
+
+
+def test_decoding_through_a_real_compiled_step_gives_the_eager_tokens(monkeypatch):
+    """The step as `compile=True` runs it: `decoder._step` through torch.compile (dynamo's graph
+    capture of the real function, with a backend that records each graph and runs it as captured,
+    so the test takes seconds where inductor's code generation takes tens of them on two cores)."""
+    import torch._dynamo as dynamo
+
+    model, tok = model_and_tokenizer(positions="rotary", n_memory=2)
+    prompts = [tok.encode("abc"), tok.encode("h"), tok.encode("xyz ab")]  # left-padded batch
+    eager_greedy = generate_ids(model, prompts, Sampling(12, temperature=0))
+    eager_sampled = generate_ids(model, prompts, Sampling(12, temperature=0.9, top_k=5, seed=3))
+
+    graphs = []
+
+    def recording(gm, example_inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    dynamo.reset()
+    calls = []
+    compiled = torch.compile(decoder._step, backend=recording, dynamic=False)
+
+    def counted(*args):
+        calls.append(1)
+        return compiled(*args)
+
+    monkeypatch.setattr(decoder, "_compiled", {"default": counted})
+    monkeypatch.setattr(decoder, "compile_errors", {})
+    assert generate_ids(model, prompts, Sampling(12, temperature=0), compile=True) == eager_greedy
+    assert generate_ids(model, prompts, Sampling(12, temperature=0.9, top_k=5, seed=3), compile=True) == eager_sampled
+    assert decoder.compile_errors == {}  # no fallback to the eager plan
+    assert len(calls) == 2 * 11  # every token after the prefill's came from the compiled step
+    assert graphs and any(n.op == "call_function" for g in graphs for n in g.graph.nodes)  # a real captured graph
+    dynamo.reset()

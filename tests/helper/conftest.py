@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 
 @pytest.fixture(scope="session")
-def mode() -> str:
-    """bwrap where it is installed (CI installs it), else the unisolated process mode."""
-    return "bwrap" if shutil.which("bwrap") else "process"
+def mode(sandbox_mode) -> str:
+    """The sandbox mode (tests/conftest.py: bwrap, or the test skips saying why)."""
+    return sandbox_mode
 
 
 @pytest.fixture(scope="session")
