@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codeling.errors import CodelingError
-from codeling.helper import expand, retrieve
+from codeling.helper.ask import expand, retrieve
 
 from .child_questions import CHILD_QUESTIONS
 from .questions import QUESTIONS

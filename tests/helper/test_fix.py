@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codeling.helper import Check, fix_program, words
-from codeling.helper.rules import Candidate
+from codeling.helper.repair.rules import Candidate
 
 pytestmark = pytest.mark.filterwarnings("ignore::codeling.sandbox.UnsafeSandboxWarning")
 
@@ -62,7 +62,7 @@ def test_pygame_init_and_missing_pygame_import_are_repaired(mode):
 
 def test_an_unverified_fix_is_never_shown(mode, monkeypatch):
     # The rules propose pirnt -> print, which fails at run time with a new error (1/0): not offered.
-    from codeling.helper import verify
+    from codeling.helper.repair import verify
 
     broken = "pirnt('hi')\nprint(1 / 0)\n"
     fix = fix_program(broken, mode=mode)

@@ -7,8 +7,9 @@ import itertools
 
 import pytest
 
-from codeling.helper import Check, edits, fix_program, search, words
-from codeling.helper.explain import Problem, diagnose
+from codeling.helper import Check, fix_program, words
+from codeling.helper.explain.explain import Problem, diagnose
+from codeling.helper.repair import edits, search
 
 pytestmark = pytest.mark.filterwarnings("ignore::codeling.sandbox.UnsafeSandboxWarning")
 

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from codeling.helper.rules import code_end
+from codeling.helper.repair.rules import code_end
 
 KINDS = ("replace", "insert", "delete", "case", "name", "quote", "call", "wrap", "brackets", "keyword", "self")
 KINDS += ("global", "start")
