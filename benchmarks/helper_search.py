@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "helper"))
 
-from child_questions import CHILD_QUESTIONS  # noqa: E402
+from heldout.helper_questions_29 import CHILD_QUESTIONS  # noqa: E402
 from questions import QUESTIONS  # noqa: E402
 
 from _common import save  # noqa: E402

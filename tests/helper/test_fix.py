@@ -98,7 +98,7 @@ LOGIC = [
         "def total(xs):\n    s = 0\n    for i in range(len(xs) - 1):\n        s += xs[i]\n    return s\n",
         ("range(len(xs))",),
     ),
-    ("def biggest(a, b):\n    if a < b:\n        return a\n    return b\n", ("if a > b:", "return b\n    return a")),
+    ("def larger(p, q):\n    if p < q:\n        return p\n    return q\n", ("if p > q:", "return q\n    return p")),
     ("def diff(a, b):\n    return a + b\n", ("return a - b",)),
     ("def area(w, h):\n    return w * w\n", "return w * h"),
     (
@@ -108,7 +108,7 @@ LOGIC = [
 ]
 TESTS = {
     "total": "assert total([1, 2, 3]) == 6\nassert total([]) == 0\n",
-    "biggest": "assert biggest(1, 2) == 2\nassert biggest(5, 3) == 5\n",
+    "larger": "assert larger(1, 2) == 2\nassert larger(5, 3) == 5\n",
     "diff": "assert diff(5, 3) == 2\n",
     "area": "assert area(2, 3) == 6\n",
     "has_even": "assert has_even([1, 2])\nassert not has_even([1, 3])\n",

@@ -193,6 +193,12 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Hints that name where the child gives the program something: the command line's flags above, the
+# web app's own boxes here (a child in the app has no --stdin to pass).
+APP_HINTS = {
+    "eof": "Type what it needs into the box 'What you type in' and try again.",
+}
+
 SUGGEST = "Did you mean {suggestion}?"
 MODEL_FIX = "My fixer model wrote a new line {line}, and I checked that it works."
 NO_FIX = "I could not find a small fix that really works, so I did not change anything."
