@@ -2,11 +2,11 @@
 fixer model alone and both together, median time to a verified fix, reading level of every
 explanation template and of real explanations, and pygame retrieval recall@5.
 
-Programs: held-out families only (codeling.helper.fixdata.held_out), so the fixer model never saw
+Programs: held-out families only (codeling.helper.fixer.data.held_out), so the fixer model never saw
 them: reference solutions of held-out task-suite families (checked by their own tests), held-out
 TinyPy programs and held-out short programs of codeling's own (checked by their expected output).
 Pygame's examples are not measured here: each sandboxed run of a game costs its 3 s demo run. Each
-program is corrupted once per kind (codeling.helper.corrupt) at a seeded random place; a corruption
+program is corrupted once per kind (codeling.helper.fixer.corrupt) at a seeded random place; a corruption
 that does not break the program is skipped. The kinds in fixdata.HELD_OUT_KINDS were never in the
 model's training data either; the rules were written without any of these programs.
 
@@ -26,13 +26,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
 from _common import save  # noqa: E402
-from codeling.helper import Check, Fix, explain_program, fix_program, fixdata, retrieve, words  # noqa: E402
-from codeling.helper.corrupt import KINDS, LOGIC_KINDS, SYNTAX_KINDS, corrupt  # noqa: E402
-from codeling.helper.explain import compile_problem, diagnose  # noqa: E402
-from codeling.helper.fixdata import HELD_OUT_KINDS, TRAIN_KINDS  # noqa: E402
-from codeling.helper.fixer import PRESETS, Fixer  # noqa: E402
+from codeling.helper import Check, Fix, explain_program, fix_program, words  # noqa: E402
+from codeling.helper.ask import retrieve  # noqa: E402
+from codeling.helper.explain.explain import compile_problem, diagnose  # noqa: E402
+from codeling.helper.fixer import data as fixdata  # noqa: E402
+from codeling.helper.fixer.corrupt import KINDS, LOGIC_KINDS, SYNTAX_KINDS, corrupt  # noqa: E402
+from codeling.helper.fixer.data import HELD_OUT_KINDS, TRAIN_KINDS  # noqa: E402
+from codeling.helper.fixer.model import PRESETS, Fixer  # noqa: E402
 from codeling.helper.program import run  # noqa: E402
-from codeling.helper.verify import first_verified  # noqa: E402
+from codeling.helper.repair.verify import first_verified  # noqa: E402
 
 COLUMNS = ("cases", "rules", "model", "both", "both_by_model", "restored")  # restored: the rules' fix is the original
 

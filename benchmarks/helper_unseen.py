@@ -1,5 +1,5 @@
-"""A held-out set for the children's helper: mistakes of kinds that no rule (helper/rules.py,
-helper/logic.py) and no corruption (helper/corrupt.py) names, in short programs written the way a
+"""A held-out set for the children's helper: mistakes of kinds that no rule (helper/repair/rules.py,
+helper/repair/logic.py) and no corruption (helper/fixer/corrupt.py) names, in short programs written the way a
 child writes them, pygame games included.
 
 Written and committed before the repair search (issue 29), and not to be edited to fit it: the

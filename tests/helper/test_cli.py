@@ -105,13 +105,13 @@ def test_ask_lists_hits_with_files_and_lines(tmp_path):
 
 
 def test_fix_repairs_a_mistake_no_rule_knows_and_explains_it(tmp_path, mode):
-    prog = tmp_path / "cakes.py"
-    source = "cakes = 7\nhalf = cakes / 2\nfor i in range(half):\n    print('cake', i)\n"
+    prog = tmp_path / "pies.py"
+    source = "pies = 9\nslice = pies / 3\nfor j in range(slice):\n    print('pie', j)\n"
     prog.write_text(source)
     proc = _run_ok("fix", prog, "--sandbox", mode)
     assert "A value is the wrong kind of thing" in proc.stdout  # the explanation, in a child's words
     assert "Write // instead of / on line 2." in proc.stdout
-    assert "-half = cakes / 2\n+half = cakes // 2" in proc.stdout
+    assert "-slice = pies / 3\n+slice = pies // 3" in proc.stdout
     assert prog.read_text() == source  # untouched without --write
 
 
@@ -138,7 +138,7 @@ def test_a_bad_rank_model_is_one_sentence(where, tmp_path):
 
 def test_ask_understands_a_childs_words(tmp_path):
     pytest.importorskip("pygame")
-    proc = run("ask", "make my character smaller", "--json", tmp_path / "hits.json", cache=tmp_path)
+    proc = run("ask", "spin my picture", "--json", tmp_path / "hits.json", cache=tmp_path)
     assert proc.returncode == 0, proc.stderr
     hits = json.loads((tmp_path / "hits.json").read_text())["hits"]
     assert "docs/generated/_sources/ref/transform.rst.txt" in {h["path"] for h in hits}

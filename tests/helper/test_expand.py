@@ -1,39 +1,12 @@
 """Retrieval in a child's words: questions widened with the corpus's own vocabulary and the
-children's-words table, measured on the questions in child_questions.py (written before either)."""
+children's-words table (their recall is measured by benchmarks/helper_ask.py on held-out questions)."""
 
 from __future__ import annotations
 
 import pytest
 
 from codeling.errors import CodelingError
-from codeling.helper import expand, retrieve
-
-from .child_questions import CHILD_QUESTIONS
-from .questions import QUESTIONS
-
-pygame_present = pytest.mark.skipif(
-    retrieve.importlib.util.find_spec("pygame") is None, reason="pygame is not installed (pip install .[learn])"
-)
-
-
-def recall(questions, cache, expansion) -> float:
-    answered = [q for q, files in questions if {h.path for h in retrieve.ask(q, 5, cache, expansion)} & set(files)]
-    return len(answered) / len(questions)
-
-
-@pygame_present
-def test_childrens_words_are_found_with_the_expansion_and_the_old_questions_lose_nothing(cache):
-    assert len(CHILD_QUESTIONS) >= 30
-    plain, widened = recall(CHILD_QUESTIONS, cache, "none"), recall(CHILD_QUESTIONS, cache, "both")
-    assert plain < 0.5 and widened >= 0.85, (plain, widened)  # measured: 42.5% -> 85% (docs/RESULTS.md)
-    assert recall(QUESTIONS, cache, "both") >= recall(QUESTIONS, cache, "none") >= 0.9
-
-
-@pygame_present
-def test_a_child_asking_to_make_a_character_smaller_gets_pygame_transform(cache):
-    page = "docs/generated/_sources/ref/transform.rst.txt"
-    assert page not in {h.path for h in retrieve.ask("make my character smaller", 5, cache, "none")}
-    assert page in {h.path for h in retrieve.ask("make my character smaller", 5, cache, "both")}
+from codeling.helper.ask import expand, retrieve
 
 
 def test_words_are_stemmed_alike_in_the_table_and_the_question():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from codeling.helper import explain as explain_module
 from codeling.helper import words
-from codeling.helper.explain import compile_problem, diagnose, explain, explain_program, render
+from codeling.helper.explain import explain as explain_module
+from codeling.helper.explain.explain import compile_problem, diagnose, explain, explain_program, render
 
 pytestmark = pytest.mark.filterwarnings("ignore::codeling.sandbox.UnsafeSandboxWarning")
 

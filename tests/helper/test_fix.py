@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from codeling.helper import Check, fix_program, words
-from codeling.helper.rules import Candidate
+from codeling.helper.repair.rules import Candidate
 
 pytestmark = pytest.mark.filterwarnings("ignore::codeling.sandbox.UnsafeSandboxWarning")
 
@@ -62,7 +62,7 @@ def test_pygame_init_and_missing_pygame_import_are_repaired(mode):
 
 def test_an_unverified_fix_is_never_shown(mode, monkeypatch):
     # The rules propose pirnt -> print, which fails at run time with a new error (1/0): not offered.
-    from codeling.helper import verify
+    from codeling.helper.repair import verify
 
     broken = "pirnt('hi')\nprint(1 / 0)\n"
     fix = fix_program(broken, mode=mode)
@@ -98,7 +98,7 @@ LOGIC = [
         "def total(xs):\n    s = 0\n    for i in range(len(xs) - 1):\n        s += xs[i]\n    return s\n",
         ("range(len(xs))",),
     ),
-    ("def biggest(a, b):\n    if a < b:\n        return a\n    return b\n", ("if a > b:", "return b\n    return a")),
+    ("def larger(p, q):\n    if p < q:\n        return p\n    return q\n", ("if p > q:", "return q\n    return p")),
     ("def diff(a, b):\n    return a + b\n", ("return a - b",)),
     ("def area(w, h):\n    return w * w\n", "return w * h"),
     (
@@ -108,7 +108,7 @@ LOGIC = [
 ]
 TESTS = {
     "total": "assert total([1, 2, 3]) == 6\nassert total([]) == 0\n",
-    "biggest": "assert biggest(1, 2) == 2\nassert biggest(5, 3) == 5\n",
+    "larger": "assert larger(1, 2) == 2\nassert larger(5, 3) == 5\n",
     "diff": "assert diff(5, 3) == 2\n",
     "area": "assert area(2, 3) == 6\n",
     "has_even": "assert has_even([1, 2])\nassert not has_even([1, 3])\n",

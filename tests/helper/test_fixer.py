@@ -9,11 +9,12 @@ import random
 
 import pytest
 
-from codeling.helper import Check, fix_program, fixdata
-from codeling.helper.corrupt import KINDS, LOGIC_KINDS, RUN_KINDS, SYNTAX_KINDS, corrupt
-from codeling.helper.explain import compile_problem
-from codeling.helper.fixer import PRESETS, build_data
-from codeling.helper.rules import Candidate
+from codeling.helper import Check, fix_program
+from codeling.helper.explain.explain import compile_problem
+from codeling.helper.fixer import data as fixdata
+from codeling.helper.fixer.corrupt import KINDS, LOGIC_KINDS, RUN_KINDS, SYNTAX_KINDS, corrupt
+from codeling.helper.fixer.model import PRESETS, build_data
+from codeling.helper.repair.rules import Candidate
 from codeling.tokenizers import load_tokenizer
 
 from .test_cli import run
@@ -135,7 +136,7 @@ def test_a_bad_model_path_is_one_sentence(tmp_path, where):
 
 def test_loading_needs_a_checkpoint_and_then_proposes(smoke_fixer, tmp_path):
     from codeling.errors import CodelingError
-    from codeling.helper.fixer import Fixer
+    from codeling.helper.fixer.model import Fixer
 
     with pytest.raises(CodelingError, match="no checkpoint|does not exist"):
         Fixer.load(tmp_path)

@@ -11,7 +11,7 @@ import torch
 
 from codeling.config import ModelConfig
 from codeling.errors import CodelingError
-from codeling.helper.naturalness import Naturalness
+from codeling.helper.repair.naturalness import Naturalness
 from codeling.model import GPT
 from codeling.tokenizers.char import CharTokenizer
 

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from codeling.errors import CodelingError
-from codeling.helper import retrieve
+from codeling.helper.ask import retrieve
 
 from .questions import QUESTIONS
 

@@ -7,50 +7,51 @@ import itertools
 
 import pytest
 
-from codeling.helper import Check, edits, fix_program, search, words
-from codeling.helper.explain import Problem, diagnose
+from codeling.helper import Check, fix_program, words
+from codeling.helper.explain.explain import Problem, diagnose
+from codeling.helper.repair import edits, search
 
 pytestmark = pytest.mark.filterwarnings("ignore::codeling.sandbox.UnsafeSandboxWarning")
 
 # kind -> (broken program, what judges it, the fixed program): the kind's edit fixes it, and no
 # single edit of any other kind does.
 ALONE = {
-    "replace": ("for i in range(3);\n    print(i)\n", Check(), "for i in range(3):\n    print(i)\n"),
-    "insert": ("x = 5\ny = 3\nprint(x y)\n", Check(), "x = 5\ny = 3\nprint(x, y)\n"),
-    "delete": ("print(1 +* 2)\n", Check(expect="3\n"), "print(1 + 2)\n"),
-    "case": ("For i in range(2):\n    print(i)\n", Check(), "for i in range(2):\n    print(i)\n"),
-    "name": ("score = 3\nprint(scroe + 1)\n", Check(expect="4\n"), "score = 3\nprint(score + 1)\n"),
-    "quote": ("color = red\nprint(color)\n", Check(expect="red\n"), 'color = "red"\nprint(color)\n'),
+    "replace": ("if 4 > 3;\n    print('big')\n", Check(), "if 4 > 3:\n    print('big')\n"),
+    "insert": ("up = 1\ndown = 2\nprint(up down)\n", Check(), "up = 1\ndown = 2\nprint(up, down)\n"),
+    "delete": ("print(6 -* 2)\n", Check(expect="4\n"), "print(6 - 2)\n"),
+    "case": ("If 2 > 1:\n    print('yes')\n", Check(), "if 2 > 1:\n    print('yes')\n"),
+    "name": ("speed = 2\nprint(sped * 3)\n", Check(expect="6\n"), "speed = 2\nprint(speed * 3)\n"),
+    "quote": ("food = pizza\nprint(food)\n", Check(expect="pizza\n"), 'food = "pizza"\nprint(food)\n'),
     "call": (
-        "def five():\n    return 5\n\n\nprint(five + 1)\n",
+        "def seven():\n    return 7\n\n\nprint(seven - 1)\n",
         Check(expect="6\n"),
-        "def five():\n    return 5\n\n\nprint(five() + 1)\n",
+        "def seven():\n    return 7\n\n\nprint(seven() - 1)\n",
     ),
     "wrap": (
-        "pets = ['cat', 'dog']\nfor i in range(pets):\n    print(i)\n",
-        Check(expect="0\n1\n"),
-        "pets = ['cat', 'dog']\nfor i in range(len(pets)):\n    print(i)\n",
+        "days = ['mon', 'tue', 'wed']\nfor d in range(days):\n    print(d)\n",
+        Check(expect="0\n1\n2\n"),
+        "days = ['mon', 'tue', 'wed']\nfor d in range(len(days)):\n    print(d)\n",
     ),
-    "brackets": ("xs = [4, 5]\nprint(xs(1))\n", Check(expect="5\n"), "xs = [4, 5]\nprint(xs[1])\n"),
+    "brackets": ("nums = [8, 9, 10]\nprint(nums(2))\n", Check(expect="10\n"), "nums = [8, 9, 10]\nprint(nums[2])\n"),
     "keyword": (
-        "def double(n):\n    print(n * 2)\n",
-        Check(tests="assert double(2) == 4\n"),
-        "def double(n):\n    return (n * 2)\n",
+        "def half(n):\n    print(n / 2)\n",
+        Check(tests="assert half(8) == 4\n"),
+        "def half(n):\n    return (n / 2)\n",
     ),
     "self": (
-        "class Cat:\n    def meow():\n        return 'meow'\n\n\nprint(Cat().meow())\n",
-        Check(expect="meow\n"),
-        "class Cat:\n    def meow(self):\n        return 'meow'\n\n\nprint(Cat().meow())\n",
+        "class Owl:\n    def hoot():\n        return 'hoo'\n\n\nprint(Owl().hoot())\n",
+        Check(expect="hoo\n"),
+        "class Owl:\n    def hoot(self):\n        return 'hoo'\n\n\nprint(Owl().hoot())\n",
     ),
     "global": (
-        "n = 0\n\n\ndef add():\n    n = n + 1\n\n\nadd()\nprint(n)\n",
-        Check(expect="1\n"),
-        "n = 0\n\n\ndef add():\n    global n\n    n = n + 1\n\n\nadd()\nprint(n)\n",
+        "hits = 0\n\n\ndef bump():\n    hits = hits + 2\n\n\nbump()\nprint(hits)\n",
+        Check(expect="2\n"),
+        "hits = 0\n\n\ndef bump():\n    global hits\n    hits = hits + 2\n\n\nbump()\nprint(hits)\n",
     ),
     "start": (
-        "for x in [1, 2]:\n    total = total + x\nprint(total)\n",
-        Check(expect="3\n"),
-        "total = 0\nfor x in [1, 2]:\n    total = total + x\nprint(total)\n",
+        "for step in range(4):\n    walked = walked + step\nprint(walked)\n",
+        Check(expect="6\n"),
+        "walked = 0\nfor step in range(4):\n    walked = walked + step\nprint(walked)\n",
     ),
 }
 
@@ -77,16 +78,16 @@ def test_each_edit_kind_fixes_a_case_no_other_kind_fixes(kind, mode):
 
 
 def test_a_mistake_made_twice_is_fixed_by_a_pair(mode):
-    broken = "def biggest(a, b):\n    if a > b:\n        print(a)\n    else:\n        print(b)\n"
-    tests = "assert biggest(3, 9) == 9\nassert biggest(5, 1) == 5\n"
+    broken = "def sign(n):\n    if n < 0:\n        print('minus')\n    else:\n        print('plus')\n"
+    tests = "assert sign(-2) == 'minus'\nassert sign(4) == 'plus'\n"
     found = run_search(broken, Check(tests=tests), mode)
     assert found.candidate is not None and found.candidate.source.count("return") == 2
     assert len(found.edits) == 2 and found.candidate.note == "Write return instead of print on line 3 and 5."
 
 
 def test_two_commas_missing_are_fixed_by_a_syntax_pair(mode):
-    found = run_search('lives = 3\nprint("You have" lives "lives")\n', Check(), mode)
-    assert found.candidate.source == 'lives = 3\nprint("You have", lives, "lives")\n'
+    found = run_search("a = 'sun'\nprint('The' a 'is hot')\n", Check(), mode)
+    assert found.candidate.source == "a = 'sun'\nprint('The', a, 'is hot')\n"
 
 
 class Recorder:
@@ -122,9 +123,9 @@ def test_the_time_budget_ends_the_search_and_says_so(mode):
         "print(x y)\n", Problem("syntax", 1, 7, "SyntaxError"), Recorder(), budget_s=1.0, clock=lambda: next(ticks)
     )
     assert found.candidate is None and found.out_of_time and found.tried == 0
-    fix = fix_program("color = red\nprint(color)\n", Check(expect="red\n"), mode=mode, budget_s=0.0)
+    fix = fix_program("food = pizza\nprint(food)\n", Check(expect="pizza\n"), mode=mode, budget_s=0.0)
     assert fix.fixed is None and fix.note == words.OUT_OF_TIME
-    assert fix.explanation.what == "Python does not know the name red."  # the explanation is still there
+    assert fix.explanation.what == "Python does not know the name pizza."  # the explanation is still there
 
 
 class PreferStars:
@@ -142,10 +143,10 @@ def test_a_model_ranking_decides_between_equal_edits(mode):
 
 
 def test_fix_program_explains_a_search_fix_in_a_childs_words(mode):
-    fix = fix_program("fruits = ['apple', 'pear']\nprint(fruits(0))\n", mode=mode)
-    assert fix.rule == "search" and fix.fixed == "fruits = ['apple', 'pear']\nprint(fruits[0])\n"
+    fix = fix_program("birds = ['owl', 'jay']\nprint(birds(1))\n", mode=mode)
+    assert fix.rule == "search" and fix.fixed == "birds = ['owl', 'jay']\nprint(birds[1])\n"
     assert fix.note == words.EDIT_NOTES["square"].format(line=2, old="", new="")
-    assert "+print(fruits[0])" in fix.diff
+    assert "+print(birds[1])" in fix.diff
 
 
 def test_edit_notes_read_at_grade_5_or_below():
@@ -154,3 +155,9 @@ def test_edit_notes_read_at_grade_5_or_below():
     grades = {k: textstat.flesch_kincaid_grade(v.format(**fields)) for k, v in words.EDIT_NOTES.items()}
     grades["out_of_time"] = textstat.flesch_kincaid_grade(words.OUT_OF_TIME)
     assert max(grades.values()) <= 5, grades
+
+
+def test_a_program_without_a_final_newline_is_searched_to_its_last_character():
+    # `pass` ends the file: the keyword edit looked one character past its end (an IndexError in the app).
+    prog = edits.Program("while True:\n    pass")
+    assert {e.text for e in edits.single_edits(prog, [2])} >= {"return", "while"}

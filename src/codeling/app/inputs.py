@@ -32,10 +32,16 @@ def number(value, what: str, low: float, high: float, whole: bool = False) -> fl
         raise CodelingError(f"{what} must be a number from {span}.")
     # Compared before any conversion: an int of 400 digits has no float, and NaN compares false.
     if not low <= value <= high:
-        shown = f"{value:.6g}" if isinstance(value, float) else f"an int of {value.bit_length():,} bits"
+        shown = f"{value:.6g}" if isinstance(value, float) else _whole(value)
         raise CodelingError(f"{what} must be a number from {span}, not {shown}.")
     if whole:
         if value != int(value):
             raise CodelingError(f"{what} must be a whole number, not {value!r}.")
         return int(value)
     return float(value)
+
+
+def _whole(value: int) -> str:
+    """A whole number as a child reads it: its digits when they fit on a line, else no digits at all
+    (printing a 5,000-digit int is slow and says nothing)."""
+    return f"{value:,}" if abs(value) < 10**15 else "a number that large"

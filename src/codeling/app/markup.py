@@ -3,13 +3,15 @@ an error says is shown as the characters it holds, never as HTML or Markdown.
 
 Gradio's Markdown passes `<img src=...>` and `![](url)` through to the browser, which would fetch
 the address: a report saying so would make the page reach out. Every character that could start
-markup is written as an HTML entity, which Markdown shows literally.
+markup gets Markdown's own escape, a backslash, which the renderer turns back into the character as
+text. (HTML entities were tried first: Gradio's renderer escapes their `&` again, so a child saw
+"&#58;" where a colon belonged.)
 """
 
 from __future__ import annotations
 
 _MARKUP = "&<>\"'`*_[](){}#!|~\\:=$"
-_ENTITIES = {ord(c): f"&#{ord(c)};" for c in _MARKUP}
+_ESCAPES = {ord(c): "\\" + c for c in _MARKUP}
 
 
 def plain(value, limit: int = 300) -> str:
@@ -17,4 +19,4 @@ def plain(value, limit: int = 300) -> str:
     text = str(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    return text.translate(_ENTITIES).replace("\n", " ")
+    return text.translate(_ESCAPES).replace("\n", " ")

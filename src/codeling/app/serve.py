@@ -249,19 +249,22 @@ def fix_tab(settings: AppSettings) -> None:
     from codeling.helper import Check, fix_program, render
 
     program = gr.Textbox(label="Your program", lines=10, elem_id="fix-program", placeholder="pirnt('hello')")
+    stdin = gr.Textbox(label="What you type in (optional)", lines=2, elem_id="fix-stdin")
     expect = gr.Textbox(label="What it should print (optional)", lines=2, elem_id="fix-expect")
     go = gr.Button("Explain and fix", variant="primary", elem_id="fix-go")
     explanation = gr.Textbox(label="What went wrong", lines=6, elem_id="fix-explanation", interactive=False)
     diff = gr.Textbox(label="The fix (a diff, checked in the sandbox)", lines=8, elem_id="fix-diff", interactive=False)
 
     @guarded(lambda message: (message, ""))
-    def fix(text, expected):
+    def fix(text, typed, expected):
         check_input(text, settings.limits, "program")
+        typed = check_input(typed or "", settings.limits, "typing")
         expected = check_input(expected or "", settings.limits, "expected output")
-        found = fix_program(text, Check(expect=expected or None), mode=settings.sandbox)
-        return render(found.explanation), f"{found.note}\n\n{found.diff}".rstrip()
+        typed = typed if not typed or typed.endswith("\n") else typed + "\n"  # the box drops the last Enter
+        found = fix_program(text, Check(stdin=typed, expect=expected or None), mode=settings.sandbox)
+        return render(found.explanation, face="app"), f"{found.note}\n\n{found.diff}".rstrip()
 
-    go.click(fix, [program, expect], [explanation, diff], concurrency_id="sandbox", api_name="fix", **RAW)
+    go.click(fix, [program, stdin, expect], [explanation, diff], concurrency_id="sandbox", api_name="fix", **RAW)
 
 
 def ask_tab(settings: AppSettings) -> None:

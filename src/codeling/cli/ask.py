@@ -49,7 +49,7 @@ def ask_cmd(
 def _write(question: str, hits, model: Path) -> dict:
     from dataclasses import asdict
 
-    from codeling.helper.write import write_program
+    from codeling.helper.ask.write import write_program
 
     written = write_program(question, hits, model)
     verdict = "it compiles" if written.compiles else f"it does not compile: {written.problem}"

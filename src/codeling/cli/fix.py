@@ -1,8 +1,8 @@
 """`codeling fix FILE.py`: explain the mistake and show the smallest fix that was verified in the
 sandbox, as a unified diff. The file changes only with --write: atomically, the original kept as
-FILE.py.orig beside it, its mode kept, through a symlink (helper/rewrite.py).
+FILE.py.orig beside it, its mode kept, through a symlink (helper/repair/rewrite.py).
 With --model, a fixer model's lines join the rules' candidates; they too are
-shown only when verified. When no rule fixes it, a search over small edits does (helper/search.py),
+shown only when verified. When no rule fixes it, a search over small edits does (helper/repair/search.py),
 its repairs of equal size ordered by a code model given with --rank."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from codeling.cli import options
 from codeling.cli.explain import write_json
 from codeling.errors import CodelingError
 from codeling.helper import Check, fix_program, read_text, render
-from codeling.helper.rewrite import rewrite
+from codeling.helper.repair.rewrite import rewrite
 
 
 def fix_cmd(
@@ -44,12 +44,12 @@ def fix_cmd(
     )
     fixer = None
     if model is not None:
-        from codeling.helper.fixer import Fixer  # torch loads only for --model
+        from codeling.helper.fixer.model import Fixer  # torch loads only for --model
 
         fixer = Fixer.load(model)
     ranker = None
     if rank is not None:
-        from codeling.helper.naturalness import Naturalness  # torch loads only for --rank
+        from codeling.helper.repair.naturalness import Naturalness  # torch loads only for --rank
 
         ranker = Naturalness.load(rank)
     fix = fix_program(source, check, mode=sandbox, name=file.name, model=fixer, ranker=ranker)

@@ -30,7 +30,7 @@ def train_cmd(
 
     Some kinds of mistake and some program families are held out of training (listed in
     DIR/data/manifest.json) so that benchmarks/helper_fix.py can measure how well it generalises."""
-    from codeling.helper.fixer import load_fixer_settings, train_fixer
+    from codeling.helper.fixer.model import load_fixer_settings, train_fixer
 
     # --steps and --seed are shorthands for --set, so they are validated with the rest.
     shorthands = [f"seed={seed}"] + (

@@ -7,10 +7,10 @@ that is verified in the sandbox, and answer pygame questions from pygame's own d
     ask("how do I move a sprite with the arrow keys")[0].path   # "examples/..."
 """
 
-from codeling.helper.explain import Explanation, Problem, explain_program, render
+from codeling.helper.ask.retrieve import Hit, ask
+from codeling.helper.explain.explain import Explanation, Problem, explain_program, render
 from codeling.helper.program import read_text
-from codeling.helper.retrieve import Hit, ask
-from codeling.helper.verify import Check, Fix, fix_program
+from codeling.helper.repair.verify import Check, Fix, fix_program
 
 __all__ = [
     "Check",

@@ -193,13 +193,19 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Hints that name where the child gives the program something: the command line's flags above, the
+# web app's own boxes here (a child in the app has no --stdin to pass).
+APP_HINTS = {
+    "eof": "Type what it needs into the box 'What you type in' and try again.",
+}
+
 SUGGEST = "Did you mean {suggestion}?"
 MODEL_FIX = "My fixer model wrote a new line {line}, and I checked that it works."
 NO_FIX = "I could not find a small fix that really works, so I did not change anything."
 NOTHING_TO_FIX = "There is nothing to fix: your program works."
 
-# What a fix found by the repair search (helper/search.py) does, one sentence per edit kind
-# (helper/edits.py). Fields: {old} what was there, {new} what is there now, {line} the line.
+# What a fix found by the repair search (helper/repair/search.py) does, one sentence per edit kind
+# (helper/repair/edits.py). Fields: {old} what was there, {new} what is there now, {line} the line.
 EDIT_NOTES: dict[str, str] = {
     "replace": "Write {new} instead of {old} on line {line}.",
     "insert": "Add {new} on line {line}.",

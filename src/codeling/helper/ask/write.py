@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeling.helper.explain import compile_problem
-from codeling.helper.retrieve import Hit
+from codeling.helper.ask.retrieve import Hit
+from codeling.helper.explain.explain import compile_problem
 
 NEW_TOKENS = 200  # a short program, at most
 

@@ -1,9 +1,9 @@
 """A question in a child's words, widened with the words pygame's own corpus uses for the same
 thing: the API names that pygame's documents and examples write beside a plain word (a doc's
 one-line description of each function, an example's comments and the names its code calls), and
-the small table of children's words in helper/childwords.py.
+the small table of children's words in helper/ask/childwords.py.
 
-The corpus's pairs are built with the retrieval index (helper/retrieve.py keeps them in the same
+The corpus's pairs are built with the retrieval index (helper/ask/retrieve.py keeps them in the same
 SQLite file, table `vocab`): for each chunk, every plain word of its descriptions next to every API
 name in it. A word the corpus already uses often needs no help; a rare one borrows the names it is
 seen with most.
@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from codeling.errors import CodelingError
-from codeling.helper.childwords import CHILD_WORDS
+from codeling.helper.ask.childwords import CHILD_WORDS
 
 MODES = ("none", "corpus", "table", "both")
 PER_WORD = 2  # API names a word borrows from the corpus

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codeling.helper.rules import Candidate
+from codeling.helper.repair.rules import Candidate
 
 _SWAP_COMPARE = {"<": ["<=", ">"], "<=": ["<", ">="], ">": [">=", "<"], ">=": [">", "<="], "==": ["!="], "!=": ["=="]}
 _SWAP_ARITH = {"+": ["-"], "-": ["+"], "*": ["/", "+"], "/": ["//", "*"], "//": ["/"], "%": ["//"]}

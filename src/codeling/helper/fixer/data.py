@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeling.digest import sha256_text
-from codeling.helper.corrupt import RUN_KINDS, SYNTAX_KINDS, Corruption, corrupt
+from codeling.helper.fixer.corrupt import RUN_KINDS, SYNTAX_KINDS, Corruption, corrupt
 
 HELD_OUT_KINDS = ("eq_for_assign", "python2_print", "misspelled_builtin")
 TRAIN_KINDS = tuple(k for k in SYNTAX_KINDS + RUN_KINDS if k not in HELD_OUT_KINDS)
@@ -94,7 +94,7 @@ def tinypy_programs(n: int, seed: int = 0) -> list[Program]:
 
 def pygame_programs() -> list[Program]:
     """The example programs of the installed pygame wheel; none when pygame is not installed."""
-    from codeling.helper.retrieve import pygame_root
+    from codeling.helper.ask.retrieve import pygame_root
 
     try:
         root, _ = pygame_root()

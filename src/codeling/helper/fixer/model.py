@@ -1,4 +1,4 @@
-"""The fixer model: a small GPT trained by codeling on broken beginner programs (helper/fixdata.py)
+"""The fixer model: a small GPT trained by codeling on broken beginner programs (helper/fixer/data.py)
 to write the one line that repairs a mistake, for what the rules cannot do.
 
 It only proposes. Its candidates join the rules' in verify.py, where a fix is offered only if it
@@ -23,9 +23,10 @@ from codeling.config import Training, deep_merge, load_settings, validate
 from codeling.data.shards import SplitArrays, write_shards
 from codeling.errors import CodelingError
 from codeling.generate import Sampling, generate_text, one_thread_if_small
-from codeling.helper import fixdata, words
-from codeling.helper.explain import Problem
-from codeling.helper.rules import Candidate
+from codeling.helper import words
+from codeling.helper.explain.explain import Problem
+from codeling.helper.fixer import data as fixdata
+from codeling.helper.repair.rules import Candidate
 from codeling.tokenizers.bpe import BPETokenizer
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.progress import Report

@@ -1,10 +1,10 @@
 """Repair by search, for the mistakes no rule knows: try the edit grammar's small changes
-(helper/edits.py) near where the error points (over the whole program when tests or an expected
+(helper/repair/edits.py) near where the error points (over the whole program when tests or an expected
 output judge it), then pairs of changes, within a time budget.
 
 Cheap checks come first: compile() on the host (it runs nothing) throws out most candidates; only
 those that compile go to the sandbox, in batches, the smallest changes first. Among changes of one
-size, a code model's log-probability decides the order when one is given (helper/naturalness.py),
+size, a code model's log-probability decides the order when one is given (helper/repair/naturalness.py),
 else the grammar's own order. The first candidate that runs without an error (and passes the tests
 or prints the expected output) is the fix: nothing unverified is ever returned.
 """
@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from codeling.helper import edits, program, words
-from codeling.helper.diffs import change_size
-from codeling.helper.edits import Edit, Program
-from codeling.helper.explain import Problem, compile_problem, problem_of_run
-from codeling.helper.rules import Candidate
+from codeling.helper import program, words
+from codeling.helper.explain.explain import Problem, compile_problem, problem_of_run
+from codeling.helper.repair import edits
+from codeling.helper.repair.diffs import change_size
+from codeling.helper.repair.edits import Edit, Program
+from codeling.helper.repair.rules import Candidate
 
 BUDGET_S = 6.0  # the search's wall clock; a batch already started finishes (a game's batch: its 3 s demo run)
 MAX_RUNS = 400  # candidates sent to the sandbox at most (about 10 ms each, warm)

@@ -7,19 +7,19 @@ smallest change wins; when none verifies, the answer says so.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from codeling.helper import logic, program, rules, search, words
-from codeling.helper.diffs import change_size, unified_diff
-from codeling.helper.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
-from codeling.helper.rules import Candidate
+from codeling.helper import program, words
+from codeling.helper.explain.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
+from codeling.helper.repair import logic, rules, search
+from codeling.helper.repair.diffs import change_size, unified_diff
+from codeling.helper.repair.rules import Candidate
 
 
 class Proposer(Protocol):
-    """Anything that proposes repairs for a problem: the fixer model (helper/fixer.py), or a test's stub."""
+    """Anything that proposes repairs for a problem: the fixer model (helper/fixer/model.py), or a test's stub."""
 
     def candidates(self, source: str, problem: Problem) -> list[Candidate]: ...
 
@@ -64,7 +64,7 @@ class Fix:
 
 
 def first_verified(
-    original: str, found: list[Candidate], check: Check, mode: str, on_try: Callable[[int], None] | None = None
+    original: str, found: list[Candidate], check: Check, mode: str
 ) -> tuple[Candidate | None, int, list[Candidate]]:
     """The smallest candidate that verifies, how many ran, and those that ran without an error but
     failed the tests or the expected output (a base for a logic fix)."""
@@ -75,8 +75,6 @@ def first_verified(
         batch = compiling[start : start + BATCH]
         runs = program.run_many([c.source for c in batch], check.stdin, check.tests, mode)
         tried += len(batch)
-        if on_try:
-            on_try(tried)
         for c, run in zip(batch, runs):
             problem = problem_of_run(run, c.source, check.tests, check.expect)
             if problem.fine:
@@ -90,7 +88,6 @@ def fix_program(
     source: str,
     check: Check | None = None,
     mode: str = "bwrap",
-    on_try: Callable[[int], None] | None = None,
     name: str = "program.py",
     model: Proposer | str | Path | None = None,
     ranker: search.Ranker | str | Path | None = None,
@@ -101,15 +98,15 @@ def fix_program(
     and the fixer model's (when `model`, a Fixer or a checkpoint path, is given) together, then (with
     tests or an expected output) small logic edits, on the original or on a fix that removed the
     error but still gives a wrong answer; then the rules step by step; and last the repair search
-    (helper/search.py: the edit grammar, within `budget_s`, its ties ordered by `ranker`, a code
+    (helper/repair/search.py: the edit grammar, within `budget_s`, its ties ordered by `ranker`, a code
     model or its checkpoint path, when given)."""
     check = check or Check()
     if isinstance(model, (str, Path)):
-        from codeling.helper.fixer import Fixer  # torch and the model load only when asked for
+        from codeling.helper.fixer.model import Fixer  # torch and the model load only when asked for
 
         model = Fixer.load(model)
     if isinstance(ranker, (str, Path)):
-        from codeling.helper.naturalness import Naturalness  # torch loads only when asked for
+        from codeling.helper.repair.naturalness import Naturalness  # torch loads only when asked for
 
         ranker = Naturalness.load(ranker)
     started = time.monotonic()
@@ -120,11 +117,11 @@ def fix_program(
     found = rules.candidates(source, problem) + chained_candidates(source, problem)
     if model is not None:
         found += model.candidates(source, problem)
-    best, tried, clean = first_verified(source, found, check, mode, on_try)
+    best, tried, clean = first_verified(source, found, check, mode)
     if best is None and check.judges_logic:
         bases = [source] if _runs_clean(problem) else [c.source for c in clean[:1]]
         for base in bases:
-            best, more, _ = first_verified(source, logic.candidates(base), check, mode, on_try)
+            best, more, _ = first_verified(source, logic.candidates(base), check, mode)
             tried += more
             if best is not None:
                 break

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from codeling.helper.rules import code_end
+from codeling.helper.repair.rules import code_end
 
 KINDS = ("replace", "insert", "delete", "case", "name", "quote", "call", "wrap", "brackets", "keyword", "self")
 KINDS += ("global", "start")
@@ -347,7 +347,9 @@ def _keyword(program: Program, n: int, name: str | None) -> Iterator[Edit]:
     first = tokens[0]
     for new in LINE_KEYWORDS:
         if new != first.text and (keyword.iskeyword(first.text) or tokens[1:2] and tokens[1].text == "("):
-            yield _token_edit("keyword", program, first, new + (" " if program.source[first.end] == "(" else ""))
+            yield _token_edit(
+                "keyword", program, first, new + (" " if program.source[first.end : first.end + 1] == "(" else "")
+            )
     if len(tokens) > 1 and tokens[1].kind == "name":  # two words that are one keyword: else if -> elif
         joined = first.text + tokens[1].text
         for new in difflib.get_close_matches(joined, LINE_KEYWORDS, n=3, cutoff=0.75):

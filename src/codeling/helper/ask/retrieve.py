@@ -19,7 +19,7 @@ from pathlib import Path
 
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
-from codeling.helper import expand
+from codeling.helper.ask import expand
 
 FORMAT = 2  # bump when chunking (or the vocabulary) changes: the cached index is then rebuilt
 MAX_CHUNK_LINES = 80
@@ -187,7 +187,7 @@ def query_terms(question: str) -> str:
 
 
 def ask(question: str, k: int = 5, cache: Path | None = None, expansion: str = "both") -> list[Hit]:
-    """The `k` best passages for `question`, best first; its words widened (helper/expand.py) with
+    """The `k` best passages for `question`, best first; its words widened (helper/ask/expand.py) with
     the corpus's own vocabulary and the children's-words table, or as `expansion` says."""
     if k < 1:
         raise CodelingError(f"--k must be at least 1, got {k}.")

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codeling.helper.explain import Problem, near_names
+from codeling.helper.explain.explain import Problem, near_names
 
 # Keywords a child types wrong (esle, whlie, retrun, improt, Def...), with the values among them.
 KEYWORDS = sorted(set(keyword.kwlist) - {"async", "await", "nonlocal", "yield", "assert", "del", "is"})

@@ -1,6 +1,6 @@
 """A small table of the words children use for what they see in a game, and the words pygame's
-documents use for it. Retrieval (helper/retrieve.py) adds a question's table words to its search;
-the corpus's own vocabulary (helper/expand.py) does the rest.
+documents use for it. Retrieval (helper/ask/retrieve.py) adds a question's table words to its search;
+the corpus's own vocabulary (helper/ask/expand.py) does the rest.
 
 Written from how children describe games (what moves, what they press, what they hear), not from
 the API: each entry is a child's word on the left and pygame's plain words or names on the right.

@@ -1,5 +1,5 @@
 """How natural a program looks to a code model: the log-probability of its tokens under any codeling
-checkpoint trained on code (char, BPE or TinyPy tokenizer). The repair search (helper/search.py)
+checkpoint trained on code (char, BPE or TinyPy tokenizer). The repair search (helper/repair/search.py)
 orders candidate repairs of equal size by it: `print(fruits[0])` reads more like code a person
 writes than `print(fruits, (0))`, though both run.
 

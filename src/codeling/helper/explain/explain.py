@@ -288,8 +288,9 @@ def friendly_words(source: str) -> str | None:
     return None
 
 
-def render(explanation: Explanation) -> str:
-    """The explanation as a child reads it: where, the line with an arrow, what happened, a hint."""
+def render(explanation: Explanation, face: str = "cli") -> str:
+    """The explanation as a child reads it: where, the line with an arrow, what happened, a hint
+    (`face` "app" names the web app's boxes where the command line's hint names a flag)."""
     p, out = explanation.problem, []
     if p.line:
         where = f"Line {p.line}" + (f", column {p.column}" if p.column else "")
@@ -300,7 +301,8 @@ def render(explanation: Explanation) -> str:
         out.append("    " + code.strip())
         if p.column and p.column - 1 >= indent:
             out.append("    " + " " * (p.column - 1 - indent) + "^")
-    out += [explanation.what, f"Hint: {explanation.hint}"]
+    hint = words.APP_HINTS.get(p.kind, explanation.hint) if face == "app" else explanation.hint
+    out += [explanation.what, f"Hint: {hint}"]
     return "\n".join(out)
 
 

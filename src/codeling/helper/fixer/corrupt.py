@@ -1,6 +1,6 @@
 """Beginner mistakes, made on purpose: one named kind of corruption at a seeded random place.
 
-The fixer model learns from these (helper/fixdata.py) and benchmarks/helper_fix.py measures every
+The fixer model learns from these (helper/fixer/data.py) and benchmarks/helper_fix.py measures every
 fixer on them. A corruption that does not break the program is dropped (None): for the syntax kinds
 the broken program must fail to compile; for the name kinds the new name must be defined nowhere in
 it (it raises NameError once that line runs). Logic kinds change what a program computes, which only
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from codeling.helper.explain import compile_problem
+from codeling.helper.explain.explain import compile_problem
 
 SYNTAX_KINDS = (
     "missing_colon",

@@ -1,0 +1,1 @@
+"""Answering pygame questions from pygame's own docs and examples (BM25, dense embeddings, fused)."""

@@ -1,0 +1,1 @@
+"""The fixer model: a small GPT trained on corrupted programs to propose one repaired line."""
