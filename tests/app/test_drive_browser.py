@@ -27,6 +27,9 @@ def drive_runs(app_dirs):
 
 def click_map(page, x: float, y: float) -> None:
     """Click the map image at its own pixel (x, y), wherever the page scaled it to."""
+    # Each click redraws the map: wait until the new picture has loaded, or its size reads 0.
+    page.wait_for_function("() => { const i = document.querySelector('#drive-board img'); "
+                           "return i && i.complete && i.naturalWidth > 0; }", timeout=LONG)  # fmt: skip
     image = page.locator("#drive-board img")
     box = image.bounding_box()
     natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
