@@ -145,7 +145,10 @@ def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
     @guarded(failed3)
     def clicked(name, so_far, evt: gr.SelectData):
         road, _ = shop.road(name)
-        x, y = (number(v, "The clicked point", 0, 1e4, whole=True) for v in evt.index)
+        index = getattr(evt, "index", None)  # an API call brings no click
+        if not isinstance(index, (list, tuple)) or len(index) != 2:
+            raise CodelingError("Click a point on the map to place a target.")
+        x, y = (number(v, "The clicked point", 0, 1e4, whole=True) for v in index)
         if not (x < road.shape[1] and y < road.shape[0] and road[y, x]):
             raise CodelingError(f"({x}, {y}) is off the road; click on a dark (road) pixel.")
         kept = so_far if isinstance(so_far, list) and len(so_far) < 3 else []
