@@ -69,6 +69,11 @@ def test_drive_tab_places_targets_trains_in_the_background_and_shows_the_car(pag
     expect(movie).to_have_attribute("src", re.compile(r"\.gif"), timeout=LONG)
     assert movie.evaluate("img => img.naturalWidth") == 640
     shoot(page, "drive-tab")
+    first = movie.get_attribute("src")
+    page.get_by_label("softmax at the temperature").check()  # the course's way of driving
+    page.locator("#drive-watch").click()
+    expect(movie).not_to_have_attribute("src", first, timeout=LONG)
+    expect(figures).to_contain_text(re.compile(r"300 steps: \d+ targets reached"))
 
     # An upload that is not an image is refused in a sentence; a real map becomes the chosen one.
     junk = tmp_path / "junk.png"
