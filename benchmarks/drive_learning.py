@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--keep", default=None, help="keep the trained runs in this folder")
     args = parser.parse_args()
     folder = args.keep or tempfile.mkdtemp(prefix="drive-learning-")
+    where = provenance()  # the commit and load when the runs start
     jobs = [(m, s) for m in args.maps.split(",") for s in range(args.seeds)]
     with ProcessPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(one, m, s, args.minutes, folder) for m, s in jobs]
@@ -74,7 +75,8 @@ def main() -> None:
     path = save(
         "drive_learning",
         {
-            **provenance(),
+            **where,
+            "loadavg_at_end": os.getloadavg(),
             "minutes": args.minutes,
             "jobs": args.jobs,
             "settings": "defaults (preset original)",

@@ -1,7 +1,7 @@
 """`codeling serve`: one local page in front of every capability codeling has, built with Gradio
 Blocks, one function per tab. A tab appears only where its capability exists: Write code with a
 model, TinyPy with a TinyPy model, Fix my code and Ask Pygame with the helper's packages, Runs with a
-runs folder.
+runs folder, Drive with the RL packages (drive_tab.py).
 
 Offline by construction: analytics off and system fonts only (no Google Fonts link), set before
 Gradio is imported. Every handler checks each value it is sent (inputs.py) and fails only with one
@@ -27,6 +27,7 @@ import gradio as gr  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from codeling.app.bodylimit import BodyLimit  # noqa: E402
+from codeling.app.drive_jobs import MAX_UPLOAD_BYTES  # noqa: E402
 from codeling.app.guard import RAW, guarded  # noqa: E402
 from codeling.app.inputs import check_input, number  # noqa: E402
 from codeling.app.markup import plain  # noqa: E402
@@ -50,7 +51,7 @@ class AppSettings:
     limits: AppLimits = field(default_factory=AppLimits)
     sandbox: str = "bwrap"  # the sandbox mode user code runs in
     refresh_s: float = 3.0  # how often the Runs tab rereads a run's logs
-    tabs: tuple[str, ...] | None = None  # the tabs to offer (write, tinypy, fix, ask, runs); None: all there are
+    tabs: tuple[str, ...] | None = None  # the tabs to offer (write, tinypy, fix, ask, runs, drive); None: all there are
 
     def __post_init__(self) -> None:
         SandboxConfig(mode=self.sandbox)  # an unknown mode is refused now, not at every Run
@@ -91,6 +92,10 @@ def pygame_available() -> bool:
     return find_spec("pygame") is not None
 
 
+def drive_available() -> bool:
+    return all(find_spec(name) is not None for name in ("gymnasium", "scipy", "PIL"))
+
+
 def pick(models: dict[str, ServedModel], name) -> ServedModel:
     """The served model called `name` (a client may send any value)."""
     if not isinstance(name, str) or name not in models:
@@ -106,6 +111,7 @@ def available_tabs(settings: AppSettings) -> list[str]:
         "fix": helper_available(),
         "ask": pygame_available(),
         "runs": settings.runs is not None,
+        "drive": drive_available(),
     }
     return [tab for tab, there in exists.items() if there and settings.offers(tab)]
 
@@ -131,6 +137,11 @@ def build_app(settings: AppSettings) -> gr.Blocks:
             if "runs" in shown:
                 with gr.Tab("Runs", id="runs"):
                     runs_tab(settings.runs, settings.refresh_s, demo)
+            if "drive" in shown:
+                from codeling.app.drive_tab import drive_tab
+
+                with gr.Tab("Drive", id="drive"):
+                    drive_tab(settings.runs, demo)
         if not shown:
             gr.Markdown("Nothing to show: pass --model CHECKPOINT or --runs DIR.")
     demo.queue(default_concurrency_limit=settings.limits.concurrency, max_size=settings.limits.queue_size)
@@ -301,12 +312,14 @@ def launch(settings: AppSettings, host: str = "127.0.0.1", port: int = 7860, blo
     # A request carries a few inputs of at most max_input_chars each (4 bytes a character in UTF-8,
     # twice that escaped in JSON): anything much larger is refused before Gradio reads it.
     body_limit = 64 * 1024 + 8 * 8 * settings.limits.max_input_chars
+    # The one file input is the Drive tab's map; its multipart wrapping needs a few KB more.
+    body_limit = max(body_limit, MAX_UPLOAD_BYTES + 16 * 1024)
     try:
         demo.launch(
             server_name=host,
             server_port=port,
             share=False,
-            max_file_size=1024,  # the page has no file input; Gradio's upload route stays open anyway
+            max_file_size=MAX_UPLOAD_BYTES,  # the Drive tab's map upload, the page's one file input
             app_kwargs={"middleware": [Middleware(BodyLimit, limit=body_limit)]},
             prevent_thread_lock=not block,
             quiet=True,

@@ -129,8 +129,9 @@ class Cars:
         return np.linalg.norm(self.world.targets[self.goal] - self.pos, axis=1)
 
     def on_road(self) -> np.ndarray:
-        cols = np.clip(self.pos[:, 0].astype(np.int64), 0, self.world.width - 1)
-        rows = np.clip(self.pos[:, 1].astype(np.int64), 0, self.world.height - 1)
+        # Cars are kept edge_margin inside, so the index is on the map (a margin of 0 is clipped).
+        cols = np.minimum(self.pos[:, 0].astype(np.int64), self.world.width - 1)
+        rows = np.minimum(self.pos[:, 1].astype(np.int64), self.world.height - 1)
         return self.world.road[rows, cols]
 
     # One step of every car.
@@ -143,7 +144,7 @@ class Cars:
         moved = self.pos + speed[:, None] * np.stack([np.cos(a), -np.sin(a)], axis=1)
         low = s.edge_margin
         high = np.array([self.world.width, self.world.height]) - s.edge_margin
-        self.pos = np.clip(moved, low, high)
+        self.pos = np.minimum(np.maximum(moved, low), high)
         wall = (self.pos != moved).any(axis=1)
 
         road = self.on_road()

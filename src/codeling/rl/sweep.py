@@ -64,6 +64,7 @@ def sweep(
         policy = load_car(result.run)
         row = {"value": value, "seed": seed, "trained_steps": result.step, "seconds": result.seconds}
         row["greedy"] = evaluate_car(policy, steps=eval_steps)["mean"]
+        row["training"] = _training_figures(result.run)
         if param == "temperature":  # the course's car drives by its softmax: measure that too
             row["softmax"] = evaluate_car(policy, steps=eval_steps, tau=value)["mean"]
         rows.append(row)
@@ -88,6 +89,15 @@ def sweep(
     atomic.write_text(out / "sweep.json", json.dumps(summary, indent=1) + "\n")
     plot_sweep(summary, out / "sweep.png")
     return summary
+
+
+def _training_figures(run: Path) -> dict:
+    """What the cars did while they learned (metrics.jsonl): wall hits and road share, per 1,000 car steps."""
+    rows = rundir.read_jsonl(run / rundir.METRICS)
+    car_steps = rows[-1]["car_steps"] if rows else 0
+    walls = sum(r["wall_hits"] for r in rows)
+    road = sum(r["road_share"] for r in rows) / len(rows) if rows else 0.0
+    return {"car_steps": car_steps, "wall_hits_per_1000": 1000 * walls / max(car_steps, 1), "road_share": road}
 
 
 def plot_sweep(summary: dict, path: Path) -> Path:

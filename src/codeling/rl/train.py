@@ -26,7 +26,7 @@ from codeling.config import LogConfig, to_yaml
 from codeling.errors import CodelingError
 from codeling.rl import route
 from codeling.rl.car import Cars
-from codeling.rl.dqn import QNetwork, Replay, learn, select_actions
+from codeling.rl.dqn import QNetwork, Replay, learn, make_optimizer, select_actions
 from codeling.rl.maps import World, load_world
 from codeling.rl.settings import DriveSettings, load_drive_settings
 from codeling.train.progress import Progress, Report
@@ -74,7 +74,7 @@ def fresh_state(settings: DriveSettings, world: World) -> State:
     s = settings.dqn
     net = QNetwork(s.hidden)
     target = copy.deepcopy(net) if s.target_update else None
-    optimizer = torch.optim.Adam(net.parameters(), lr=s.lr)
+    optimizer = make_optimizer(net, s.lr)
     rng = np.random.default_rng(settings.seed)
     cars = Cars(world, settings.car, settings.cars)
     obs = cars.spawn(np.arange(settings.cars), rng)
@@ -148,7 +148,7 @@ def _loop(settings, out, state: State, log, report, minutes, steps, stop, clock)
             break
         if state.seconds >= budget_s or (steps is not None and state.step >= steps):
             break
-        with torch.no_grad():
+        with torch.inference_mode():
             q = state.net(torch.from_numpy(state.obs))
         actions, entropy = select_actions(q, s, state.rng, state.car_steps)
         r = state.cars.step(actions)
