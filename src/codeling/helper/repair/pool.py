@@ -31,6 +31,11 @@ def search(
     deadline = clock() + budget_s
     lines = None if whole or problem.line is None else set(sites(Program(source), problem, False))
     found = messages.proposals(source, problem) + families.proposals(source, lines)
+    if not whole:
+        # Only "runs without the error" can be checked: an operator, a constant or a test turned
+        # round that happens to run is a different program, not the child's (the grammar's edits,
+        # tried next, are closer to what was typed). With an output or tests to judge, they stay.
+        found = [p for p in found if p.family not in plausible.LAST]
     found = [p for p in found if compile_problem(p.source) is None]
     scores = None
     if ranker is not None and found:
