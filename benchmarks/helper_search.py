@@ -24,13 +24,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "helper"))
 
-from heldout.helper_questions_29 import CHILD_QUESTIONS  # noqa: E402
 from questions import QUESTIONS  # noqa: E402
 
 from _common import save  # noqa: E402
 from codeling.helper import Check, fix_program  # noqa: E402
 from codeling.helper.ask import expand, retrieve  # noqa: E402
 from codeling.helper.program import run  # noqa: E402
+from heldout.helper_questions_29 import CHILD_QUESTIONS  # noqa: E402
 from helper_dev import DEV_CASES  # noqa: E402
 from helper_unseen import CASES, Case  # noqa: E402
 

@@ -20,13 +20,13 @@ pygame_present = pytest.mark.skipif(
 @pygame_present
 def test_recall_at_5_is_at_least_90_percent(cache):
     assert len(QUESTIONS) >= 40
-    answered = [q for q, files in QUESTIONS if {h.path for h in retrieve.ask(q, 5, cache)} & set(files)]
+    answered = [q for q, files in QUESTIONS if {h.path for h in retrieve.ask(q, 5, cache, method="bm25")} & set(files)]
     assert len(answered) / len(QUESTIONS) >= 0.9, sorted(set(q for q, _ in QUESTIONS) - set(answered))
 
 
 @pygame_present
 def test_the_arrow_keys_question_returns_an_example_that_moves_a_sprite(cache):
-    hits = retrieve.ask("how do I move a sprite with the arrow keys", 5, cache)
+    hits = retrieve.ask("how do I move a sprite with the arrow keys", 5, cache, method="bm25")
     example = next(h for h in hits if h.path.startswith("examples/"))
     assert "K_LEFT" in example.text or "K_RIGHT" in example.text or ".move(" in example.text
     assert example.text.lstrip().startswith(("def ", "class ", "#", "import", '"""', "@")) or example.title == "module"

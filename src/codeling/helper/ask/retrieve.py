@@ -1,5 +1,6 @@
 """Answer pygame questions from what the installed pygame wheel ships: its reST documentation sources
-and its example programs, in an SQLite FTS5 index ranked by BM25.
+and its example programs, in an SQLite FTS5 index ranked by BM25, beside sentence embeddings of the
+same chunks (helper/ask/dense.py), the two rankings fused.
 
 The index is built at first use and cached on disk, one file per pygame version; rebuilding is
 incremental (a file whose sha256 is unchanged is not read again). Chunks are readable on their own:
@@ -19,11 +20,14 @@ from pathlib import Path
 
 from codeling.digest import sha256_file
 from codeling.errors import CodelingError
-from codeling.helper.ask import expand
+from codeling.helper.ask import dense, embed, expand
 
 FORMAT = 2  # bump when chunking (or the vocabulary) changes: the cached index is then rebuilt
 MAX_CHUNK_LINES = 80
 PER_FILE = 2  # hits from one file in a top k, while other files have some
+METHODS = ("fused", "bm25", "dense")
+POOL = 50  # hits of each ranking that the fusion sees
+RRF_K = 60  # reciprocal rank fusion's constant, as its authors set it (not tuned here)
 _STOP = set(
     "a an and are as at be by can do does for from get how i in is it make me my of on or put so that the "
     "their this to use using want what when where which who why will with you your".split()
@@ -36,7 +40,7 @@ class Hit:
     start_line: int
     end_line: int
     title: str
-    score: float  # BM25 (lower is better in SQLite; we report its negation: higher is better)
+    score: float  # higher is better: the fused score, or BM25's (negated from SQLite's), or the cosine
     text: str
 
     def to_dict(self) -> dict:
@@ -186,24 +190,76 @@ def query_terms(question: str) -> str:
     return " OR ".join(f'"{p}"' for p in sorted(question_words(question)))
 
 
-def ask(question: str, k: int = 5, cache: Path | None = None, expansion: str = "both") -> list[Hit]:
-    """The `k` best passages for `question`, best first; its words widened (helper/ask/expand.py) with
-    the corpus's own vocabulary and the children's-words table, or as `expansion` says."""
+def check_question(question: str) -> None:
+    """One sentence for a question that is not text (a file name's bytes that are not UTF-8 arrive
+    as lone surrogates) or has no words."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CodelingError("the question is not UTF-8 text; type it again in plain letters.") from None
+    question_words(question)
+
+
+def default_method() -> str:
+    """Fused when the sentence-embedding model is installed, else BM25 alone (the CLI says so)."""
+    return "fused" if embed.available() else "bm25"
+
+
+def ask(
+    question: str, k: int = 5, cache: Path | None = None, expansion: str = "both", method: str | None = None
+) -> list[Hit]:
+    """The `k` best passages for `question`, best first. `method` "bm25": its words (widened as
+    `expansion` says, helper/ask/expand.py); "dense": its meaning (helper/ask/dense.py); "fused"
+    (the default when the model is installed): both rankings merged by reciprocal rank fusion."""
     if k < 1:
         raise CodelingError(f"--k must be at least 1, got {k}.")
+    method = method or default_method()
+    if method not in METHODS:
+        raise CodelingError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+    check_question(question)
     root, version = pygame_root()
     db = build_index(root, index_path(version, cache))
     try:
-        phrases = expand.expanded(db, question_words(question), expansion)
-        rows = db.execute(
-            "SELECT path, start_line, end_line, title, body, bm25(chunks, 0, 0, 0, 4.0, 1.0) AS rank "
-            "FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT ?",
-            (" OR ".join(f'"{p}"' for p in phrases), k * 4),
-        ).fetchall()
+        rankings = []
+        if method in ("bm25", "fused"):
+            rankings.append(_bm25(db, question, expansion, POOL))
+        if method in ("dense", "fused"):
+            embedder = embed.load()
+            dense.sync(db, embedder)
+            rankings.append([(p, s) for p, s, _ in dense.search(db, embedder, question, POOL)])
+        ranked = fuse(rankings)[: k * 4]
+        hits = [_hit(db, path, start, score) for (path, start), score in ranked]
     finally:
         db.close()
-    hits = [Hit(p, int(s), int(e), t, round(-r, 3), body) for p, s, e, t, body, r in rows]
     return varied(hits, k)
+
+
+def _bm25(db: sqlite3.Connection, question: str, expansion: str, n: int) -> list[tuple[str, int]]:
+    phrases = expand.expanded(db, question_words(question), expansion)
+    rows = db.execute(
+        "SELECT path, start_line, bm25(chunks, 0, 0, 0, 4.0, 1.0) AS rank "
+        "FROM chunks WHERE chunks MATCH ? ORDER BY rank LIMIT ?",
+        (" OR ".join(f'"{p}"' for p in phrases), n),
+    ).fetchall()
+    return [(p, int(s)) for p, s, _ in rows]
+
+
+def fuse(rankings: list[list[tuple[str, int]]], k: int = RRF_K) -> list[tuple[tuple[str, int], float]]:
+    """Reciprocal rank fusion (Cormack et al., 2009): each item scores the sum of 1 / (k + rank) over
+    the rankings it is in. It needs only ranks, so BM25's unbounded scores and cosines in [-1, 1]
+    need no scale fitted between them (a tuned mix would be fitted on the questions it is measured on)."""
+    scores: dict[tuple[str, int], float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, 1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])  # stable: ties keep the first ranking's order
+
+
+def _hit(db: sqlite3.Connection, path: str, start: int, score: float) -> Hit:
+    row = db.execute(
+        "SELECT end_line, title, body FROM chunks WHERE path = ? AND start_line = ?", (path, start)
+    ).fetchone()
+    return Hit(path, start, int(row[0]), row[1], round(score, 4), row[2])
 
 
 def varied(hits: list[Hit], k: int, per_file: int = PER_FILE) -> list[Hit]:

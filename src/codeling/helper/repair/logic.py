@@ -16,7 +16,7 @@ MAX_CANDIDATES = 400
 _ADD_ZERO = re.compile(r"[-+] 0\b")
 
 
-class _Text:
+class Text:
     """The source as lines, with (line, column) of ast positions turned into string offsets."""
 
     def __init__(self, source: str):
@@ -37,7 +37,7 @@ class _Text:
         return self.source[:start] + text + self.source[end:]
 
 
-def _operator_edits(text: _Text, left: ast.AST, right: ast.AST, ops: dict[str, list[str]], rule: str):
+def _operator_edits(text: Text, left: ast.AST, right: ast.AST, ops: dict[str, list[str]], rule: str):
     """Swap the operator written between `left` and `right`."""
     start, end = text.span(left)[1], text.span(right)[0]
     between = text.source[start:end]
@@ -63,14 +63,14 @@ def _scope_names(tree: ast.AST) -> dict[ast.AST, set[str]]:
     return scopes
 
 
-def _edits(tree: ast.AST, text: _Text):
+def _edits(tree: ast.AST, text: Text):
     scopes = _scope_names(tree)
     for scope, names in scopes.items():
         for node in ast.walk(scope):
             yield from _node_edits(node, text, names)
 
 
-def _node_edits(node: ast.AST, text: _Text, names: set[str]):
+def _node_edits(node: ast.AST, text: Text, names: set[str]):
     if isinstance(node, ast.Compare):
         yield from _operator_edits(text, node.left, node.comparators[0], _SWAP_COMPARE, "flipped_comparison")
     elif isinstance(node, ast.BinOp):
@@ -96,7 +96,7 @@ def _node_edits(node: ast.AST, text: _Text, names: set[str]):
         yield from _return_out_of_loop(node, text)
 
 
-def _return_out_of_loop(loop: ast.AST, text: _Text):
+def _return_out_of_loop(loop: ast.AST, text: Text):
     ret = loop.body[-1]
     if ret.lineno != ret.end_lineno or len(loop.body) < 2:
         return
@@ -114,7 +114,7 @@ def candidates(source: str) -> list[Candidate]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
-    text, seen, out = _Text(source), {source}, []
+    text, seen, out = Text(source), {source}, []
     zeros = len(_ADD_ZERO.findall(source))
     for c in _edits(tree, text):
         # "n - 1" -> "n - 0" is an off-by-one repair only a machine would write; drop it for "n".

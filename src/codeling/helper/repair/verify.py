@@ -13,7 +13,7 @@ from typing import Protocol
 
 from codeling.helper import program, words
 from codeling.helper.explain.explain import Explanation, Problem, compile_problem, diagnose, explain, problem_of_run
-from codeling.helper.repair import logic, rules, search
+from codeling.helper.repair import logic, pool, rules, search
 from codeling.helper.repair.diffs import change_size, unified_diff
 from codeling.helper.repair.rules import Candidate
 
@@ -24,6 +24,7 @@ class Proposer(Protocol):
     def candidates(self, source: str, problem: Problem) -> list[Candidate]: ...
 
 
+SYNTAX = ("SyntaxError", "IndentationError", "TabError")
 BATCH = 8  # candidates run together; the smallest ones first, so the first batch with a winner ends the search
 
 
@@ -129,9 +130,16 @@ def fix_program(
         best, more = step_by_step(source, problem, check, mode)
         tried += more
     out_of_time = False
+    judge = search.sandbox_judge(check, mode)
+    if best is None and use_search and problem.exception not in SYNTAX:
+        # The families first: for a program that runs (or stops on the clock) they hold the changes a
+        # child's meaning needs (a loop's progress step), where the grammar's first fit only silences
+        # the error (a while made an if). Half the budget, so the grammar keeps its turn.
+        left = max(0.0, budget_s - (time.monotonic() - started)) / 2
+        best, more, out_of_time = pool.search(source, problem, judge, check.judges_logic, ranker, left)
+        tried += more
     if best is None and use_search:
         left = max(0.0, budget_s - (time.monotonic() - started))
-        judge = search.sandbox_judge(check, mode)
         searched = search.search(source, problem, judge, check.judges_logic, ranker, left)
         best, tried, out_of_time = searched.candidate, tried + searched.tried, searched.out_of_time
     seconds = time.monotonic() - started
