@@ -203,3 +203,19 @@ def test_demo_refuses_an_unknown_grammar_in_one_line(tmp_path):
     )
     assert proc.returncode == 2 and "Unknown grammar 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_datahack_compiles_where_the_device_it_is_given_is_a_gpu(monkeypatch):
+    """torch.compile follows the device the recipe trains on (--device, or --set train.device), not
+    what the machine has: here every machine "has" a GPU."""
+    import torch
+
+    from codeling.recipes.tinypy import datahack_plan
+
+    monkeypatch.setattr(
+        "codeling.recipes.tinypy.pick_device", lambda name: torch.device("cpu" if name == "cpu" else "cuda")
+    )
+    assert datahack_plan(1, 100, "tiny").train.compile
+    assert not datahack_plan(1, 100, "tiny", device="cpu").train.compile
+    assert not datahack_plan(1, 100, "tiny", overrides=("train.device=cpu",)).train.compile
+    assert not datahack_plan(1, 100, "tiny", overrides=("train.compile=false",)).train.compile

@@ -20,7 +20,9 @@ PRESET = typer.Option(
 
 
 def improve_cmd(
-    out: Path = options.out("run directory: dataset.sqlite, base/, rounds/, rounds.jsonl, report.json"),
+    out: Path = options.out(
+        "run directory: rounds.json (settings), dataset.sqlite, base/, rounds/, rounds.jsonl, report.json"
+    ),
     preset: str | None = PRESET,
     config: Path | None = typer.Option(None, "--config", help="YAML file of improve settings (see docs/IMPROVE.md)"),
     set_: list[str] = typer.Option(
