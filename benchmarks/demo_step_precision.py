@@ -21,7 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import alternate, save, timed  # noqa: E402
 from codeling.model import GPT  # noqa: E402
-from codeling.tinypy.recipes import FULL, demo_config  # noqa: E402
+from codeling.recipes.tinypy import FULL, demo_config  # noqa: E402
 from codeling.tokenizers.tinypy import TinyPyTokenizer  # noqa: E402
 from codeling.train.distributed import pick_device  # noqa: E402
 from codeling.train.optim import make_optimizer  # noqa: E402

@@ -35,7 +35,7 @@ from codeling.export import export_gguf
 from codeling.export.llama_greedy import llama_greedy, load_llama
 from codeling.generate import Sampling, generate_ids
 from codeling.model import GPT
-from codeling.tinypy.recipes import MODEL
+from codeling.recipes.tinypy import MODEL
 from codeling.tokenizers import CharTokenizer, TinyPyTokenizer
 from codeling.train.checkpoint import Loaded, load_checkpoint
 

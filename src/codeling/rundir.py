@@ -11,8 +11,9 @@ JsonlLog             one JSON object a line (metrics.jsonl, lineage.jsonl); a re
                      run had never stopped
 refuse_occupied      the one guard of a verb that writes a new --out: it must be empty or absent
 
-The names below are the run directory's layout (docs/DESIGN.md); code says `run_dir / rundir.BEST`,
-never the string, so the layout is written down once.
+The names below are the run directory's layout (docs/ARCHITECTURE.md, "The run directory"), and
+the layout of a loop that runs in rounds (codeling/rounds.py); code says `run_dir / rundir.BEST`,
+never the string, so each name is written down once (tests/test_layers.py greps for strays).
 """
 
 from __future__ import annotations
@@ -42,6 +43,23 @@ LOSS_PLOT = "loss.png"
 MANIFEST = "manifest.json"
 CONFIG_JSON = "config.json"
 TOKENIZER = "tokenizer.json"
+# A loop that runs in rounds (improve, TinyPy self-labelling); codeling/rounds.py is their library.
+ROUND_SETTINGS = "rounds.json"  # {"loop": ..., "settings": {...}}, written first, compared on resume
+ROUNDS_LOG = "rounds.jsonl"  # one row a finished round
+ROUNDS = "rounds"  # round-NNN/ directories (round_dir_name)
+ROUNDS_PLOT = "rounds.png"
+BASE = "base"  # improve's base model run
+STORE = "dataset.sqlite"  # improve's versioned dataset
+SEED = "seed"  # improve's seed-set shards
+TENSORBOARD = "tensorboard"  # a loop's own event files, beside its trainer runs' tb/
+TRAIN = "train"  # the trainer's run inside a round
+POLICY_DATA = "policy-data"  # a GRPO round's policy-gradient shards
+LABELS = "labels.txt"  # the labels a self-labelling round kept
+HELDOUT, OOD = "heldout", "ood"  # scored program sets, never trained on
+RECIPE = "demo.json"  # a TinyPy recipe's plan, written first: the directory is its own to replace
+# The layout before the rounds library, still read: each loop's own settings file, and
+# self-labelling's round-N/ directories beside the settings (improve's were already rounds/round-NNN).
+OLD_SETTINGS = {"improve": "improve.json", "selflabel": "selflabel.json"}
 MANIFEST_VERSION = 1  # what checked_directory writes; a newer one is refused, not guessed at
 MANIFEST_BYTES = files.MB
 
@@ -56,8 +74,32 @@ def refuse_occupied(out: Path, holds: str = "files", overwrite: bool | None = No
     raise CodelingError(f"{out} already holds {holds}; choose an empty or new --out directory{also}.")
 
 
+STEP_PREFIX = "step-"
+
+
 def step_dir_name(step: int) -> str:
-    return f"step-{step:06d}"
+    return f"{STEP_PREFIX}{step:06d}"
+
+
+def step_of(path: str | Path) -> int | None:
+    """The step a step directory's name says (step-000500 -> 500); None for any other name."""
+    digits = Path(path).name.removeprefix(STEP_PREFIX)
+    return int(digits) if Path(path).name.startswith(STEP_PREFIX) and digits.isdigit() else None
+
+
+def run_of(checkpoint: Path) -> Path | None:
+    """The run directory a checkpoint sits in (RUN/checkpoints/step-N -> RUN), if it does."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.parent.parent if checkpoint.parent.name == CHECKPOINTS else None
+
+
+def round_dir_name(r: int) -> str:
+    return f"round-{r:03d}"
+
+
+def old_round_dir_name(r: int) -> str:
+    """Self-labelling's round folder before the rounds library (round-0 is its base)."""
+    return f"round-{r}"
 
 
 @contextlib.contextmanager
@@ -118,7 +160,7 @@ def step_dirs(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith("step-"))
+    return sorted(p for p in folder.iterdir() if p.is_dir() and p.name.startswith(STEP_PREFIX))
 
 
 def newest_valid(folder: Path) -> tuple[Path | None, list[tuple[Path, str]]]:
@@ -164,13 +206,14 @@ def read_jsonl(path: Path) -> list[dict]:
 
 class JsonlLog:
     """Append-only JSON lines. Each record is one write of one whole line, flushed at once, so a
-    crash leaves whole records; `resume_step` keeps only the rows up to that step (None: start empty)."""
+    crash leaves whole records; `resume_step` keeps only the rows up to that step (None: start empty),
+    read from each row's `key` (a rounds log's rows may count rounds under "round")."""
 
-    def __init__(self, path: Path, resume_step: int | None):
+    def __init__(self, path: Path, resume_step: int | None, key: str = "step"):
         self.path = Path(path)
         kept = []
         if resume_step is not None and self.path.exists():
-            steps = [(row, row.get("step")) for row in read_jsonl(self.path)]
+            steps = [(row, row.get(key)) for row in read_jsonl(self.path)]
             kept = [row for row, step in steps if isinstance(step, int | float) and step <= resume_step]
         atomic.write_text(self.path, "".join(json.dumps(row) + "\n" for row in kept))
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)

@@ -9,7 +9,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
 from codeling.config import Config, ModelConfig
 from codeling.model import GPT
-from codeling.tinypy.recipes import demo_plan
+from codeling.recipes.tinypy import demo_plan
 from codeling.train.checkpoint import save_checkpoint
 
 CODE = """def fib(n):

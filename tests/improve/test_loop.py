@@ -219,3 +219,25 @@ def test_the_chains_baselines_draw_nothing_and_train_on_references_or_the_seed_s
         manifest = json.loads((run / "rounds" / "round-001" / "data" / "manifest.json").read_text())
         references = len(curriculum.round_tasks(load("smoke"), 1))
         assert manifest["provenance"]["kept_samples"] == (references if baseline == "oracle" else 0)
+
+
+def test_a_run_in_the_layout_before_the_rounds_library_resumes_in_it(tmp_path):
+    """improve.json (the settings alone) beside the store: such a run, stopped in round 1, resumes
+    and finishes in its own layout."""
+    run = tmp_path / "old"
+    settings = load("smoke", overrides=["write_tasks=0"])
+
+    def stop_in_round_1(event):
+        if event.kind == "step" and (run / "rounds").exists():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    assert improve(settings, run, progress=stop_in_round_1).stopped == "interrupted"
+    saved = json.loads((run / "rounds.json").read_text())
+    assert saved["loop"] == "improve"
+    (run / "improve.json").write_text(json.dumps(saved["settings"]))
+    (run / "rounds.json").unlink()
+    resumed = improve(settings, run, resume=True)
+    assert resumed.stopped == "finished" and [r["step"] for r in resumed.rounds] == [0, 1]
+    assert not (run / "rounds.json").exists() and (run / "rounds" / "round-001" / "train").is_dir()
+    codeling("plot", str(run))
+    assert (run / "rounds.png").stat().st_size > 10_000

@@ -58,7 +58,7 @@ def load_models(paths: list[str | Path], device: str = "cpu") -> dict[str, Serve
     models: dict[str, ServedModel] = {}
     for path in map(Path, paths):
         name = path.name or str(path)
-        if name in rundir.POINTERS or name.startswith("step-"):
+        if name in rundir.POINTERS or rundir.step_of(name) is not None:
             name = f"{path.parent.name}/{name}"
         n = 2
         while name in models:

@@ -16,7 +16,7 @@ from codeling import files, rundir
 from codeling.app.markup import plain
 from codeling.errors import CodelingError
 
-LOGS = (rundir.METRICS, "rounds.jsonl", rundir.LINEAGE, rundir.CONFIG_YAML)
+LOGS = (rundir.METRICS, rundir.ROUNDS_LOG, rundir.LINEAGE, rundir.CONFIG_YAML)
 LOG_BYTES = 16 * files.MB  # a longer log is shown from its last 16 MB
 CONFIG_BYTES = files.MB
 
@@ -103,7 +103,7 @@ def read_run(root: str | Path, name: str) -> RunView:
         raise CodelingError(f"There is no run {name!r} under {root}; pick one from the list.")
     view = RunView(name, "training", _config(folder), read_rows(files.inside(folder, rundir.METRICS, "The run's log")))
     view.lineage = read_rows(files.inside(folder, rundir.LINEAGE, "The run's log"))
-    view.rounds = read_rows(files.inside(folder, "rounds.jsonl", "The run's log"))
+    view.rounds = read_rows(files.inside(folder, rundir.ROUNDS_LOG, "The run's log"))
     view.kind = "population" if view.lineage else "self-improvement" if view.rounds else "training"
     return view
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from codeling import rundir
 from codeling.app import reports
 from codeling.app.guard import RAW, guarded
 from codeling.app.markup import plain
@@ -66,7 +67,7 @@ def runs_tab(root: Path, refresh_s: float, demo: gr.Blocks) -> None:
     summary = gr.Markdown(elem_id="runs-summary")
     plot = gr.Plot(label="Loss (refreshes while the run trains)", elem_id="runs-plot")
     with gr.Accordion("Config", open=False):
-        config = gr.Code(language="yaml", label="config.yaml", elem_id="runs-config", interactive=False)
+        config = gr.Code(language="yaml", label=rundir.CONFIG_YAML, elem_id="runs-config", interactive=False)
     lineage = gr.Dataframe(label="Population lineage", elem_id="runs-lineage", visible=False, interactive=False)
     rounds = gr.Dataframe(label="Self-improvement rounds", elem_id="runs-rounds", visible=False, interactive=False)
     evals = gr.Dataframe(label="Evaluation results", elem_id="runs-evals", visible=False, interactive=False)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from codeling import rundir
 from codeling.bench.timing import sync_for, timed
 from codeling.bench.training import autocast_for, learnable_batches, model_config
 from codeling.model import GPT
@@ -125,9 +126,9 @@ def datahack(
 ) -> dict:
     """A short `codeling tinypy datahack` run: its accuracy, and minutes to 99% projected from the
     accuracy of its checkpoints (four, spread over the budget) against training time."""
+    from codeling.recipes.tinypy import datahack_plan, run_recipe
     from codeling.rundir import read_jsonl
     from codeling.tinypy.evaluate import evaluate_tinypy
-    from codeling.tinypy.recipes import datahack_plan, run_recipe
 
     every = max(minutes / 4, 0.01)
     spread = (f"checkpoint.every_minutes={every}", "checkpoint.keep_last=5", "checkpoint.every_steps=1000000")
@@ -135,12 +136,12 @@ def datahack(
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "datahack"
         result = run_recipe(out, plan, seed=0)
-        seconds_at = {row["step"]: row["time"] for row in read_jsonl(out / "metrics.jsonl") if "time" in row}
+        seconds_at = {row["step"]: row["time"] for row in read_jsonl(out / rundir.METRICS) if "time" in row}
         device = result.training["device"]
         points = []
-        for ckpt in sorted((out / "checkpoints").glob("step-*")):
-            step = int(ckpt.name.split("-")[1])
-            report = evaluate_tinypy(ckpt, out / "data", limit=eval_limit, device=device)
+        for ckpt in rundir.step_dirs(out / rundir.CHECKPOINTS):
+            step = rundir.step_of(ckpt)
+            report = evaluate_tinypy(ckpt, out / rundir.DATA, limit=eval_limit, device=device)
             points.append((seconds_at.get(step, 0.0) / 60, report.overall.accuracy()["output"]))
     return {
         "minutes": minutes,

@@ -1,6 +1,6 @@
 """`codeling tinypy datahack`: the GPU result. Train on ALL TinyPy levels (literals 0-255), or on the
 2025 code-tracing grammar (`--grammar codetracing`), for a time budget, then score in distribution
-and on out-of-distribution sets (tinypy/recipes.py)."""
+and on out-of-distribution sets (recipes/tinypy.py)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ def datahack_cmd(
     seed: int = options.SEED,
     grammar: str = options.GRAMMAR,
     trace: bool = options.TRACE,
+    device: str = options.DEVICE,
 ):
     """The GPU result: train on ALL levels (literals 0-255) for a time budget, score in and out of distribution."""
     from codeling.cli.demo import run_recipe
-    from codeling.tinypy.recipes import datahack_plan
+    from codeling.recipes.tinypy import datahack_plan
 
-    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar, trace)
+    plan = datahack_plan(minutes, programs, preset, ood_programs, tuple(set_), grammar, trace, device)
     what = "the code-tracing grammar" if grammar == "codetracing" else "ALL levels"
     console.print(
         f"[bold]codeling tinypy datahack[/]: the {preset} preset on {programs:,} programs of {what} "

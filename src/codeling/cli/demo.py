@@ -1,6 +1,6 @@
 """`codeling demo`: generate TinyPy programs, train the tiny preset to predict what they print, score it.
 
-The recipe itself (plans, data, training, scoring) is library code in tinypy/recipes.py; this module
+The recipe itself (plans, data, training, scoring) is library code in recipes/tinypy.py; this module
 draws its progress and prints its report. `codeling tinypy datahack` (cli/datahack.py) runs a larger
 plan through the same `run_recipe` here.
 """
@@ -18,13 +18,10 @@ from codeling.cli.progress import Bars, console
 
 def run_recipe(out: Path, plan, seed: int):
     """Run a recipe under one progress display (data generation, then training), print its report."""
-    from codeling.tinypy.recipes import run_recipe as run
-    from codeling.train.trainer import train
+    from codeling.recipes.tinypy import run_recipe as run
 
     with Bars() as bars:
-        result = run(
-            out, plan, seed, train=lambda config, run_dir: train(config, run_dir, progress=bars), progress=bars
-        )
+        result = run(out, plan, seed, progress=bars)
     print_tinypy_report(result.report)
     if result.dropped:
         console.print(
@@ -50,7 +47,7 @@ def demo_cmd(
     ),
 ):
     """Generate TinyPy programs, train the tiny preset to predict what they print, and score it."""
-    from codeling.tinypy.recipes import demo_plan
+    from codeling.recipes.tinypy import demo_plan
 
     plan = demo_plan(grammar, trace, quick, set_)
     what = "all levels, literals 0-9" if grammar == "levels" else "the 2025 code-tracing grammar, literals 0-255"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from codeling import rundir
 from codeling.cli import options
 from codeling.cli.progress import console
 
@@ -14,9 +15,8 @@ FORMATS = ("hf", "gguf", "space")
 
 def default_out(checkpoint: Path, format: str) -> Path:
     """exported/NAME (hf), exported/NAME-gguf, exported/NAME-space: NAME is the run's (or checkpoint's) name."""
-    name = checkpoint.resolve().name
-    if checkpoint.resolve().parent.name == "checkpoints":  # runs/X/checkpoints/step-N: name it after the run
-        name = checkpoint.resolve().parent.parent.name
+    run = rundir.run_of(checkpoint.resolve())  # runs/X/checkpoints/step-N: name it after the run
+    name = (run or checkpoint.resolve()).name
     return Path("exported") / (name if format == "hf" else f"{name}-{format}")
 
 

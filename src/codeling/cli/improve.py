@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from codeling import rundir
 from codeling.cli import options
 from codeling.cli.progress import Bars, console
 
@@ -19,7 +20,9 @@ PRESET = typer.Option(
 
 
 def improve_cmd(
-    out: Path = options.out("run directory: dataset.sqlite, base/, rounds/, rounds.jsonl, report.json"),
+    out: Path = options.out(
+        "run directory: rounds.json (settings), dataset.sqlite, base/, rounds/, rounds.jsonl, report.json"
+    ),
     preset: str | None = PRESET,
     config: Path | None = typer.Option(None, "--config", help="YAML file of improve settings (see docs/IMPROVE.md)"),
     set_: list[str] = typer.Option(
@@ -63,8 +66,8 @@ def improve_cmd(
         settings = load(None, None, movable, base=saved)
     else:
         settings = load(preset, config, [*set_, *flags, *movable])
-    with Bars() as bars:
-        result = improve(settings, out, resume=resume, progress=_with_round_lines(bars))
+    with Bars(round_line) as bars:
+        result = improve(settings, out, resume=resume, progress=bars)
     console.print(rounds_table(result.rounds))
     if any("chains_by_level" in row for row in result.rounds):
         console.print(difficulty_table(result.rounds))
@@ -73,20 +76,8 @@ def improve_cmd(
         options.exit_interrupted()
     else:
         console.print(
-            f"report: {out / 'report.json'}; plot: codeling plot {out}; datasets: codeling dataset list {out}"
+            f"report: {out / rundir.REPORT}; plot: codeling plot {out}; datasets: codeling dataset list {out}"
         )
-
-
-def _with_round_lines(bars: Bars):
-    """The bars, plus one printed line as each round is measured."""
-
-    def report(event) -> None:
-        if event.kind == "round":
-            bars.print(round_line(event.step, event.data))
-        else:
-            bars(event)
-
-    return report
 
 
 def round_line(r: int, row: dict) -> str:

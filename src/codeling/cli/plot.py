@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from codeling import rundir
+from codeling import rounds, rundir
 from codeling.cli.progress import console
 
 
@@ -36,13 +36,15 @@ def plot_cmd(
 
 
 def _plot_one(run_dir: Path, out: Path | None) -> None:
-    """One run: what it draws depends on what kind of run the directory holds."""
-    if (run_dir / "selflabel.json").is_file():  # `codeling tinypy selflabel`: accuracy by length per round
-        from codeling.tinypy.selflabel.plot import plot_selflabel
+    """One run: what it draws depends on what kind of run the directory holds; a loop that runs in
+    rounds says which in its settings file (codeling/rounds.py)."""
+    found = rounds.find(run_dir)
+    if found is not None and found.loop == "selflabel":  # accuracy by length per round
+        from codeling.recipes.selflabel.plot import plot_selflabel
 
         console.print(f"wrote {plot_selflabel(run_dir, out)}")
         return
-    if (run_dir / "rounds.jsonl").is_file():
+    if found is not None and found.loop == "improve":  # held-out pass@k per round
         from codeling.improve.plot import plot_rounds
 
         console.print(f"wrote {plot_rounds(run_dir, out)}")

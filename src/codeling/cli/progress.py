@@ -5,12 +5,16 @@ the callback the CLI hands it, `bars(progress)`:
 - a count (kind "count"): one bar per stage (generate, tokenize train, decode, sample, run, ...);
 - a training loop's kinds (start, step, eval, skipped, notice, end): a bar with loss, lr and
   throughput, plus one printed line per eval. A population's view subclasses it and changes only
-  what the lines say (start_line, step_status, eval_line).
+  what the lines say (start_line, step_status, eval_line);
+- a loop's round (kind "round", the round's row in `data`): one printed line, `round_line(r, row)`
+  (the loop's verb says what its rows hold).
 
 Use it as a context manager: the bars draw while the block runs and stop, whatever happens.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich import progress as rich
 from rich.console import Console
@@ -21,7 +25,8 @@ console = Console()
 
 
 class Bars:
-    def __init__(self):
+    def __init__(self, round_line: Callable[[int, dict], str] | None = None):
+        self.round_line = round_line
         self.progress = rich.Progress(
             rich.TextColumn("[bold]{task.description}"),
             rich.BarColumn(),
@@ -95,6 +100,8 @@ class Bars:
             )
         elif event.kind == "eval":
             self.print(self.eval_line(event))
+        elif event.kind == "round" and self.round_line is not None:
+            self.print(self.round_line(event.step, event.data))
         elif event.kind == "skipped":
             self.print(f"[yellow]skipping damaged checkpoint {d['path']}: {d['problem']}")
         elif event.kind == "notice":

@@ -1,5 +1,6 @@
 """`codeling tinypy selflabel`: a TinyPy model trained on short programs labels longer ones itself,
-round after round (tinypy/selflabel/); one line a round, then the table of accuracy per length."""
+round after round (recipes/selflabel/); one line a round (its Progress "round" events), then the
+table of accuracy per length."""
 
 from __future__ import annotations
 
@@ -8,21 +9,22 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from codeling import rundir
 from codeling.cli import options
 from codeling.cli.progress import Bars, console
 
 
-def round_line(row: dict) -> str:
+def round_line(r: int, row: dict) -> str:
     """One round in a line: what was labelled and kept, then held-out accuracy per length."""
     accuracy = " ".join(f"{length}:{acc * 100:.0f}%" for length, acc in row["accuracy"].items())
     ood = "; ".join(f"{name} {acc * 100:.0f}%" for name, acc in row["ood"].items())
-    if row["round"] == 0:
+    if r == 0:
         head = "round 0 (base)"
     else:
         d = row["labelled"]
         right = f", {d['precision'] * 100:.0f}% right" if d["precision"] is not None else ""
         kept = f"kept {d['kept']:,}/{d['programs']:,}{right}"
-        head = f"round {row['round']} ({row['labels']}, length {row['length']}): {kept}"
+        head = f"round {r} ({row['labels']}, length {row['length']}): {kept}"
     return f"{head} | accuracy by length {accuracy}" + (f" | {ood}" if ood else "")
 
 
@@ -43,9 +45,8 @@ def selflabel_cmd(
     ),
 ):
     """Self-improvement without labels: label longer TinyPy programs by majority vote, fine-tune, repeat."""
-    from codeling.tinypy.selflabel.loop import run_selflabel
-    from codeling.tinypy.selflabel.settings import load
-    from codeling.train.trainer import train
+    from codeling.recipes.selflabel.loop import run_selflabel
+    from codeling.recipes.selflabel.settings import load
 
     given = {"labels": labels, "rounds": rounds, "base_from": base_from, "seed": seed}
     overrides = [f"{key}={value}" for key, value in given.items() if value is not None]
@@ -55,15 +56,8 @@ def selflabel_cmd(
         f"[bold]codeling tinypy selflabel[/]: train on {settings.axis.replace('_', ' ')} {low}-{high}, then "
         f"{settings.rounds} round{'' if settings.rounds == 1 else 's'} of {settings.labels} labels, a length step each"
     )
-    with Bars() as bars:
-        report = run_selflabel(
-            out,
-            settings,
-            train=lambda config, run_dir: train(config, run_dir, progress=bars),
-            progress=bars,
-            on_round=lambda row: bars.print(round_line(row)),
-            resume=resume,
-        )
+    with Bars(round_line) as bars:
+        report = run_selflabel(out, settings, progress=bars, resume=resume)
     table = Table(title=f"exact output accuracy on held-out programs, by {settings.axis.replace('_', ' ')}")
     table.add_column("round")
     lengths = list(report["rounds"][0]["accuracy"])
@@ -76,5 +70,5 @@ def selflabel_cmd(
     if h["gain_points"] is not None:
         console.print(
             f"length {h['length']}: {h['round_0'] * 100:.1f}% at round 0, {h['last_round'] * 100:.1f}% after "
-            f"the last round ({h['gain_points']:+.1f} points). rounds.jsonl and report.json are in {out}/"
+            f"the last round ({h['gain_points']:+.1f} points). {rundir.ROUNDS_LOG} and {rundir.REPORT} are in {out}/"
         )

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeling import rundir
 from codeling.export.mapping import Mapping
 from codeling.train.checkpoint import Loaded
 
@@ -34,9 +35,7 @@ def modelfile(target: Target) -> str:
 
 def run_dir_of(checkpoint: Path) -> Path | None:
     """The run directory a checkpoint sits in (runs/X/checkpoints/step-N -> runs/X), if it does."""
-    if checkpoint.parent.name == "checkpoints":
-        return checkpoint.parent.parent
-    return None
+    return rundir.run_of(checkpoint)
 
 
 def _json(path: Path | None) -> dict:
@@ -47,10 +46,10 @@ def _json(path: Path | None) -> dict:
 
 
 def last_val_loss(run_dir: Path | None) -> tuple[int, float] | None:
-    if run_dir is None or not (run_dir / "metrics.jsonl").is_file():
+    if run_dir is None or not (run_dir / rundir.METRICS).is_file():
         return None
     found = None
-    for line in (run_dir / "metrics.jsonl").read_text().splitlines():
+    for line in (run_dir / rundir.METRICS).read_text().splitlines():
         row = json.loads(line) if line.strip() else {}
         if row.get("split") == "val" and "loss" in row:
             found = (row["step"], row["loss"])
@@ -62,7 +61,7 @@ def evaluation_lines(run_dir: Path | None) -> list[str]:
     loss = last_val_loss(run_dir)
     if loss is not None:
         lines.append(f"- validation loss {loss[1]:.4f} nats/token at step {loss[0]:,} (metrics.jsonl)")
-    report = _json(run_dir / "report.json" if run_dir else None)
+    report = _json(run_dir / rundir.REPORT if run_dir else None)
     overall = report.get("overall")
     if isinstance(overall, dict) and "n" in overall:
         lines.append(
@@ -78,7 +77,7 @@ def evaluation_lines(run_dir: Path | None) -> list[str]:
 
 def data_lines(loaded: Loaded) -> list[str]:
     data_dir = loaded.config.data.dir
-    manifest = _json(Path(data_dir) / "manifest.json" if data_dir else None)
+    manifest = _json(Path(data_dir) / rundir.MANIFEST if data_dir else None)
     lines = [f"- data directory: `{data_dir}`" if data_dir else "- data directory: not recorded"]
     splits = manifest.get("splits") or {}
     if splits:
@@ -87,8 +86,9 @@ def data_lines(loaded: Loaded) -> list[str]:
     source = (manifest.get("provenance") or {}).get("source")
     if source:
         lines.append(f"- source: `{json.dumps(source)[:300]}`")
-    if loaded.path.name.startswith("step-"):
-        lines.append(f"- trained for {int(loaded.path.name.removeprefix('step-')):,} steps (`{loaded.path.name}`)")
+    step = rundir.step_of(loaded.path)
+    if step is not None:
+        lines.append(f"- trained for {step:,} steps (`{loaded.path.name}`)")
     return lines
 
 

@@ -36,7 +36,7 @@ def export_hf(checkpoint: str | Path | Loaded, out_dir: str | Path, overwrite: b
     weights = writer.state_dict(loaded.model)
     with atomic.atomic_directory(out_dir, overwrite=True) as tmp:  # occupied was refused above
         save_file(weights, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        (tmp / "config.json").write_text(json.dumps(writer.config_json(config, tokenizer), indent=2) + "\n")
+        (tmp / rundir.CONFIG_JSON).write_text(json.dumps(writer.config_json(config, tokenizer), indent=2) + "\n")
         if mapping.name == "codeling":
             shutil.copyfile(remote.MODELING_FILE, tmp / remote.MODELING_FILE.name)
         write_tokenizer(tmp, tokenizer, config.block_size)

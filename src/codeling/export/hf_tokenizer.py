@@ -15,6 +15,7 @@ from pathlib import Path
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import processors
 
+from codeling import rundir
 from codeling.tokenizers import Tokenizer
 
 
@@ -48,6 +49,6 @@ def tokenizer_config(tokenizer: Tokenizer, hf: HFTokenizer, block_size: int) -> 
 def write_tokenizer(folder: Path, tokenizer: Tokenizer, block_size: int) -> None:
     hf = tokenizer.to_hf()
     add_bos(hf, tokenizer)
-    hf.save(str(folder / "tokenizer.json"))
+    hf.save(str(folder / rundir.TOKENIZER))
     config = tokenizer_config(tokenizer, hf, block_size)
     (folder / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n")

@@ -5,10 +5,9 @@ spent so far, so that runs are compared at equal cost rather than at equal round
 from __future__ import annotations
 
 import itertools
-import json
 from pathlib import Path
 
-from codeling.errors import CodelingError
+from codeling import rounds
 from codeling.improve.plot import pyplot, read_rounds
 from codeling.improve.settings import ImproveSettings
 
@@ -58,12 +57,9 @@ def _reward_line(ax, name: str, rows: list[dict], colour: str) -> None:
 
 
 def seed_difficulty(run_dir: Path) -> int:
-    """d0 from the run's improve.json; a run from before the setting existed ran at its default."""
-    path = run_dir / "improve.json"
-    try:
-        saved = json.loads(path.read_text()) if path.is_file() else {}
-    except json.JSONDecodeError:
-        raise CodelingError(f"{path} is not JSON; pass the --out directory of a `codeling improve` run.") from None
+    """d0 from the run's settings; a run from before the setting existed ran at its default."""
+    run = rounds.find(run_dir)
+    saved = rounds.saved(run) if run is not None and run.loop == "improve" else {}
     return int(saved.get("seed_difficulty", ImproveSettings.model_fields["seed_difficulty"].default))
 
 

@@ -16,7 +16,7 @@ FORMATS = ("jsonl", "shards")
 
 
 def open_store(run: Path) -> Store:
-    path = Path(run) / "dataset.sqlite"
+    path = Path(run) / rundir.STORE
     if not path.is_file():
         raise CodelingError(f"{run} holds no dataset.sqlite; pass the --out directory of a `codeling improve` run.")
     return Store(path)

@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeling import atomic, rundir
+from codeling import rounds as rounds_lib
+from codeling import rundir
 from codeling.config import LogConfig
 from codeling.errors import CodelingError
 from codeling.evals.tasks import Task
@@ -41,13 +42,13 @@ from codeling.improve.backends import make_backend
 from codeling.improve.run import ImproveRun, Interrupted
 from codeling.improve.settings import ImproveSettings, from_saved, to_json, training_config
 from codeling.improve.store import Store
-from codeling.rundir import JsonlLog
 from codeling.tokenizers import load_tokenizer
 from codeling.train.metrics import MetricsLog
 from codeling.train.progress import Progress, Report, ignore
 from codeling.train.trainer import train
 
-MARKER = "improve.json"  # the run's settings; its presence makes a directory an improve run
+LOOP = "improve"  # what the run folder's settings file says it holds (codeling/rounds.py)
+MISSING = "{out} holds no self-improvement run to resume; start without --resume."
 
 
 @dataclass
@@ -80,36 +81,36 @@ def improve(
         run.log.close()
         run.tensorboard.close()
         run.store.close()
-    rounds = [json.loads(line) for line in (run.out / "rounds.jsonl").read_text().splitlines() if line.strip()]
+    folder = rounds_lib.RoundsRun(run.out, LOOP)
+    rows = rounds_lib.rows(folder)
     if stopped == "finished":
-        report = {"settings": settings.model_dump(mode="json"), "rounds": rounds}
-        atomic.write_text(run.out / "report.json", json.dumps(report, indent=2))
-    return ImproveResult(run.out, stopped, rounds)
+        rounds_lib.write_report(folder, {"settings": settings.model_dump(mode="json"), "rounds": rows})
+    return ImproveResult(run.out, stopped, rows)
 
 
 def open_run(settings: ImproveSettings, out: Path, resume: bool, progress: Report) -> ImproveRun:
-    """Create the run directory (settings, store, tokenizer, seed shards) or reopen it on --resume.
-    Everything that can refuse does so before the first file is written."""
+    """Create the run directory (settings first, then store, tokenizer, seed shards) or reopen it on
+    --resume (an old run folder too: codeling/rounds.py). Everything that can refuse does so before
+    the first file is written."""
     backend = make_backend(settings.backend, settings.ray_address)
-    marker = out / MARKER
-    if resume and not marker.is_file():
-        raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
-    if not resume:
+    if resume:
+        rounds_lib.reopen(out, LOOP, MISSING.format(out=out))
+        if _comparable(saved_settings(out)) != _comparable(settings):
+            raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
+    else:
         rundir.refuse_occupied(out, "files (pass --resume to continue its run)")
-    if resume and _comparable(saved_settings(out)) != _comparable(settings):
-        raise CodelingError(f"{out} was started with other settings; resume it with the same preset and options.")
-    if settings.base_from is not None and not resume:
-        check_base_from(settings)
+        if settings.base_from is not None:
+            check_base_from(settings)
     held_out = curriculum.held_out(settings)
-    out.mkdir(parents=True, exist_ok=True)
     if not resume:
+        rounds_lib.start(out, LOOP, json.loads(to_json(settings)), "files (pass --resume to continue its run)")
+    store = Store(out / rundir.STORE)  # a damaged store refuses here, before anything is rebuilt
+    if not (out / rundir.SEED).is_dir():  # a run stopped before its seed shards writes them now
         write_seed(out, settings)
-        atomic.write_text(marker, to_json(settings))
-    store = Store(out / "dataset.sqlite")
     if settings.tasks == "suite":  # the same tasks every round, stored once
         store.add_tasks([task_row(t) for t in curriculum.round_tasks(settings, 1)], "suite", 0)
-    log = JsonlLog(out / "rounds.jsonl", _last_done(store))
-    board = MetricsLog(out / "tensorboard", LogConfig(tensorboard=True), _last_done(store), out.name, {})
+    log = rounds_lib.open_log(rounds_lib.RoundsRun(out, LOOP), _last_done(store), key="step")
+    board = MetricsLog(out / rundir.TENSORBOARD, LogConfig(tensorboard=True), _last_done(store), out.name, {})
     return ImproveRun(out, settings, store, held_out, log, board, progress, backend)
 
 
@@ -120,29 +121,27 @@ BASE_FIELDS = {
 }  # fmt: skip
 
 
-def check_base_from(settings: ImproveSettings) -> None:
-    """The run named by base_from trained the base model this run would train, and finished it."""
-    source = Path(settings.base_from)
-    theirs, ours = (base_settings(s) for s in (saved_settings(source), settings))
-    if theirs != ours:
-        differ = ", ".join(sorted(k for k in theirs if theirs[k] != ours.get(k)))
-        raise CodelingError(
-            f"base_from={source} trained its base model with other settings ({differ}); "
-            "reuse only a run with the same seed set, model and base_steps."
-        )
-    if not (source / "base" / rundir.BEST).is_dir():
-        raise CodelingError(f"base_from={source} has not finished its base model yet; wait for its round 0.")
-
-
 # The trainer settings only a policy update reads: the base model never sees them.
 POLICY_ONLY = {"objective", "clip", "kl", "temperature"}
+# The rounds library's one rule (rounds.base_settings): the base goes on from its best checkpoint.
+BASE_RULE = {"fields": BASE_FIELDS, "goes_on_from": rundir.BEST, "unread": POLICY_ONLY}
 
 
 def base_settings(settings: ImproveSettings) -> dict:
-    """What decides the base model's weights."""
-    found = settings.model_dump(mode="json", include=BASE_FIELDS)
-    found["train"] = {k: v for k, v in found["train"].items() if k not in POLICY_ONLY}
-    return found
+    """What decides the base model's weights (rounds.base_settings under BASE_RULE)."""
+    return rounds_lib.base_settings(settings.model_dump(mode="json"), **BASE_RULE)
+
+
+def check_base_from(settings: ImproveSettings) -> None:
+    """The run named by base_from trained the base model this run would train, and finished it."""
+    rounds_lib.check_base_from(
+        settings.base_from,
+        LOOP,
+        settings.model_dump(mode="json"),
+        theirs=lambda run: saved_settings(run.out).model_dump(mode="json"),
+        base=lambda run: run.out / rundir.BASE / rundir.BEST,
+        **BASE_RULE,
+    )
 
 
 def _comparable(settings: ImproveSettings) -> dict:
@@ -153,16 +152,8 @@ def _comparable(settings: ImproveSettings) -> dict:
 
 def saved_settings(out: Path) -> ImproveSettings:
     """The settings a run was started with (what a bare --resume continues with)."""
-    marker = Path(out) / MARKER
-    if not marker.is_file():
-        raise CodelingError(f"{out} holds no self-improvement run to resume; start without --resume.")
-    try:
-        values = json.loads(marker.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise CodelingError(f"{marker} is not valid JSON; the run's settings are lost, start a new run.") from None
-    if not isinstance(values, dict):
-        raise CodelingError(f"{marker} does not hold a mapping of settings; start a new run.")
-    return from_saved(values)
+    run = rounds_lib.reopen(out, LOOP, MISSING.format(out=out))
+    return from_saved(rounds_lib.saved(run))
 
 
 def _last_done(store: Store) -> int | None:
@@ -201,7 +192,7 @@ def write_seed(out: Path, settings: ImproveSettings) -> None:
     }
     if settings.tasks == "chains":
         provenance["difficulties"] = list(range(1, settings.seed_difficulty + 1))
-    improve_data.write_examples(out / "seed", train_pairs, val_pairs, tokenizer, provenance)
+    improve_data.write_examples(out / rundir.SEED, train_pairs, val_pairs, tokenizer, provenance)
 
 
 def fit(
@@ -220,25 +211,26 @@ def fit(
 
 
 def base_model(run: ImproveRun) -> Path:
-    if run.settings.base_from is not None and not (run.out / "base").exists():
+    base = run.out / rundir.BASE
+    if run.settings.base_from is not None and not base.exists():
         # The same seed set, model and steps (check_base_from): copy, pointers and all, then rename.
-        partial = run.out / "base.copying"
+        partial = run.out / f"{rundir.BASE}.copying"
         shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(Path(run.settings.base_from) / "base", partial, symlinks=True)
-        partial.rename(run.out / "base")
+        shutil.copytree(Path(run.settings.base_from) / rundir.BASE, partial, symlinks=True)
+        partial.rename(base)
     # fit() resumes a finished run as a no-op, so a resumed improve run passes straight through.
-    return fit(run, run.out / "seed", run.settings.base_steps, None, run.out / "base")
+    return fit(run, run.out / rundir.SEED, run.settings.base_steps, None, base)
 
 
 def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     """One round; returns the model the next round starts from."""
     s = run.settings
-    round_dir = run.out / "rounds" / f"round-{r:03d}"
+    round_dir = rounds_lib.RoundsRun(run.out, LOOP).round_dir(r)
     if run.store.round_phase(r) == "done":
         if s.update_in(r) == "grpo":  # a round none of whose groups had a signal trained nothing
-            trained = round_dir / "train" / rundir.LATEST
+            trained = round_dir / rundir.TRAIN / rundir.LATEST
             return trained.resolve() if trained.exists() else previous
-        return (round_dir / "train" / rundir.BEST).resolve()
+        return (round_dir / rundir.TRAIN / rundir.BEST).resolve()
     tasks = curriculum.round_tasks(s, r)
     if s.tasks == "chains":
         run.store.add_tasks([task_row(t) for t in tasks], "chains", r)
@@ -258,14 +250,14 @@ def improve_round(run: ImproveRun, r: int, previous: Path) -> Path:
     version = run.store.version_for_round(r) or sampling.keep_round(run, r)
     extra = {"version": version, "update": s.update_in(r)}
     if s.update_in(r) == "grpo":
-        data_dir = round_dir / "policy-data"
+        data_dir = round_dir / rundir.POLICY_DATA
         extra["grpo"] = found = grpo.policy_data(run, r, previous, data_dir, seed_pairs(s))
         model = previous  # no group with a signal: nothing to learn this round
         if found["groups_with_signal"]:
-            model = fit(run, data_dir, s.finetune_steps, previous, round_dir / "train", policy=True)
+            model = fit(run, data_dir, s.finetune_steps, previous, round_dir / rundir.TRAIN, policy=True)
     else:
-        start = run.out / "base" / rundir.BEST if s.restart else previous
-        model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / "train")
+        start = run.out / rundir.BASE / rundir.BEST if s.restart else previous
+        model = fit(run, round_data(run, r, version), s.finetune_steps, start, round_dir / rundir.TRAIN)
     seconds["train"] = time.monotonic() - t0
     extra["seconds"] = seconds
     if s.tasks == "chains":
@@ -278,7 +270,7 @@ def round_data(run: ImproveRun, r: int, version: int) -> Path:
     """Shards of the seed set mixed with what the round trains on: the version's kept samples, the
     rounds' reference solutions for the oracle, nothing for the control."""
     s = run.settings
-    out = run.out / "rounds" / f"round-{r:03d}" / "data"
+    out = rounds_lib.RoundsRun(run.out, LOOP).round_dir(r) / rundir.DATA
     train_pairs, val_pairs = seed_pairs(s)
     if s.control:
         new = []

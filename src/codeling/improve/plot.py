@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from codeling import rundir
 from codeling.errors import CodelingError
 from codeling.rundir import read_jsonl
 
@@ -22,9 +23,11 @@ def pyplot():
 
 def read_rounds(run_dir: Path) -> list[dict]:
     """An improve run's rounds.jsonl rows, one a round; a directory without one is a user mistake."""
-    if not (run_dir / "rounds.jsonl").is_file():
-        raise CodelingError(f"{run_dir} holds no rounds.jsonl; pass the --out directory of a `codeling improve` run.")
-    return read_jsonl(run_dir / "rounds.jsonl")
+    if not (run_dir / rundir.ROUNDS_LOG).is_file():
+        raise CodelingError(
+            f"{run_dir} holds no {rundir.ROUNDS_LOG}; pass the --out directory of a `codeling improve` run."
+        )
+    return read_jsonl(run_dir / rundir.ROUNDS_LOG)
 
 
 def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
@@ -54,7 +57,7 @@ def plot_rounds(run_dir: str | Path, out: str | Path | None = None) -> Path:
     ax_kept.grid(alpha=0.3)
     _tasks_panel(ax_tasks, rounds, rows)
     fig.tight_layout()
-    out = Path(out) if out else run_dir / "rounds.png"
+    out = Path(out) if out else run_dir / rundir.ROUNDS_PLOT
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from codeling import rundir
 from codeling.digest import sha256_text
 from codeling.errors import CodelingError
 
@@ -92,7 +93,7 @@ class KeptSample:
     score: float
 
 
-RUN_LOG = "rounds.jsonl"  # what a run writes beside its store once the store exists
+RUN_LOG = rundir.ROUNDS_LOG  # what a run writes beside its store once the store exists
 
 
 def _check_openable(path: Path) -> bool:

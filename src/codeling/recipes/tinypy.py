@@ -1,4 +1,5 @@
-"""The TinyPy recipes: generate programs, train a preset to predict their output, score it per level
+"""The TinyPy recipes (a loop on the TinyPy task, beside self-labelling in recipes/selflabel/):
+generate programs, train a preset to predict their output, score it per level
 on held-out programs, and leave the checkpoint, metrics, loss plot and report in the run directory.
 
 - `codeling demo` (what `make demo` runs): the `tiny` preset, sized for about 10 minutes on two CPU
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +38,9 @@ from codeling.tokenizers.tinypy import TinyPyTokenizer
 from codeling.train.distributed import pick_device
 from codeling.train.plot import plot_run
 from codeling.train.progress import Report, restaged
+from codeling.train.trainer import train
 
-MARKER = "demo.json"  # written first, so a later recipe run knows the directory is its own to replace
+MARKER = rundir.RECIPE  # written first, so a later recipe run knows the directory is its own to replace
 
 
 @dataclass(frozen=True)
@@ -205,11 +206,11 @@ def datahack_plan(
     overrides: tuple[str, ...] = (),
     grammar: str = "levels",
     trace: bool = False,
+    device: str = "auto",
 ) -> Plan:
-    """DATAHACK with a user's budget, size and overrides (theirs win); compiled where CUDA is.
+    """DATAHACK with a user's budget, size and overrides (theirs win) on `device` (train.device);
+    compiled where that device, overrides included, is a GPU (unless an override says otherwise).
     `grammar="codetracing"` trains on the 2025 grammar and scores on its out-of-distribution sets."""
-    import torch
-
     if minutes <= 0 or programs < 2 or ood_programs < 1:
         raise CodelingError(
             "--minutes, --programs and --ood-programs must be positive (and --programs at least 2); pass larger values."
@@ -220,9 +221,12 @@ def datahack_plan(
         "test_programs": min(DATAHACK.test_programs, max(1, programs // 10)),  # small trial runs keep most for training
         "trainer_preset": preset,
         "ood_programs": ood_programs,
-        "train": {"max_minutes": minutes, **({"compile": True} if torch.cuda.is_available() else {})},
+        "train": {"max_minutes": minutes, "device": device},
     }
-    return load_plan(deep_merge(tree, sized), overrides)
+    tree = deep_merge(tree, sized)
+    if pick_device(load_plan(tree, overrides).train.device).type == "cuda":
+        tree = deep_merge(tree, {"train": {"compile": True}})
+    return load_plan(tree, overrides)
 
 
 @dataclass
@@ -252,15 +256,10 @@ def run_recipe(
     out: str | Path,
     plan: Plan,
     seed: int = 0,
-    train: Callable | None = None,
     progress: Report | None = None,
 ) -> RecipeResult:
-    """Generate, build, train, plot and score `plan` in `out`. `train(config, run_dir)` runs the
-    training and returns its TrainResult (the CLI passes one that draws a progress bar); default:
-    codeling.train.trainer.train."""
-    from codeling.train.trainer import train as plain_train
-
-    train = train or (lambda config, run_dir: plain_train(config, run_dir))
+    """Generate, build, train, plot and score `plan` in `out`; `progress` receives the counts of
+    the data phase and the training's events (the CLI draws them as bars)."""
     out = Path(out)
     data_dir = out / rundir.DATA
     config = demo_config(data_dir, plan)
@@ -275,11 +274,11 @@ def run_recipe(
     build_dataset(
         data_dir, samples, provenance, trace=plan.trace, seed=seed, test_n=plan.test_programs, progress=progress
     )
-    ood_files = write_ood_sets(out / "ood", plan, seed, {s.program for s in generated.samples}, progress)
+    ood_files = write_ood_sets(out / rundir.OOD, plan, seed, {s.program for s in generated.samples}, progress)
     seconds["data"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    trained = train(config, out)
+    trained = train(config, out, progress=progress)
     seconds["train"] = time.monotonic() - t0
     plot_run(out)
 

@@ -15,10 +15,10 @@ from pydantic import Field, field_validator, model_validator
 
 from codeling.config import PRESETS, Config, Training, deep_merge, load_settings, preset_tree
 from codeling.errors import CodelingError
+from codeling.recipes.selflabel.programs import AXES, at_length
+from codeling.recipes.tinypy import MODEL
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.generator import check_knobs, resolve_levels
-from codeling.tinypy.recipes import MODEL
-from codeling.tinypy.selflabel.programs import AXES, at_length
 
 
 class SelfLabel(Training):

@@ -7,13 +7,13 @@ import pytest
 from codeling.cli import main
 from codeling.data.shards import Shards
 from codeling.errors import CodelingError
+from codeling.recipes.selflabel import settings as selflabel_settings
+from codeling.recipes.selflabel.loop import run_selflabel
+from codeling.recipes.selflabel.mix import round_mix
+from codeling.recipes.selflabel.programs import ProgramSets
+from codeling.recipes.selflabel.vote import label, vote, well_formed
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.reader import read_file
-from codeling.tinypy.selflabel import settings as selflabel_settings
-from codeling.tinypy.selflabel.loop import run_selflabel
-from codeling.tinypy.selflabel.mix import round_mix
-from codeling.tinypy.selflabel.programs import ProgramSets
-from codeling.tinypy.selflabel.vote import label, vote, well_formed
 
 # -- the vote filter -------------------------------------------------------------------------
 
@@ -137,8 +137,8 @@ def test_one_round_end_to_end_through_the_command(tmp_path):
     # No held-out program was trained on, in the base or in the round.
     held = {s.program for f in (out / "heldout").iterdir() for s in read_file(f).samples}
     assert len(held) == 5 * 8
-    assert held.isdisjoint(trained_programs(out / "round-0" / "data"))
-    assert held.isdisjoint(trained_programs(out / "round-1" / "data"))
+    assert held.isdisjoint(trained_programs(out / "rounds" / "round-000" / "data"))
+    assert held.isdisjoint(trained_programs(out / "rounds" / "round-001" / "data"))
 
 
 def run_main(*args) -> int:
@@ -178,3 +178,31 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path):
     assert strip(resumed["rounds"]) == strip(whole["rounds"])
     with pytest.raises(CodelingError, match="rounds"):
         run_selflabel(cut, selflabel_settings.load("quick", ["rounds=3"]), resume=True)
+
+
+def test_a_run_in_the_layout_before_the_rounds_library_resumes_in_it(tmp_path):
+    """selflabel.json (the settings alone) and round-N/ beside it: such a run, stopped during round 2,
+    resumes where it stopped, in its own layout, and ends where a run never stopped ends."""
+    import shutil
+
+    settings = selflabel_settings.load("quick", ["rounds=2"])
+    whole = run_selflabel(tmp_path / "whole", settings)
+    old = tmp_path / "old"
+    shutil.copytree(tmp_path / "whole", old, symlinks=True)
+    (old / "selflabel.json").write_text(json.dumps(settings.model_dump(mode="json"), indent=2) + "\n")
+    (old / "rounds.json").unlink()
+    for r in range(3):
+        (old / "rounds" / f"round-{r:03d}").rename(old / f"round-{r}")
+    (old / "rounds").rmdir()
+    rows = (old / "rounds.jsonl").read_text().replace(str(tmp_path / "whole"), str(old))
+    for r in range(3):
+        rows = rows.replace(f"/rounds/round-{r:03d}/", f"/round-{r}/")
+    (old / "rounds.jsonl").write_text("\n".join(rows.splitlines()[:2]) + "\n")  # stopped during round 2
+    (old / "report.json").unlink()
+    resumed = run_selflabel(old, settings, resume=True)
+    strip = lambda rows: [{k: v for k, v in r.items() if k not in ("seconds", "checkpoint")} for r in rows]  # noqa: E731
+    assert strip(resumed["rounds"]) == strip(whole["rounds"])
+    assert (old / "round-2" / "labels.txt").is_file() and not (old / "rounds").exists()
+    assert not (old / "rounds.json").exists() and resumed["rounds"][2]["checkpoint"].startswith(str(old / "round-2"))
+    with pytest.raises(CodelingError, match="rounds"):
+        run_selflabel(old, selflabel_settings.load("quick", ["rounds=3"]), resume=True)

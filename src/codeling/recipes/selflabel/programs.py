@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from codeling.recipes.tinypy import OOD_SETS, OutOfDistribution
 from codeling.tinypy.builder import Knobs
 from codeling.tinypy.generator import generate, resolve_levels
-from codeling.tinypy.recipes import OOD_SETS, OutOfDistribution
 from codeling.tinypy.sample import Sample
 from codeling.train.progress import Report, restaged
 

@@ -3,9 +3,10 @@ moving right is what a user should see), and what each round kept, right and wro
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from codeling import rounds as rounds_lib
+from codeling import rundir
 from codeling.errors import CodelingError
 from codeling.rundir import read_jsonl
 
@@ -17,7 +18,7 @@ def plot_selflabel(run_dir: str | Path, out: str | Path | None = None) -> Path:
     import matplotlib.pyplot as plt
 
     run_dir = Path(run_dir)
-    rows = read_jsonl(run_dir / "rounds.jsonl")
+    rows = read_jsonl(run_dir / rundir.ROUNDS_LOG)
     if not rows:
         raise CodelingError(f"{run_dir} has no finished round yet; plot it after round 0 is scored.")
     fig, (ax_acc, ax_kept) = plt.subplots(2, 1, figsize=(8, 8), height_ratios=[3, 2])
@@ -25,7 +26,8 @@ def plot_selflabel(run_dir: str | Path, out: str | Path | None = None) -> Path:
         lengths = [int(k) for k in row["accuracy"]]
         label = "round 0 (base)" if row["round"] == 0 else f"round {row['round']} (labelled {row['length']})"
         ax_acc.plot(lengths, [100 * v for v in row["accuracy"].values()], "o-", markersize=4, label=label)
-    axis = json.loads((run_dir / "selflabel.json").read_text(encoding="utf-8")).get("axis", "length")
+    run = rounds_lib.reopen(run_dir, "selflabel", f"{run_dir} holds no selflabel run; pass the --out of one.")
+    axis = rounds_lib.saved(run).get("axis", "length")
     ax_acc.set_xlabel(f"length: {axis.replace('_', ' ')}")
     ax_acc.set_ylabel("held-out exact output accuracy (%)")
     ax_acc.set_title(f"{run_dir.name}: {rows[0]['labels']} labels")
@@ -42,7 +44,7 @@ def plot_selflabel(run_dir: str | Path, out: str | Path | None = None) -> Path:
     ax_kept.set_ylabel("labels kept")
     ax_kept.legend(fontsize=8)
     fig.tight_layout()
-    out = Path(out) if out else run_dir / "rounds.png"
+    out = Path(out) if out else run_dir / rundir.ROUNDS_PLOT
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out

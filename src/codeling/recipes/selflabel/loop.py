@@ -7,7 +7,8 @@
               (vote.py); fine-tune the last model on a 50/50 mix of original data and every label
               kept so far (mix.py)
     each      score exact output accuracy per length on the held-out programs and on the
-              out-of-distribution sets (measure.py); append a row to rounds.jsonl (runs.py)
+              out-of-distribution sets (measure.py); append a row to the rounds log (runs.py), and
+              report it as Progress("round", r, row)
 
 Every program set is drawn, and the scored ones written, before anything trains (programs.py), and
 drawn the same way on resume, so a resumed run continues exactly where it stopped.
@@ -15,45 +16,43 @@ drawn the same way on resume, so a resumed run continues exactly where it stoppe
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from codeling import atomic, rundir
+from codeling import atomic, rounds, rundir
+from codeling.recipes.selflabel import measure, runs
+from codeling.recipes.selflabel.mix import round_mix, write_examples
+from codeling.recipes.selflabel.plot import plot_selflabel
+from codeling.recipes.selflabel.programs import ProgramSets
+from codeling.recipes.selflabel.sampling import sample_answers
+from codeling.recipes.selflabel.settings import SelfLabel
+from codeling.recipes.selflabel.vote import label
 from codeling.tinypy.sample import Sample, format_samples
-from codeling.tinypy.selflabel import measure, runs
-from codeling.tinypy.selflabel.mix import round_mix, write_examples
-from codeling.tinypy.selflabel.plot import plot_selflabel
-from codeling.tinypy.selflabel.programs import ProgramSets
-from codeling.tinypy.selflabel.sampling import sample_answers
-from codeling.tinypy.selflabel.settings import SelfLabel
-from codeling.tinypy.selflabel.vote import label
 from codeling.train.checkpoint import load_checkpoint
 from codeling.train.distributed import pick_device
-from codeling.train.progress import Report, restaged
+from codeling.train.progress import Progress, Report, ignore, restaged
+from codeling.train.trainer import train
 
 
-def run_selflabel(
-    out: str | Path,
-    settings: SelfLabel,
-    train: Callable | None = None,
-    progress: Report | None = None,
-    on_round: Callable[[dict], None] | None = None,
-    resume: bool = False,
-) -> dict:
+def run_selflabel(out: str | Path, settings: SelfLabel, progress: Report | None = None, resume: bool = False) -> dict:
     """Run every round into `out` (empty or absent; with `resume`, an interrupted run's own) and
-    return the report. `train(config, run_dir)` trains (default codeling.train.trainer.train);
-    `on_round(row)` sees each round's row as it is recorded."""
-    from codeling.train.trainer import train as plain_train
-
-    train = train or (lambda config, run_dir: plain_train(config, run_dir))
+    return the report. `progress` receives the counts, the trainings' events, and each round's row
+    as it is recorded (Progress("round", r, row); a resumed run's finished rounds first)."""
+    progress = progress or ignore
     out = Path(out)
     base_run = runs.check_base_from(settings)
-    rows = runs.open_run(out, settings, resume)
+    run, rows, log = runs.open_run(out, settings, resume)
+    try:
+        return _run_rounds(run, settings, base_run, rows, log, progress)
+    finally:
+        log.close()
+
+
+def _run_rounds(run: rounds.RoundsRun, settings: SelfLabel, base_run, rows: list[dict], log, progress: Report) -> dict:
+    out = run.out
     device = pick_device(settings.train.device).type
     drawn = draw_sets(out, settings, progress)
     original, val, heldout_files, ood_files = drawn.original, drawn.val, drawn.heldout_files, drawn.ood_files
@@ -65,34 +64,32 @@ def run_selflabel(
         row["ood"] = measure.accuracy(loaded, ood_files, device)
         row.update(checkpoint=str(checkpoint), seconds={**seconds, "eval": time.monotonic() - t0})
         rows.append(row)
-        runs.append(out, row)
-        if on_round:
-            on_round(row)
+        log.write(row)
+        progress(Progress("round", row["round"], row))
 
     for row in rows:  # what a resumed run had finished
-        if on_round:
-            on_round(row)
+        progress(Progress("round", row["round"], row))
     if not rows:
         t0 = time.monotonic()
-        checkpoint = train_base(out, settings, base_run, original, val, train)
+        checkpoint = train_base(run, settings, base_run, original, val, progress)
         about = {
             "round": 0,
             "labels": settings.labels,
             "length": None,
-            "base_from": str(base_run) if base_run else None,
+            "base_from": str(base_run.out) if base_run else None,
         }
         record(about, checkpoint, {"train": time.monotonic() - t0})
 
-    kept = runs.kept_labels(out, len(rows) - 1)
+    kept = runs.kept_labels(run, len(rows) - 1)
     for r in range(len(rows), settings.rounds + 1):
         checkpoint = Path(rows[-1]["checkpoint"])
         programs = drawn.round_programs[r - 1]
-        row, new, seconds = one_round(out, settings, r, programs, checkpoint, original, val, kept, train, progress)
+        row, new, seconds = one_round(run, settings, r, programs, checkpoint, original, val, kept, progress)
         kept += new
-        record(row, (runs.round_dir(out, r) / rundir.LATEST).resolve(), seconds)
+        record(row, (run.round_dir(r) / rundir.LATEST).resolve(), seconds)
 
     report = runs.summarise(settings, rows, heldout_files, ood_files)
-    atomic.write_text(out / rundir.REPORT, json.dumps(report, indent=2) + "\n")
+    rounds.write_report(run, report)
     plot_selflabel(out)
     return report
 
@@ -114,26 +111,29 @@ def draw_sets(out: Path, settings: SelfLabel, progress: Report | None) -> Drawn:
     base = sets.base(settings.programs, low, high, progress)
     heldout = sets.heldout(range(low, settings.longest() + 1), settings.heldout)
     ood = sets.out_of_distribution(settings.ood_programs, low, high) if settings.ood_programs else {}
-    heldout_files = measure.write_sets(out / "heldout", heldout, lambda length, _: f"length-{length:02d}.txt")
-    ood_files = measure.write_sets(out / "ood", ood, lambda _, i: f"ood-{i}.txt")
+    heldout_files = measure.write_sets(out / rundir.HELDOUT, heldout, lambda length, _: f"length-{length:02d}.txt")
+    ood_files = measure.write_sets(out / rundir.OOD, ood, lambda _, i: f"ood-{i}.txt")
     rounds = [sets.round(r, settings.per_round, high + r) for r in range(1, settings.rounds + 1)]
     return Drawn(base[settings.val_programs :], base[: settings.val_programs], heldout_files, ood_files, rounds)
 
 
-def train_base(out: Path, settings: SelfLabel, base_run: Path | None, original, val, train: Callable) -> Path:
+def train_base(
+    run: rounds.RoundsRun, settings: SelfLabel, base_run: rounds.RoundsRun | None, original, val, progress: Report
+) -> Path:
     """Round 0's model: trained on the original programs, or copied from `base_run`."""
-    base_dir = runs.round_dir(out, 0)
+    base_dir = run.round_dir(0)
     if base_run is not None:
-        shutil.copytree(runs.round_dir(base_run, 0), base_dir, symlinks=True)
+        shutil.copytree(base_run.round_dir(0), base_dir, symlinks=True)
     else:
         write_examples(base_dir / rundir.DATA, {"train": original, "val": val}, {"selflabel": "base"})
-        train(settings.base_config(base_dir / rundir.DATA), base_dir)
+        train(settings.base_config(base_dir / rundir.DATA), base_dir, progress=progress)
     return (base_dir / rundir.LATEST).resolve()
 
 
 def one_round(
-    out, settings: SelfLabel, r: int, programs: list[Sample], checkpoint, original, val, kept_before, train, progress
-):
+    run: rounds.RoundsRun, settings: SelfLabel, r: int, programs: list[Sample], checkpoint, original, val, kept_before,
+    progress: Report,
+):  # fmt: skip
     """Label round r's programs with the last model, then fine-tune it: (row, kept labels, seconds)."""
     seconds = {}
     t0 = time.monotonic()
@@ -153,11 +153,11 @@ def one_round(
     seconds["label"] = time.monotonic() - t0
 
     t0 = time.monotonic()
-    folder = runs.round_dir(out, r)
-    atomic.write_text(folder / runs.LABELS, format_samples(kept, level_tag=True))
+    folder = run.round_dir(r)
+    atomic.write_text(folder / rundir.LABELS, format_samples(kept, level_tag=True))
     mixed = round_mix(original, kept_before + kept, settings.mix, settings.seed * 100 + r)
     write_examples(folder / rundir.DATA, {"train": mixed, "val": val}, {"selflabel": f"round {r}"})
-    train(settings.round_config(folder / rundir.DATA, r, checkpoint), folder)
+    train(settings.round_config(folder / rundir.DATA, r, checkpoint), folder, progress=progress)
     seconds["train"] = time.monotonic() - t0
     row = {"round": r, "labels": settings.labels, "length": settings.lengths[1] + r}
     row["labelled"] = label_stats(settings, programs, answers, verdicts, kept, len(kept_before))

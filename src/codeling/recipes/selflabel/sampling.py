@@ -8,8 +8,8 @@ checkpoint, programs and seed give the same answers.
 from __future__ import annotations
 
 from codeling.generate import Sampling, generate_ids
+from codeling.recipes.selflabel.vote import well_formed
 from codeling.tinypy.dataset import prompt_text
-from codeling.tinypy.selflabel.vote import well_formed
 from codeling.train.checkpoint import Loaded
 from codeling.train.progress import Progress, Report
 

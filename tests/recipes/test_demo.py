@@ -110,7 +110,7 @@ def test_datahack_config_file_trains_what_the_recipe_trains():
     from pathlib import Path
 
     from codeling.config import load_config
-    from codeling.tinypy.recipes import DATAHACK, demo_config
+    from codeling.recipes.tinypy import DATAHACK, demo_config
 
     recipe = demo_config(Path("data"), DATAHACK)
     file = load_config(path=Path(__file__).parents[2] / "configs" / "tinypy-datahack.yaml")
@@ -118,23 +118,24 @@ def test_datahack_config_file_trains_what_the_recipe_trains():
     assert file.train == recipe.train.model_copy(update={"compile": True})  # the recipe compiles only where CUDA is
 
 
-def test_code_tracing_recipe_scores_by_feature_and_on_four_unseen_ood_sets(tmp_path):
+def test_code_tracing_recipe_scores_by_feature_and_on_four_unseen_ood_sets(tmp_path, monkeypatch):
     """The datahack path on the code-tracing grammar, trained by a stand-in that saves a model
     answering nothing at once (a real model would decode every long output to its end)."""
     from types import SimpleNamespace
 
     from test_evaluate import always_wrong_checkpoint
 
-    from codeling.tinypy.recipes import datahack_plan, run_recipe
+    from codeling.recipes.tinypy import datahack_plan, run_recipe
 
-    def stand_in(config, run_dir):
+    def stand_in(config, run_dir, progress=None):
         (run_dir / "best").symlink_to(always_wrong_checkpoint(run_dir).name)
         row = {"step": 1, "split": "train", "loss": 1.0, "lr": 1e-3, "tokens": 1, "time": 0.0}
         (run_dir / "metrics.jsonl").write_text(json.dumps(row) + "\n")
         return SimpleNamespace(step=1, tokens=1, seconds=0.0)
 
     plan = datahack_plan(1, 600, "tiny", 20, grammar="codetracing")
-    result = run_recipe(tmp_path / "ct", plan, seed=0, train=stand_in)
+    monkeypatch.setattr("codeling.recipes.tinypy.train", stand_in)  # the recipe trains through it
+    result = run_recipe(tmp_path / "ct", plan, seed=0)
     report = json.loads((tmp_path / "ct" / "report.json").read_text())
     assert report["overall"]["n"] == 60 and report["overall"]["output"] == 0 and report["levels"] == {}
     assert sum(v["n"] for v in report["features"]["while loop"].values()) == 60
@@ -163,14 +164,14 @@ def test_datahack_refuses_an_unknown_grammar_before_writing_anything(tmp_path):
     assert not out.exists()
 
 
-def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_it_dropped(tmp_path):
+def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_it_dropped(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
     from test_evaluate import always_wrong_checkpoint
 
-    from codeling.tinypy.recipes import demo_plan, run_recipe
+    from codeling.recipes.tinypy import demo_plan, run_recipe
 
-    def stand_in(config, run_dir):
+    def stand_in(config, run_dir, progress=None):
         assert config.model.block_size == 512
         (run_dir / "best").symlink_to(always_wrong_checkpoint(run_dir).name)
         row = {"step": 1, "split": "train", "loss": 1.0, "lr": 1e-3, "tokens": 1, "time": 0.0}
@@ -179,7 +180,8 @@ def test_trace_recipe_keeps_only_examples_that_fit_its_window_and_says_how_many_
 
     plan = demo_plan("codetracing", trace=True).model_copy(update={"programs": 400, "test_programs": 10})
     assert plan.trace and plan.max_example_tokens == 512 and plan.ood == ()
-    result = run_recipe(tmp_path / "tr", plan, seed=0, train=stand_in)
+    monkeypatch.setattr("codeling.recipes.tinypy.train", stand_in)  # the recipe trains through it
+    result = run_recipe(tmp_path / "tr", plan, seed=0)
     report = json.loads((tmp_path / "tr" / "report.json").read_text())
     kept, dropped = report["data"]["programs"], report["data"]["dropped_longer_than_window"]
     assert kept + dropped == 400 and dropped == result.dropped > 0 and kept > 10
@@ -201,3 +203,19 @@ def test_demo_refuses_an_unknown_grammar_in_one_line(tmp_path):
     )
     assert proc.returncode == 2 and "Unknown grammar 'nosuch'" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_datahack_compiles_where_the_device_it_is_given_is_a_gpu(monkeypatch):
+    """torch.compile follows the device the recipe trains on (--device, or --set train.device), not
+    what the machine has: here every machine "has" a GPU."""
+    import torch
+
+    from codeling.recipes.tinypy import datahack_plan
+
+    monkeypatch.setattr(
+        "codeling.recipes.tinypy.pick_device", lambda name: torch.device("cpu" if name == "cpu" else "cuda")
+    )
+    assert datahack_plan(1, 100, "tiny").train.compile
+    assert not datahack_plan(1, 100, "tiny", device="cpu").train.compile
+    assert not datahack_plan(1, 100, "tiny", overrides=("train.device=cpu",)).train.compile
+    assert not datahack_plan(1, 100, "tiny", overrides=("train.compile=false",)).train.compile
