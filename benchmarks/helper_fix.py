@@ -16,6 +16,7 @@ model's training data either; the rules were written without any of these progra
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -167,6 +168,7 @@ def main() -> None:
         "median_seconds_to_verified_fix": {m: statistics.median(v) if v else None for m, v in seconds.items()},
         "reading_level": reading_levels(samples),
         "retrieval": recall_at_5(),
+        "load_average": os.getloadavg(),
         "wall_s": time.monotonic() - started,
         "command": " ".join(sys.argv),
     }

