@@ -220,7 +220,7 @@ class _Window:
         }
 
 
-def greedy_score(net: QNetwork, world: World, car, steps: int = 1000, starts: int = 4) -> float:
+def greedy_score(net: QNetwork, world: World, car, steps: int = 1000, starts: int = 8) -> float:
     """The greedy car's mean reward a step over `steps` steps from the last target, facing
     `starts` directions, goal A1: the run's validation figure, which picks its `best` checkpoint.
     A DQN without a target network swings; the best checkpoint is what watch and eval drive."""
