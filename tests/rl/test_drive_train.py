@@ -16,8 +16,8 @@ from codeling.rl.train import load_car, run_settings, train_car
 FAST = ["cars=4", "log_every=10", "dqn.learning_starts=50", "dqn.batch=16", "tensorboard=false"]
 
 
-def rows(run):
-    return [json.loads(line) for line in (run / rundir.METRICS).read_text().splitlines()]
+def rows(run, split="train"):
+    return [r for r in map(json.loads, (run / rundir.METRICS).read_text().splitlines()) if r["split"] == split]
 
 
 def test_train_save_load_and_resume(tmp_path):
@@ -43,7 +43,12 @@ def test_train_save_load_and_resume(tmp_path):
     again = train_car(run_settings(run), run, steps=100, resume=True)
     assert again.step == 100
     assert [r["step"] for r in rows(run)] == [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
-    assert load_car(run).step == 100
+    assert load_car(run, "latest").step == 100
+    # Every save scores the greedy car; `best` names the best-scoring checkpoint, which load_car drives.
+    scores = {r["step"]: r["reward"] for r in rows(run, "val")}
+    assert set(scores) == {60, 100}
+    assert load_car(run).step == max(scores, key=scores.get)
+    assert (run / rundir.BEST).resolve().name == f"step-{load_car(run).step:06d}"
 
 
 def test_stop_saves_and_says_interrupted(tmp_path):
@@ -91,3 +96,19 @@ def test_evaluate_reports_the_figures(tmp_path):
     for key in ("targets_per_1000", "route_efficiency", "road_share", "wall_hits"):
         assert key in report["mean"]
     assert 0 <= report["mean"]["road_share"] <= 1
+
+
+def test_sweep_trains_each_value_and_plots(tmp_path):
+    from codeling.rl.sweep import sweep
+
+    with pytest.raises(CodelingError, match="Unknown sweep --param"):
+        sweep("lr", [0.1], tmp_path / "no")
+    with pytest.raises(CodelingError, match="dqn.tau"):
+        sweep("temperature", [-1.0], tmp_path / "no", steps=5)
+    assert not (tmp_path / "no").exists()
+    summary = sweep("temperature", [0.01, 1.0], tmp_path / "s", seeds=1, steps=20, overrides=FAST, eval_steps=30)
+    assert [(r["value"], r["seed"]) for r in summary["runs"]] == [(0.01, 0), (1.0, 0)]
+    assert set(summary["mean"]) == {"greedy", "softmax"}  # the temperature is measured on the softmax car too
+    assert summary["settings"]["dqn"]["tau"] == 0.01
+    assert (tmp_path / "s" / "sweep.png").stat().st_size > 1000
+    assert json.loads((tmp_path / "s" / "sweep.json").read_text())["param"] == "temperature"

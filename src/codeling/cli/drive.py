@@ -167,6 +167,9 @@ def sweep_cmd(
     out: Path = options.out("sweep folder: one run per value and seed, sweep.json, sweep.png"),
     seeds: int = typer.Option(3, "--seeds", help="runs a value"),
     minutes: float = typer.Option(1.0, "--minutes", help="training time of each run"),
+    steps: int | None = typer.Option(
+        None, "--steps", help="train each run this many steps (of all cars) instead: the same work whatever the load"
+    ),
     preset: str | None = PRESET,
     set_: list[str] = typer.Option([], "--set", help="override for every run: key=value (repeatable)"),
     map_: Path | None = MAP,
@@ -180,8 +183,8 @@ def sweep_cmd(
         numbers = [float(v) for v in values.split(",") if v.strip()]
     except ValueError:
         raise CodelingError(f"Cannot read --values {values!r}; give numbers separated by commas.") from None
-    if not 1 <= seeds <= 100 or minutes <= 0:
-        raise CodelingError("--seeds must be 1 to 100 and --minutes positive.")
+    if not 1 <= seeds <= 100 or minutes <= 0 or (steps is not None and steps < 1):
+        raise CodelingError("--seeds must be 1 to 100, and --minutes and --steps positive.")
     overrides = [*set_, *_map_overrides(map_, targets)]
     with StopFlag() as flag, Bars() as bars:
         summary = sweep(
@@ -189,8 +192,8 @@ def sweep_cmd(
             numbers,
             out,
             seeds,
-            minutes,
-            None,
+            None if steps else minutes,
+            steps,
             preset,
             overrides,
             progress=bars,

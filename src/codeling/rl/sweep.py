@@ -76,6 +76,7 @@ def sweep(
         "seeds": seeds,
         "minutes": minutes,
         "steps": steps,
+        "settings": runs[0][2].model_dump(mode="json"),  # the first run's; the others differ in param and seed
         "runs": rows,
         "mean": {
             policy: {
@@ -93,7 +94,7 @@ def sweep(
 
 def _training_figures(run: Path) -> dict:
     """What the cars did while they learned (metrics.jsonl): wall hits and road share, per 1,000 car steps."""
-    rows = rundir.read_jsonl(run / rundir.METRICS)
+    rows = [r for r in rundir.read_jsonl(run / rundir.METRICS) if r.get("split") == "train"]
     car_steps = rows[-1]["car_steps"] if rows else 0
     walls = sum(r["wall_hits"] for r in rows)
     road = sum(r["road_share"] for r in rows) / len(rows) if rows else 0.0

@@ -63,6 +63,7 @@ class State:
     car_steps: int = 0
     learn_steps: int = 0
     seconds: float = 0.0
+    best_score: float = -float("inf")
 
 
 def world_of(settings: DriveSettings) -> World:
@@ -174,10 +175,10 @@ def _loop(settings, out, state: State, log, report, minutes, steps, stop, clock)
             report(Progress("step", state.step, row))
             window = _Window()
         if clock() - last_save >= settings.save_every_s:
-            checkpoint = save(out, settings, state)
+            checkpoint = save_and_score(out, settings, state, log)
             report(Progress("checkpoint", state.step, {"path": str(checkpoint)}))
             last_save = clock()
-    checkpoint = save(out, settings, state)
+    checkpoint = save_and_score(out, settings, state, log)
     report(Progress("end", state.step, {"stopped": stopped, "path": str(checkpoint)}))
     last = window.row(state) if window.steps else {}
     return TrainResult(out, state.step, state.car_steps, state.seconds, stopped, checkpoint, last)
@@ -219,6 +220,39 @@ class _Window:
         }
 
 
+def greedy_score(net: QNetwork, world: World, car, steps: int = 1000, starts: int = 8) -> float:
+    """The greedy car's mean reward a step over `steps` steps from the last target, facing
+    `starts` directions, goal A1: the run's validation figure, which picks its `best` checkpoint.
+    A DQN without a target network swings; the best checkpoint is what watch and eval drive."""
+    cars = Cars(world, car, starts)
+    obs = cars.place(
+        np.arange(starts),
+        np.repeat(world.targets[-1:], starts, 0),
+        np.arange(starts) * 360.0 / starts,
+        np.zeros(starts, dtype=np.int64),
+    )
+    total = 0.0
+    with torch.inference_mode():
+        for _ in range(steps):
+            r = cars.step(net(torch.from_numpy(obs)).argmax(-1).numpy())
+            obs = r.obs
+            total += float(r.reward.sum())
+    return total / (steps * starts)
+
+
+def save_and_score(out: Path, settings: DriveSettings, state: State, log) -> Path:
+    """Save; score the greedy car (a `val` metrics row); point `best` at it when it beats the best so far."""
+    score = greedy_score(state.net, state.cars.world, settings.car)
+    best = score > state.best_score
+    if best:
+        state.best_score = score
+    checkpoint = save(out, settings, state)
+    log.log({"step": state.step, "split": "val", "reward": score, "best": best, "time": state.seconds})
+    if best:
+        rundir.point(out, rundir.BEST, checkpoint)
+    return checkpoint
+
+
 def save(out: Path, settings: DriveSettings, state: State) -> Path:
     """A checked checkpoint directory of everything in State; `latest` points at it."""
     target = out / rundir.CHECKPOINTS / rundir.step_dir_name(state.step)
@@ -245,6 +279,7 @@ def save(out: Path, settings: DriveSettings, state: State) -> Path:
             "car_steps": state.car_steps,
             "learn_steps": state.learn_steps,
             "seconds": state.seconds,
+            "best_score": state.best_score if np.isfinite(state.best_score) else None,
             "rng": state.rng.bit_generator.state,
         }
         (tmp / rundir.CONFIG_JSON).write_text(json.dumps(meta, indent=1) + "\n")
@@ -271,16 +306,18 @@ def restore(state: State, checkpoint: Path) -> None:
     meta = json.loads((checkpoint / rundir.CONFIG_JSON).read_text())
     state.step, state.car_steps, state.learn_steps = meta["step"], meta["car_steps"], meta["learn_steps"]
     state.seconds = meta["seconds"]
+    state.best_score = meta["best_score"] if meta.get("best_score") is not None else -float("inf")
     state.rng.bit_generator.state = meta["rng"]
 
 
-def find_checkpoint(run: str | Path) -> Path:
-    """A run folder's `latest` checkpoint (or its newest valid one), or a checkpoint directory itself."""
+def find_checkpoint(run: str | Path, pointer: str = rundir.LATEST) -> Path:
+    """A run folder's checkpoint named by `pointer` (latest or best; else its newest valid one), or
+    a checkpoint directory itself."""
     run = Path(run)
     if (run / rundir.MANIFEST).is_file():
         checkpoint = run
-    elif (run / rundir.LATEST).exists() and rundir.verify((run / rundir.LATEST).resolve()) is None:
-        checkpoint = (run / rundir.LATEST).resolve()
+    elif (run / pointer).exists() and rundir.verify((run / pointer).resolve()) is None:
+        checkpoint = (run / pointer).resolve()
     else:
         checkpoint, _ = rundir.newest_valid(run / rundir.CHECKPOINTS)
     if checkpoint is None or not (checkpoint / MODEL).is_file():
@@ -315,10 +352,12 @@ class CarPolicy:
         return self.q(obs).argmax(-1)
 
 
-def load_car(run: str | Path) -> CarPolicy:
-    """The trained car of a run folder (its `latest` checkpoint) or of one checkpoint directory,
-    with the settings it was trained with; CodelingError when there is none or it is damaged."""
-    checkpoint = find_checkpoint(run)
+def load_car(run: str | Path, pointer: str = rundir.BEST) -> CarPolicy:
+    """The trained car of a run folder or of one checkpoint directory, with the settings it was
+    trained with. From a run folder: its `best` checkpoint (the greedy car's best validation
+    score; pointer="latest" for the last one), else its newest valid one. CodelingError when there
+    is none or it is damaged."""
+    checkpoint = find_checkpoint(run, pointer)
     meta = json.loads((checkpoint / rundir.CONFIG_JSON).read_text())
     settings = load_drive_settings(base=meta["settings"])
     net = QNetwork(settings.dqn.hidden)
