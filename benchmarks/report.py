@@ -698,7 +698,12 @@ KNOWN = {
 }
 HISTORY_PREFIXES = ("improve_chains_", "selflabel_")  # rows of runs the journal reads; the card reads a few
 # Earlier measurements that newer files replace on the card; docs/JOURNAL.md and the helper's page cite them.
-SUPERSEDED = {"helper_search.json", "helper_search_dev.json", "helper_ask_old_table.json", "helper_repair_first_run.json"}
+SUPERSEDED = {
+    "helper_search.json",
+    "helper_search_dev.json",
+    "helper_ask_old_table.json",
+    "helper_repair_first_run.json",
+}
 
 
 def build_rows(root: Path = RESULTS) -> list[Row]:

@@ -60,11 +60,19 @@ def test_a_missing_file_makes_its_row_pending_with_the_command_that_writes_it(tm
 
 
 def test_a_file_that_lands_fills_its_row_and_an_unknown_one_is_listed(tmp_path):
-    (tmp_path / "gridworld_qlearning.json").write_text(json.dumps({"date": "2026-12-07T08:00:00+00:00", "ratio": 2.5}))
+    grid = {
+        "date": "2026-12-07T08:00:00+00:00",
+        "settings": {"tolerance": 0.01},
+        "episodes_until_within_tolerance": 1234,
+        "runs": [{}, {}],
+        "exploration": [{"epsilon": 0.1, "exploration_rate": 0.0987}],
+    }
+    (tmp_path / "gridworld_qlearning.json").write_text(json.dumps(grid))
     (tmp_path / "helper_new.json").write_text("{}")
     text = report.card(tmp_path)
-    row = next(line for line in text.splitlines() if line.startswith("| RL: gridworld"))
-    assert "ratio 2.5" in row and "2026-12-07" in row and "gridworld_qlearning.json" in row
+    row = next(line for line in text.splitlines() if line.startswith("| Drive: gridworld"))
+    assert "**1,234** episodes (worst of 2 seeds)" in row and "0.099 at 0.1" in row
+    assert "2026-12-07" in row and "gridworld_qlearning.json" in row
     assert "`helper_new.json`" in text
 
 

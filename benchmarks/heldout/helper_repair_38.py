@@ -62,9 +62,9 @@ CASES: list[Case] = [
     _s(
         "and_or_swapped",
         "ride",
-        "height = 150\nage = 6\nif height > 120 or age > 8:\n    print(\"You can ride\")\nelse:\n"
+        'height = 150\nage = 6\nif height > 120 or age > 8:\n    print("You can ride")\nelse:\n'
         '    print("Sorry, not yet")\n',
-        "height = 150\nage = 6\nif height > 120 and age > 8:\n    print(\"You can ride\")\nelse:\n"
+        'height = 150\nage = 6\nif height > 120 and age > 8:\n    print("You can ride")\nelse:\n'
         '    print("Sorry, not yet")\n',
     ),
     _s(
@@ -99,7 +99,7 @@ CASES: list[Case] = [
     _s(
         "missing_return_value",
         "candies",
-        "def share(candies, kids):\n    each = candies // kids\n\n\nprint(\"Each kid gets\", share(12, 4))\n",
+        'def share(candies, kids):\n    each = candies // kids\n\n\nprint("Each kid gets", share(12, 4))\n',
         "def share(candies, kids):\n    each = candies // kids\n    return each\n\n\n"
         'print("Each kid gets", share(12, 4))\n',
     ),
@@ -107,8 +107,8 @@ CASES: list[Case] = [
     _s(
         "print_inside_loop",
         "apples",
-        "apples = 0\nfor tree in range(4):\n    apples = apples + 3\n    print(\"Apples:\", apples)\n",
-        "apples = 0\nfor tree in range(4):\n    apples = apples + 3\nprint(\"Apples:\", apples)\n",
+        'apples = 0\nfor tree in range(4):\n    apples = apples + 3\n    print("Apples:", apples)\n',
+        'apples = 0\nfor tree in range(4):\n    apples = apples + 3\nprint("Apples:", apples)\n',
     ),
     _s(
         "print_inside_loop",
@@ -128,14 +128,14 @@ CASES: list[Case] = [
     _s(
         "reset_inside_loop",
         "jumps",
-        "for day in range(3):\n    jumps = 0\n    jumps = jumps + 10\nprint(\"Jumps:\", jumps)\n",
-        "jumps = 0\nfor day in range(3):\n    jumps = jumps + 10\nprint(\"Jumps:\", jumps)\n",
+        'for day in range(3):\n    jumps = 0\n    jumps = jumps + 10\nprint("Jumps:", jumps)\n',
+        'jumps = 0\nfor day in range(3):\n    jumps = jumps + 10\nprint("Jumps:", jumps)\n',
     ),
     _s(
         "reset_inside_loop",
         "shopping",
-        "prices = [2, 5, 3]\nfor p in prices:\n    cost = 0\n    cost = cost + p\nprint(\"Cost:\", cost)\n",
-        "prices = [2, 5, 3]\ncost = 0\nfor p in prices:\n    cost = cost + p\nprint(\"Cost:\", cost)\n",
+        'prices = [2, 5, 3]\nfor p in prices:\n    cost = 0\n    cost = cost + p\nprint("Cost:", cost)\n',
+        'prices = [2, 5, 3]\ncost = 0\nfor p in prices:\n    cost = cost + p\nprint("Cost:", cost)\n',
     ),
     _s(
         "reset_inside_loop",
@@ -176,8 +176,7 @@ CASES: list[Case] = [
     _s(
         "remove_while_looping",
         "odd_out",
-        "numbers = [1, 3, 5, 6, 7]\nfor n in numbers:\n    if n % 2 == 1:\n        numbers.remove(n)\n"
-        "print(numbers)\n",
+        "numbers = [1, 3, 5, 6, 7]\nfor n in numbers:\n    if n % 2 == 1:\n        numbers.remove(n)\nprint(numbers)\n",
         "numbers = [1, 3, 5, 6, 7]\nfor n in numbers[:]:\n    if n % 2 == 1:\n        numbers.remove(n)\n"
         "print(numbers)\n",
     ),
@@ -215,28 +214,27 @@ CASES: list[Case] = [
     _e(
         "loop_without_progress",
         "countdown",
-        "n = 5\nwhile n > 0:\n    print(n)\nprint(\"Blast off!\")\n",
-        "n = 5\nwhile n > 0:\n    print(n)\n    n = n - 1\nprint(\"Blast off!\")\n",
+        'n = 5\nwhile n > 0:\n    print(n)\nprint("Blast off!")\n',
+        'n = 5\nwhile n > 0:\n    print(n)\n    n = n - 1\nprint("Blast off!")\n',
     ),
     _e(
         "loop_without_progress",
         "steps",
-        "steps = 0\nwhile steps < 3:\n    print(\"step\", steps)\n",
-        "steps = 0\nwhile steps < 3:\n    print(\"step\", steps)\n    steps = steps + 1\n",
+        'steps = 0\nwhile steps < 3:\n    print("step", steps)\n',
+        'steps = 0\nwhile steps < 3:\n    print("step", steps)\n    steps = steps + 1\n',
     ),
     _e(
         "loop_without_progress",
         "cookies",
-        "cookies = 10\neaten = 0\nwhile eaten < cookies:\n    print(\"yum\")\nprint(\"all gone\")\n",
-        "cookies = 10\neaten = 0\nwhile eaten < cookies:\n    print(\"yum\")\n    eaten = eaten + 1\n"
-        'print("all gone")\n',
+        'cookies = 10\neaten = 0\nwhile eaten < cookies:\n    print("yum")\nprint("all gone")\n',
+        'cookies = 10\neaten = 0\nwhile eaten < cookies:\n    print("yum")\n    eaten = eaten + 1\nprint("all gone")\n',
     ),
     # 10. The result of a method that changes a list in place (it gives back None) kept as the list.
     _e(
         "in_place_result_kept",
         "sorted_ages",
-        "ages = [9, 7, 11]\nages = ages.sort()\nprint(\"Youngest:\", ages[0])\n",
-        "ages = [9, 7, 11]\nages.sort()\nprint(\"Youngest:\", ages[0])\n",
+        'ages = [9, 7, 11]\nages = ages.sort()\nprint("Youngest:", ages[0])\n',
+        'ages = [9, 7, 11]\nages.sort()\nprint("Youngest:", ages[0])\n',
     ),
     _e(
         "in_place_result_kept",
@@ -267,8 +265,7 @@ CASES: list[Case] = [
     _e(
         "dict_pairs_without_items",
         "shop",
-        'shop = {"pen": 2, "book": 6}\ntotal = 0\nfor thing, price in shop:\n    total = total + price\n'
-        "print(total)\n",
+        'shop = {"pen": 2, "book": 6}\ntotal = 0\nfor thing, price in shop:\n    total = total + price\nprint(total)\n',
         'shop = {"pen": 2, "book": 6}\ntotal = 0\nfor thing, price in shop.items():\n    total = total + price\n'
         "print(total)\n",
     ),
@@ -288,8 +285,8 @@ CASES: list[Case] = [
     _e(
         "class_not_object",
         "dice",
-        "class Die:\n    def sides(self):\n        return 6\n\n\nd = Die\nprint(\"It has\", d.sides(), \"sides\")\n",
-        "class Die:\n    def sides(self):\n        return 6\n\n\nd = Die()\nprint(\"It has\", d.sides(), \"sides\")\n",
+        'class Die:\n    def sides(self):\n        return 6\n\n\nd = Die\nprint("It has", d.sides(), "sides")\n',
+        'class Die:\n    def sides(self):\n        return 6\n\n\nd = Die()\nprint("It has", d.sides(), "sides")\n',
     ),
     # 13. The loop gives the items, and they are used as positions.
     _e(
@@ -333,14 +330,14 @@ CASES: list[Case] = [
     _e(
         "method_of_another_type",
         "stickers",
-        "stickers = []\nstickers.add(\"star\")\nstickers.add(\"moon\")\nprint(stickers)\n",
-        "stickers = []\nstickers.append(\"star\")\nstickers.append(\"moon\")\nprint(stickers)\n",
+        'stickers = []\nstickers.add("star")\nstickers.add("moon")\nprint(stickers)\n',
+        'stickers = []\nstickers.append("star")\nstickers.append("moon")\nprint(stickers)\n',
     ),
     _e(
         "method_of_another_type",
         "seen",
-        "seen = set()\nfor c in \"hello\":\n    seen.append(c)\nprint(len(seen))\n",
-        "seen = set()\nfor c in \"hello\":\n    seen.add(c)\nprint(len(seen))\n",
+        'seen = set()\nfor c in "hello":\n    seen.append(c)\nprint(len(seen))\n',
+        'seen = set()\nfor c in "hello":\n    seen.add(c)\nprint(len(seen))\n',
     ),
     _e(
         "method_of_another_type",
