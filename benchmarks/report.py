@@ -134,7 +134,8 @@ def demo(root):
     load_ = get(d, "load_average_1min", default=None) or {}
     # The demo keeps both cores busy itself, so a 1-min load up to about the core count means no other job ran.
     quiet = load_.get("max", 0) <= (d.get("cpus") or 2) + 0.5
-    machine = f"{'no other jobs' if quiet else 'loaded machine'}, 1-min load {load_.get('min', 0):.1f}-{load_.get('max', 0):.1f}"
+    span = f"1-min load {load_.get('min', 0):.1f}-{load_.get('max', 0):.1f}"
+    machine = f"{'no other jobs' if quiet else 'loaded machine'}, {span}"
     figure = (
         f"held-out exact output **{pct(a['median'], 1)}** median of {len(d['runs'])} runs "
         f"(min {pct(a['min'], 1)}, max {pct(a['max'], 1)}; {int(s['min']):,}-{int(s['max']):,} steps in 8 min, "
