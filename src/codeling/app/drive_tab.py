@@ -8,6 +8,7 @@ sentence (guard.py); the work itself is drive_jobs.py's.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import numpy as np
@@ -91,8 +92,8 @@ def figures_of(figures: dict) -> str:
     )
 
 
-def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
-    shop = Workshop(runs)
+def _layout(shop: Workshop) -> SimpleNamespace:
+    """The tab's components, top to bottom."""
     road, own = shop.road("city")
     with gr.Row():
         map_name = gr.Dropdown(list(shop.maps), value="city", label="Map", elem_id="drive-map", scale=1)
@@ -125,6 +126,32 @@ def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
     figures = gr.Markdown(elem_id="drive-figures")
     seen = gr.State(None)  # the job state this page last drew, so an idle timer redraws nothing
     timer = gr.Timer(1.0)
+    return SimpleNamespace(
+        map_name=map_name,
+        upload=upload,
+        board=board,
+        targets=targets,
+        placed=placed,
+        tau=tau,
+        gamma=gamma,
+        boundary=boundary,
+        seconds=seconds,
+        train=train,
+        stop=stop,
+        status=status,
+        run=run,
+        mode=mode,
+        steps=steps,
+        watch=watch,
+        movie=movie,
+        figures=figures,
+        seen=seen,
+        timer=timer,
+    )
+
+
+def _map_handlers(shop: Workshop):
+    """Choosing a map, uploading one, placing targets by clicking: each returns (picture, targets, words)."""
 
     def failed3(message: str):
         return gr.update(), gr.update(), plain(message, 600)
@@ -154,6 +181,12 @@ def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
         kept = so_far if isinstance(so_far, list) and len(so_far) < 3 else []
         now = [*kept, [float(x), float(y)]]
         return picture(road, now), now, said(now)
+
+    return chosen, took, clicked
+
+
+def _run_handlers(shop: Workshop):
+    """Training in the background, its status on a timer, the run list, and watching a run drive."""
 
     @guarded(lambda message: plain(message, 600))
     def started(name, chosen_targets, t, g, b, s):
@@ -201,14 +234,26 @@ def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
         found = shop.runs()
         return gr.update(choices=found, value=found[0] if found else None)
 
-    map_name.change(chosen, map_name, [board, targets, placed], api_name="drive_map", **RAW)
-    upload.upload(took, upload, [map_name, board, targets, placed, upload], api_name="drive_upload", **RAW)
-    board.select(clicked, [map_name, targets], [board, targets, placed], api_name="drive_click", **RAW)
-    knobs = [map_name, targets, tau, gamma, boundary, seconds]
-    train.click(started, knobs, status, concurrency_id="drive", api_name="drive_train", **RAW)
-    stop.click(stopped, None, status, api_name="drive_stop", **RAW)
-    timer.tick(tick, seen, [status, run, seen], show_progress="hidden", **RAW)
-    watch_inputs = [run, map_name, targets, tau, boundary, mode, steps]
-    watch.click(watched, watch_inputs, [movie, figures], concurrency_id="drive", api_name="drive_watch", **RAW)
-    demo.load(listed, None, run, **RAW)
+    return started, stopped, tick, watched, listed
+
+
+def drive_tab(runs: Path | None, demo: gr.Blocks) -> Workshop:
+    shop = Workshop(runs)
+    ui = _layout(shop)
+    chosen, took, clicked = _map_handlers(shop)
+    started, stopped, tick, watched, listed = _run_handlers(shop)
+    ui.map_name.change(chosen, ui.map_name, [ui.board, ui.targets, ui.placed], api_name="drive_map", **RAW)
+    ui.upload.upload(
+        took, ui.upload, [ui.map_name, ui.board, ui.targets, ui.placed, ui.upload], api_name="drive_upload", **RAW
+    )
+    ui.board.select(
+        clicked, [ui.map_name, ui.targets], [ui.board, ui.targets, ui.placed], api_name="drive_click", **RAW
+    )
+    knobs = [ui.map_name, ui.targets, ui.tau, ui.gamma, ui.boundary, ui.seconds]
+    ui.train.click(started, knobs, ui.status, concurrency_id="drive", api_name="drive_train", **RAW)
+    ui.stop.click(stopped, None, ui.status, api_name="drive_stop", **RAW)
+    ui.timer.tick(tick, ui.seen, [ui.status, ui.run, ui.seen], show_progress="hidden", **RAW)
+    watch_inputs = [ui.run, ui.map_name, ui.targets, ui.tau, ui.boundary, ui.mode, ui.steps]
+    ui.watch.click(watched, watch_inputs, [ui.movie, ui.figures], concurrency_id="drive", api_name="drive_watch", **RAW)
+    demo.load(listed, None, ui.run, **RAW)
     return shop
