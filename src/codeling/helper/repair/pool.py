@@ -12,7 +12,7 @@ from codeling.helper.explain.explain import Problem, compile_problem
 from codeling.helper.repair import families, messages, plausible
 from codeling.helper.repair.edits import Program
 from codeling.helper.repair.rules import Candidate
-from codeling.helper.repair.search import BATCH, Ranker, sites
+from codeling.helper.repair.search import Ranker, Run, sites
 
 MAX_RUNS = 240  # candidates run at most: the families of a child's program are a few hundred
 RANKED = 64  # candidates a code model scores, when one is given
@@ -42,14 +42,8 @@ def search(
         head = plausible.order(source, found, problem)[:RANKED]
         scores = dict(zip((p.source for p in head), ranker.logprobs([p.source for p in head])))
     ordered = plausible.order(source, found, problem, scores)[:MAX_RUNS]
-    tried = 0
-    for start in range(0, len(ordered), BATCH):
-        if clock() > deadline:
-            return None, tried, True
-        batch = ordered[start : start + BATCH]
-        verdicts = judge([p.source for p in batch])
-        tried += len(batch)
-        for p, verdict in zip(batch, verdicts):
-            if verdict.fine:
-                return Candidate(p.family, p.source, p.note), tried, False
-    return None, tried, False
+    run = Run(judge, deadline, clock)
+    found = run.first_fine(ordered)
+    if found is None:
+        return None, run.tried, run.out_of_time
+    return Candidate(found.family, found.source, found.note), run.tried, False

@@ -114,7 +114,7 @@ def search(
     firsts = list(edits.single_edits(prog, sites(prog, problem, whole), subject(problem), kinds))
     syntax = problem.exception in ("SyntaxError", "IndentationError", "TabError")
     singles, compiled = _compiling(source, ((e,) for e in firsts), 0, syntax)
-    state = _Run(judge, deadline, clock)
+    state = Run(judge, deadline, clock)
     found = state.first_fine(_ranked(singles, ranker))
     if found is None and pairs and not state.out_of_time:
         doubles, compiled = _compiling(source, _pairs(source, problem, firsts, singles, kinds), compiled, syntax)
@@ -124,14 +124,15 @@ def search(
     return Searched(Candidate("search", found.source, note_for(found.edits)), found.edits, state.tried, compiled, False)
 
 
-class _Run:
+class Run:
     """Candidates sent to the sandbox in batches until one is fine, the runs or the time run out."""
 
     def __init__(self, judge, deadline: float, clock):
         self.judge, self.deadline, self.clock = judge, deadline, clock
         self.tried, self.out_of_time = 0, False
 
-    def first_fine(self, options: list[_Option]) -> _Option | None:
+    def first_fine(self, options: list):
+        """The first option (anything with a `.source`) the judge finds fine, or None."""
         for start in range(0, len(options), BATCH):
             if self.tried >= MAX_RUNS:
                 return None
